@@ -8,6 +8,8 @@ import (
 	"runtime"
 
 	"github.com/spf13/cobra"
+
+	"github.com/virnucpro/virnucpro/internal/config"
 )
 
 // version is the tool version, overridable at link time (-ldflags "-X main.version=...").
@@ -15,9 +17,10 @@ var version = "0.1.0-dev"
 
 // globalOptions are the persistent flags every subcommand shares.
 type globalOptions struct {
-	threads  int
-	logLevel string
-	quiet    bool
+	threads    int
+	logLevel   string
+	quiet      bool
+	configFile string
 }
 
 var global globalOptions
@@ -31,6 +34,10 @@ var rootCmd = &cobra.Command{
 	SilenceUsage:  true,
 	SilenceErrors: true,
 	PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+		// Options not given as flags come from VIRNUCPRO_* variables, then --config.
+		if err := config.Apply(cmd.Flags(), global.configFile, os.Environ()); err != nil {
+			return err
+		}
 		return setupLogging()
 	},
 }
@@ -40,6 +47,7 @@ func init() {
 	pf.IntVarP(&global.threads, "threads", "j", runtime.NumCPU(), "worker threads (default: all cores)")
 	pf.StringVar(&global.logLevel, "log-level", "info", "log level: debug|info|warn|error")
 	pf.BoolVarP(&global.quiet, "quiet", "q", false, "only log warnings and errors")
+	pf.StringVar(&global.configFile, "config", "", "YAML file setting any option (see `virnucpro config init`)")
 }
 
 func setupLogging() error {
