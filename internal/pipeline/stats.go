@@ -1,0 +1,50 @@
+package pipeline
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+// Encoder slots.
+const (
+	DNABERT = 0 // the nucleotide encoder
+	ESM     = 1 // the protein encoder
+)
+
+// EncoderStats counts one encoder's work.
+type EncoderStats struct {
+	// Embedded counts sequences run through the model; Reused frames served by
+	// deduplication (same sequence in the window or in the cache).
+	Embedded, Reused int
+	// Batches and Tokens count packed batches and their real tokens; Budget is the
+	// token budget those batches could have held (for efficiency).
+	Batches, Tokens, Budget int
+	// Tokenize and Embed are the wall time spent in each step.
+	Tokenize, Embed time.Duration
+}
+
+// Efficiency is the share of the token budget filled with real tokens.
+func (s EncoderStats) Efficiency() float64 {
+	if s.Budget == 0 {
+		return 1
+	}
+	return float64(s.Tokens) / float64(s.Budget)
+}
+
+// Stats summarises a run.
+type Stats struct {
+	Records, Chunks, Frames, NoORFChunks, Windows int
+	Encoders                                      [2]EncoderStats
+	// Read is the time spent reading, chunking and translating; Classify and Write
+	// the time in the classifier and in the sink; Wall the whole run.
+	Read, Classify, Write, Wall time.Duration
+}
+
+// Progress exposes live counters of a running pipeline; all fields are safe to read
+// from another goroutine.
+type Progress struct {
+	Records      atomic.Int64 // records read
+	FramesRead   atomic.Int64 // kept frames read
+	FramesScored atomic.Int64 // frames scored and written
+	Tokens       atomic.Int64 // model tokens embedded (both encoders)
+}
