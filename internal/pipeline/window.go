@@ -25,6 +25,9 @@ type ChunkEntry struct {
 	// FirstFrame and NumFrames select the chunk's kept frames in Window.Frames
 	// (NumFrames == 0: no stop-free frame).
 	FirstFrame, NumFrames int
+	// Seq is the chunk's sequence as read (case preserved); only filled when the
+	// source is asked to keep it (for --keep-intermediate).
+	Seq []byte
 }
 
 // RecordEntry is an input record, or the part of one, inside a window. A long record

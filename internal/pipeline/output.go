@@ -1,0 +1,198 @@
+package pipeline
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/virnucpro/virnucpro/internal/atomicfile"
+	"github.com/virnucpro/virnucpro/internal/report"
+)
+
+// Output file names inside the output directory.
+const (
+	PredictionsFile  = "prediction_results.txt"
+	HighestScoreFile = "prediction_results_highestscore.csv"
+	SequencesFile    = "sequences.tsv"
+	ChunkedFile      = "chunked.fa"
+	NucleotideFile   = "identified_nucleotide.fa"
+	ProteinFile      = "identified_protein.faa"
+)
+
+// OutputOptions configures the result files.
+type OutputOptions struct {
+	// Dir is the output directory (created if missing).
+	Dir string
+	// Compat selects the highestscore layout.
+	Compat report.Compat
+	// KeepIntermediate also writes the chunked FASTA and the kept frames' nucleotide
+	// and protein FASTA (the original's intermediate files).
+	KeepIntermediate bool
+}
+
+// OutputSink writes the result files from scored windows. Every file is written under
+// a temporary name and appears under its final name only on Commit, so an interrupted
+// or failed run never leaves output that looks complete.
+type OutputSink struct {
+	opts    OutputOptions
+	files   []*atomicfile.File
+	preds   *report.PredictionWriter
+	highest *report.HighestScoreWriter
+	seqs    *report.SequencesWriter
+	fastas  [3]*bufio.Writer // chunked, nucleotide, protein (KeepIntermediate)
+	current *report.RecordSummary
+}
+
+// NewOutputSink creates the output directory and opens the temporary files.
+func NewOutputSink(opts OutputOptions) (*OutputSink, error) {
+	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("output directory: %w", err)
+	}
+	o := &OutputSink{opts: opts}
+	open := func(name string) (*atomicfile.File, error) {
+		f, err := atomicfile.Create(filepath.Join(opts.Dir, name))
+		if err != nil {
+			return nil, err
+		}
+		o.files = append(o.files, f)
+		return f, nil
+	}
+	var err error
+	fail := func(e error) (*OutputSink, error) { o.Abort(); return nil, e }
+	f, err := open(PredictionsFile)
+	if err != nil {
+		return fail(err)
+	}
+	if o.preds, err = report.NewPredictionWriter(f); err != nil {
+		return fail(err)
+	}
+	if f, err = open(HighestScoreFile); err != nil {
+		return fail(err)
+	}
+	if o.highest, err = report.NewHighestScoreWriter(f, opts.Compat); err != nil {
+		return fail(err)
+	}
+	if f, err = open(SequencesFile); err != nil {
+		return fail(err)
+	}
+	if o.seqs, err = report.NewSequencesWriter(f); err != nil {
+		return fail(err)
+	}
+	if opts.KeepIntermediate {
+		for i, name := range []string{ChunkedFile, NucleotideFile, ProteinFile} {
+			if f, err = open(name); err != nil {
+				return fail(err)
+			}
+			o.fastas[i] = bufio.NewWriterSize(f, 1<<16)
+		}
+	}
+	return o, nil
+}
+
+// Write appends a scored window's rows.
+func (o *OutputSink) Write(w *Window) error {
+	calls := w.ChunkCalls()
+	for i, s := range w.Scores {
+		if err := o.preds.Write(s); err != nil {
+			return o.writeErr(PredictionsFile, err)
+		}
+		if o.opts.KeepIntermediate {
+			f := w.Frames[i]
+			fmt.Fprintf(o.fastas[1], ">%s\n%s\n", f.ID, f.Nucleotide)
+			fmt.Fprintf(o.fastas[2], ">%s\n%s\n", f.ID, f.Protein)
+		}
+	}
+	ci := 0
+	for ri, r := range w.Records {
+		if r.First {
+			if err := o.flushRecord(); err != nil {
+				return err
+			}
+			o.current = report.NewRecordSummary(r.ID, r.Length)
+		}
+		for ; ci < len(w.Chunks) && w.Chunks[ci].Record == ri; ci++ {
+			c := w.Chunks[ci]
+			if o.opts.KeepIntermediate {
+				writeWrapped(o.fastas[0], c.ID, c.Seq, 60)
+			}
+			if err := o.highest.Write(calls[ci]); err != nil {
+				return o.writeErr(HighestScoreFile, err)
+			}
+			o.current.AddChunk(calls[ci])
+		}
+		if r.Last {
+			if err := o.flushRecord(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (o *OutputSink) flushRecord() error {
+	if o.current == nil {
+		return nil
+	}
+	err := o.seqs.Write(o.current)
+	o.current = nil
+	if err != nil {
+		return o.writeErr(SequencesFile, err)
+	}
+	return nil
+}
+
+func (o *OutputSink) writeErr(name string, err error) error {
+	return fmt.Errorf("write %s: %w", filepath.Join(o.opts.Dir, name), err)
+}
+
+// Commit flushes every file and moves them to their final names.
+func (o *OutputSink) Commit() error {
+	if err := o.flushRecord(); err != nil {
+		o.Abort()
+		return err
+	}
+	flushes := []func() error{o.preds.Flush, o.highest.Close, o.seqs.Flush}
+	for _, fw := range o.fastas {
+		if fw != nil {
+			flushes = append(flushes, fw.Flush)
+		}
+	}
+	for _, fl := range flushes {
+		if err := fl(); err != nil {
+			o.Abort()
+			return fmt.Errorf("write results in %s: %w", o.opts.Dir, err)
+		}
+	}
+	for _, f := range o.files {
+		if err := f.Commit(); err != nil {
+			o.Abort()
+			return err
+		}
+	}
+	return nil
+}
+
+// Abort removes every temporary file.
+func (o *OutputSink) Abort() {
+	for _, f := range o.files {
+		f.Abort()
+	}
+}
+
+// writeWrapped writes a FASTA record with the sequence wrapped at width columns, as
+// Biopython's FASTA writer does.
+func writeWrapped(w *bufio.Writer, id string, seq []byte, width int) {
+	w.WriteByte('>')
+	w.WriteString(id)
+	w.WriteByte('\n')
+	for len(seq) > width {
+		w.Write(seq[:width])
+		w.WriteByte('\n')
+		seq = seq[width:]
+	}
+	if len(seq) > 0 {
+		w.Write(seq)
+		w.WriteByte('\n')
+	}
+}
