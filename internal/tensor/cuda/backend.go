@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
+	"runtime"
 	"sync"
+	"time"
 	"unsafe"
 
 	"github.com/virnucpro/virnucpro/internal/tensor"
@@ -101,7 +104,10 @@ func Open(ordinal int, precision string) (*Backend, error) {
 		return nil, fmt.Errorf("%s: %w", b.name, err)
 	}
 	b.ctx = *ctx
-	if err := b.setup(); err != nil {
+	runtime.LockOSThread()
+	err = b.setup()
+	runtime.UnlockOSThread()
+	if err != nil {
 		b.Close()
 		return nil, fmt.Errorf("%s: %w", b.name, err)
 	}
@@ -114,10 +120,12 @@ func (b *Backend) setup() error {
 	if err := b.enter(); err != nil {
 		return err
 	}
+	t0 := time.Now()
 	img, err := b.lb.rtc.compileKernels(b.info.Major*10 + b.info.Minor)
 	if err != nil {
 		return err
 	}
+	debugf("%s: kernels ready in %v (%d bytes)", b.name, time.Since(t0), len(img))
 	mod := new(uintptr)
 	if err := d.check("cuModuleLoadData", call(d.cuModuleLoadData, uintptr(unsafe.Pointer(mod)), uintptr(unsafe.Pointer(&img[0])))); err != nil {
 		return err
@@ -132,7 +140,7 @@ func (b *Backend) setup() error {
 		if err := d.check("cuModuleGetFunction "+k, call(d.cuModuleGetFunction, uintptr(unsafe.Pointer(f)), b.module, uintptr(unsafe.Pointer(&name[0])))); err != nil {
 			return err
 		}
-		b.fns[k] = *f
+		b.fns[k+"_"+suf] = *f
 	}
 	ws, _, err := b.alloc(workspaceBytes)
 	if err != nil {
@@ -163,20 +171,22 @@ func (b *Backend) fail(err error) {
 	b.mu.Unlock()
 }
 
-// ok reports whether operations may run (no pending error) and makes the
-// context current.
-func (b *Backend) ok() bool {
-	b.mu.Lock()
-	e := b.err
-	b.mu.Unlock()
-	if e != nil {
-		return false
-	}
+// lock pins the goroutine to its OS thread and makes the backend's context
+// current there (CUDA contexts are per thread); call the returned function
+// when the operation is done.
+func (b *Backend) lock() func() {
+	runtime.LockOSThread()
 	if err := b.enter(); err != nil {
 		b.fail(err)
-		return false
 	}
-	return true
+	return runtime.UnlockOSThread
+}
+
+// ok reports whether operations may run (no pending error).
+func (b *Backend) ok() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.err == nil
 }
 
 // Err returns the pending error, if any, without clearing it or waiting.
@@ -193,6 +203,8 @@ func (b *Backend) Sync() error {
 	if b.closed {
 		return errors.New(b.name + ": backend is closed")
 	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	if err := b.enter(); err != nil {
 		b.fail(err)
 	} else if r := call(b.lb.drv.cuCtxSynchronize); r != 0 {
@@ -224,6 +236,8 @@ func (b *Backend) Close() error {
 		return nil
 	}
 	d := &b.lb.drv
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	err := b.enter()
 	if err == nil {
 		call(d.cuCtxSynchronize)
@@ -293,6 +307,7 @@ func (b *Backend) newTensor(rows, cols int) (*devTensor, error) {
 
 // New returns a zeroed rows×cols tensor.
 func (b *Backend) New(rows, cols int) tensor.Tensor {
+	defer b.lock()()
 	if !b.ok() {
 		return &devTensor{rows: rows, cols: cols, owner: b}
 	}
@@ -310,6 +325,7 @@ func (b *Backend) New(rows, cols int) tensor.Tensor {
 
 // FromHost uploads data (converted to the backend's precision) into a new tensor.
 func (b *Backend) FromHost(data []float32, rows, cols int) tensor.Tensor {
+	defer b.lock()()
 	if !b.ok() {
 		return &devTensor{rows: rows, cols: cols, owner: b}
 	}
@@ -356,6 +372,7 @@ func (b *Backend) ToHost(dst []float32, t tensor.Tensor) {
 			dst[i] = nan
 		}
 	}
+	defer b.lock()()
 	if !b.ok() {
 		fillNaN()
 		return
@@ -410,6 +427,7 @@ func (b *Backend) Free(t tensor.Tensor) {
 
 // Copy copies src into dst (same shape).
 func (b *Backend) Copy(dst, src tensor.Tensor) {
+	defer b.lock()()
 	if !b.ok() {
 		return
 	}
@@ -436,4 +454,11 @@ func (b *Backend) pair(x, y tensor.Tensor, op string) (*devTensor, *devTensor, e
 		return nil, nil, err
 	}
 	return a, c, nil
+}
+
+// debugf prints a trace line to stderr when VIRNUCPRO_CUDA_DEBUG is set.
+func debugf(format string, args ...any) {
+	if os.Getenv("VIRNUCPRO_CUDA_DEBUG") != "" {
+		fmt.Fprintf(os.Stderr, "virnucpro/cuda: "+format+"\n", args...)
+	}
 }

@@ -153,14 +153,15 @@ __device__ void nonFinite(const typename S::T* x, long long n, int* flag) {
 // rotated returns element d of a head vector (row p, global column base) after the
 // half-split rotary embedding at position pos (scale applied first).
 template <class S>
-__device__ __forceinline__ float rotated(const typename S::T* p, long long base, int d, int hd, float scale,
+__device__ __noinline__ float rotated(const typename S::T* p, long long base, int d, int hd, float scale,
                                          const float* invf, int pos) {
     float x = S::ld(p, base + d) * scale;
     if (invf == 0) return x;
     int half = hd >> 1;
     int i = d < half ? d : d - half;
     float a = (float)pos * invf[i];
-    float c = cosf(a), s = sinf(a);
+    float s, c;
+    sincosf(a, &s, &c);
     if (d < half) {
         float y = S::ld(p, base + d + half) * scale;
         return x * c - y * s;
@@ -207,10 +208,8 @@ __device__ void attention(typename S::T* out, const typename S::T* qkv, const in
         __syncthreads();
         if (!active) continue;
         int nk = len - k0 < ATT_BK ? len - k0 : ATT_BK;
-        float sc[ATT_BK];
-        float tmax = NEG_INF;
-#pragma unroll
-        for (int j = 0; j < ATT_BK; j++) {
+#pragma unroll 1
+        for (int j = 0; j < nk; j++) {
             float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
 #pragma unroll
             for (int d = 0; d < HD; d += 4) {
@@ -221,23 +220,18 @@ __device__ void attention(typename S::T* out, const typename S::T* qkv, const in
             }
             float s = (s0 + s1) + (s2 + s3);
             if (slopes) s -= slope * fabsf((float)(qi - (k0 + j)));
-            s = j < nk ? s : NEG_INF;
-            sc[j] = s;
-            tmax = fmaxf(tmax, s);
-        }
-        float mnew = fmaxf(m, tmax);
-        float corr = expf(m - mnew);
-        l *= corr;
+            if (s > m) {
+                float corr = expf(m - s);
+                l *= corr;
 #pragma unroll
-        for (int d = 0; d < HD; d++) acc[d] *= corr;
-#pragma unroll
-        for (int j = 0; j < ATT_BK; j++) {
-            float p = expf(sc[j] - mnew);
+                for (int d = 0; d < HD; d++) acc[d] *= corr;
+                m = s;
+            }
+            float p = expf(s - m);
             l += p;
 #pragma unroll
             for (int d = 0; d < HD; d++) acc[d] += p * vs[j][d];
         }
-        m = mnew;
     }
     if (!active) return;
     float inv = 1.0f / l;

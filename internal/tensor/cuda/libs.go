@@ -94,6 +94,7 @@ func openLibrary(what string, names []string, preferLinker bool) (*library, erro
 			tried = append(tried, fmt.Sprintf("%s (%v)", p, err))
 			return nil
 		}
+		debugf("loaded %s", p)
 		return &library{handle: h, path: p}
 	}
 	byLinker := func() *library {

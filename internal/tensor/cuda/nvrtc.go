@@ -94,6 +94,7 @@ func (n *nvrtcAPI) compileKernels(sm int) ([]byte, error) {
 			return b, nil
 		}
 	}
+	debugf("compiling kernels for sm_%d with NVRTC %s (cubin=%v)", arch, n.versionString(), exact)
 	img, err := n.build(arch, exact)
 	if err != nil {
 		return nil, err

@@ -64,6 +64,7 @@ func (b *Backend) gridFor(n int64) uint32 {
 
 // Embed writes table row ids[i]·scale into dst row i.
 func (b *Backend) Embed(dst, table tensor.Tensor, ids []int32, scale float32) {
+	defer b.lock()()
 	if !b.ok() {
 		return
 	}
@@ -96,6 +97,7 @@ func (b *Backend) Embed(dst, table tensor.Tensor, ids []int32, scale float32) {
 // Linear computes dst = x·wᵀ + bias (or dst += … when accumulate) with cuBLASLt
 // (FP32 accumulation; FP32 mode uses no TF32). dst must not alias x or w.
 func (b *Backend) Linear(dst, x, w, bias tensor.Tensor, accumulate bool) {
+	defer b.lock()()
 	if !b.ok() {
 		return
 	}
@@ -149,6 +151,7 @@ func (b *Backend) Linear(dst, x, w, bias tensor.Tensor, accumulate bool) {
 
 // LayerNorm normalises each row (biased variance, float32 statistics).
 func (b *Backend) LayerNorm(dst, x, gamma, beta tensor.Tensor, eps float32) {
+	defer b.lock()()
 	if !b.ok() {
 		return
 	}
@@ -179,6 +182,7 @@ func (b *Backend) LayerNorm(dst, x, gamma, beta tensor.Tensor, eps float32) {
 
 // GELU applies the exact erf GELU in place.
 func (b *Backend) GELU(x tensor.Tensor) {
+	defer b.lock()()
 	if !b.ok() {
 		return
 	}
@@ -196,6 +200,7 @@ func (b *Backend) GELU(x tensor.Tensor) {
 
 // GatedGELU computes dst[:, j] = GELU(x[:, j])·x[:, I+j].
 func (b *Backend) GatedGELU(dst, x tensor.Tensor) {
+	defer b.lock()()
 	if !b.ok() {
 		return
 	}
@@ -217,6 +222,7 @@ func (b *Backend) GatedGELU(dst, x tensor.Tensor) {
 
 // Attention computes multi-head self-attention within each segment.
 func (b *Backend) Attention(dst, qkv tensor.Tensor, segs []tensor.Segment, spec tensor.AttentionSpec) {
+	defer b.lock()()
 	if !b.ok() {
 		return
 	}
@@ -295,6 +301,7 @@ func (b *Backend) Attention(dst, qkv tensor.Tensor, segs []tensor.Segment, spec 
 
 // MeanPool writes the mean of src rows [Start, End) of spans[i] into dst row i.
 func (b *Backend) MeanPool(dst, src tensor.Tensor, spans []tensor.Span) {
+	defer b.lock()()
 	if !b.ok() {
 		return
 	}
@@ -332,6 +339,7 @@ var ErrNonFinite = tensor.ErrNonFinite
 // CheckFinite waits for queued work and returns ErrNonFinite when t holds a
 // NaN or Inf, or the pending error when an earlier operation failed.
 func (b *Backend) CheckFinite(t tensor.Tensor) error {
+	defer b.lock()()
 	if !b.ok() {
 		return b.Sync()
 	}
