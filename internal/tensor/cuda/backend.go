@@ -47,6 +47,9 @@ type Backend struct {
 
 	ids, segs, spans, rot, slopes, flag scratch
 
+	rotInv []float32 // inverse frequencies of the rotary table in rot
+	rotLen int       // positions in the rotary table
+
 	params [16]uint64
 	ptrs   [16]uintptr
 }
@@ -141,6 +144,16 @@ func (b *Backend) setup() error {
 			return err
 		}
 		b.fns[k+"_"+suf] = *f
+	}
+	if b.prec != FP32 && b.info.Major >= 8 {
+		for _, k := range []string{"attentiontc32", "attentiontc64"} {
+			f := new(uintptr)
+			name := cString(k + "_" + suf)
+			if err := d.check("cuModuleGetFunction "+k, call(d.cuModuleGetFunction, uintptr(unsafe.Pointer(f)), b.module, uintptr(unsafe.Pointer(&name[0])))); err != nil {
+				return err
+			}
+			b.fns[k+"_"+suf] = *f
+		}
 	}
 	ws, _, err := b.alloc(workspaceBytes)
 	if err != nil {

@@ -94,18 +94,51 @@ __device__ void layerNorm(typename S::T* dst, const typename S::T* x, const type
 
 __device__ __forceinline__ float geluf(float x) { return 0.5f * x * (1.0f + erff(x * 0.70710678118654752440f)); }
 
-// gelu in place over n elements, grid-stride.
+// gelu in place over n elements, grid-stride, 16 bytes per thread and step
+// (device allocations are 256-byte aligned).
 template <class S>
 __device__ void gelu(typename S::T* x, long long n) {
-    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
-        S::st(x, i, geluf(S::ld(x, i)));
+    typedef typename S::T T;
+    const int V = 16 / sizeof(T);
+    long long nv = n / V;
+    long long stride = (long long)gridDim.x * blockDim.x;
+    long long tid = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    uint4* xv = (uint4*)x;
+    for (long long i = tid; i < nv; i += stride) {
+        uint4 u = xv[i];
+        T* e = (T*)&u;
+#pragma unroll
+        for (int k = 0; k < V; k++) S::st(e, k, geluf(S::ld(e, k)));
+        xv[i] = u;
     }
+    for (long long i = nv * V + tid; i < n; i += stride) S::st(x, i, geluf(S::ld(x, i)));
 }
 
-// gatedGelu: dst[r, j] = gelu(x[r, j]) * x[r, I+j]; n = rows*I, grid-stride.
+// gatedGelu: dst[r, j] = gelu(x[r, j]) * x[r, I+j]; n = rows*I, grid-stride,
+// 16 bytes per step when I is a multiple of the vector width.
 template <class S>
 __device__ void gatedGelu(typename S::T* dst, const typename S::T* x, long long n, int inter) {
-    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
+    typedef typename S::T T;
+    const int V = 16 / sizeof(T);
+    long long stride = (long long)gridDim.x * blockDim.x;
+    long long tid = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (inter % V == 0) {
+        long long nv = n / V;
+        int iv = inter / V;
+        const uint4* xv = (const uint4*)x;
+        uint4* dv = (uint4*)dst;
+        for (long long i = tid; i < nv; i += stride) {
+            long long r = i / iv;
+            long long j = i - r * iv;
+            uint4 a = xv[r * 2 * iv + j], g = xv[r * 2 * iv + iv + j], o;
+            T *ea = (T*)&a, *eg = (T*)&g, *eo = (T*)&o;
+#pragma unroll
+            for (int k = 0; k < V; k++) S::st(eo, k, geluf(S::ld(ea, k)) * S::ld(eg, k));
+            dv[i] = o;
+        }
+        return;
+    }
+    for (long long i = tid; i < n; i += stride) {
         long long r = i / inter;
         long long j = i - r * inter;
         long long xi = r * 2 * inter + j;
@@ -150,29 +183,28 @@ __device__ void nonFinite(const typename S::T* x, long long n, int* flag) {
 #define ATT_BQ 64
 #define ATT_BK 32
 
-// rotated returns element d of a head vector (row p, global column base) after the
-// half-split rotary embedding at position pos (scale applied first).
+// rotated returns element d of a head vector (row p, global column base) after
+// the half-split rotary embedding at position pos (scale applied first). rot is
+// the host-computed table of (cos, sin) for positions × hd/2 frequencies, or 0.
 template <class S>
-__device__ __noinline__ float rotated(const typename S::T* p, long long base, int d, int hd, float scale,
-                                         const float* invf, int pos) {
+__device__ __forceinline__ float rotated(const typename S::T* p, long long base, int d, int hd, float scale,
+                                         const float2* rot, int pos) {
     float x = S::ld(p, base + d) * scale;
-    if (invf == 0) return x;
+    if (rot == 0) return x;
     int half = hd >> 1;
     int i = d < half ? d : d - half;
-    float a = (float)pos * invf[i];
-    float s, c;
-    sincosf(a, &s, &c);
+    float2 cs = rot[(long long)pos * half + i];
     if (d < half) {
         float y = S::ld(p, base + d + half) * scale;
-        return x * c - y * s;
+        return x * cs.x - y * cs.y;
     }
     float y = S::ld(p, base + d - half) * scale;
-    return x * c + y * s;
+    return x * cs.x + y * cs.y;
 }
 
 template <class S, int HD>
 __device__ void attention(typename S::T* out, const typename S::T* qkv, const int* tiles, const int* segs, int dmodel,
-                          int hd, float scale, const float* invf, const float* slopes) {
+                          int hd, float scale, const float2* invf, const float* slopes) {
     __shared__ float ks[ATT_BK][HD + 1];
     __shared__ float vs[ATT_BK][HD + 1];
     int t = blockIdx.x, h = blockIdx.y;
@@ -263,25 +295,216 @@ __device__ void attention(typename S::T* out, const typename S::T* qkv, const in
     extern "C" __global__ void nonfinite_##SUF(const S::T* x, long long n, int* flag) { nonFinite<S>(x, n, flag); } \
     extern "C" __global__ void __launch_bounds__(ATT_BQ) attention16_##SUF(                                         \
         S::T* out, const S::T* qkv, const int* tiles, const int* segs, int dmodel, int hd, float scale,              \
-        const float* invf, const float* slopes) {                                                                    \
+        const float2* invf, const float* slopes) {                                                                    \
         attention<S, 16>(out, qkv, tiles, segs, dmodel, hd, scale, invf, slopes);                                    \
     }                                                                                                                \
     extern "C" __global__ void __launch_bounds__(ATT_BQ) attention32_##SUF(                                         \
         S::T* out, const S::T* qkv, const int* tiles, const int* segs, int dmodel, int hd, float scale,              \
-        const float* invf, const float* slopes) {                                                                    \
+        const float2* invf, const float* slopes) {                                                                    \
         attention<S, 32>(out, qkv, tiles, segs, dmodel, hd, scale, invf, slopes);                                    \
     }                                                                                                                \
     extern "C" __global__ void __launch_bounds__(ATT_BQ) attention64_##SUF(                                         \
         S::T* out, const S::T* qkv, const int* tiles, const int* segs, int dmodel, int hd, float scale,              \
-        const float* invf, const float* slopes) {                                                                    \
+        const float2* invf, const float* slopes) {                                                                    \
         attention<S, 64>(out, qkv, tiles, segs, dmodel, hd, scale, invf, slopes);                                    \
     }                                                                                                                \
     extern "C" __global__ void __launch_bounds__(ATT_BQ) attention128_##SUF(                                        \
         S::T* out, const S::T* qkv, const int* tiles, const int* segs, int dmodel, int hd, float scale,              \
-        const float* invf, const float* slopes) {                                                                    \
+        const float2* invf, const float* slopes) {                                                                    \
         attention<S, 128>(out, qkv, tiles, segs, dmodel, hd, scale, invf, slopes);                                   \
     }
 
 INSTANTIATE(f32, F32)
 INSTANTIATE(f16, F16)
 INSTANTIATE(bf16, BF16)
+
+// Tensor-core attention (16-bit types, sm_80+): flash-attention-2 style with
+// mma.sync m16n8k16 and float32 accumulation and softmax. Block = 4 warps =
+// TC_BQ queries; each warp owns 16 query rows. Requires hd == HD (32 or 64:
+// 128 would need more than 48 KB of static shared memory).
+#define TC_BQ 64
+#define TC_BK 64
+
+template <class S>
+__device__ __forceinline__ unsigned pack2(float lo, float hi);
+template <>
+__device__ __forceinline__ unsigned pack2<F16>(float lo, float hi) {
+    unsigned r;
+    asm("cvt.rn.f16x2.f32 %0, %1, %2;" : "=r"(r) : "f"(hi), "f"(lo));
+    return r;
+}
+template <>
+__device__ __forceinline__ unsigned pack2<BF16>(float lo, float hi) {
+    unsigned r;
+    asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(r) : "f"(hi), "f"(lo));
+    return r;
+}
+
+template <class S>
+__device__ __forceinline__ void mma16816(float* c, unsigned a0, unsigned a1, unsigned a2, unsigned a3, unsigned b0,
+                                         unsigned b1);
+template <>
+__device__ __forceinline__ void mma16816<F16>(float* c, unsigned a0, unsigned a1, unsigned a2, unsigned a3, unsigned b0,
+                                              unsigned b1) {
+    asm volatile(
+        "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+        : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+        : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
+}
+template <>
+__device__ __forceinline__ void mma16816<BF16>(float* c, unsigned a0, unsigned a1, unsigned a2, unsigned a3,
+                                               unsigned b0, unsigned b1) {
+    asm volatile(
+        "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+        : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+        : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
+}
+
+template <class S, int HD>
+__device__ void attentionTC(u16* out, const u16* qkv, const int* tiles, const int* segs, int dmodel, float scale,
+                            const float2* rot, const float* slopes) {
+#if __CUDA_ARCH__ >= 800
+    const int LQ = HD + 8;     // row stride (u16) of qs and ks
+    const int LV = TC_BK + 8;  // row stride of the transposed V
+    __shared__ __align__(16) u16 qs[TC_BQ * LQ];
+    __shared__ __align__(16) u16 ks[TC_BK * LQ];
+    __shared__ __align__(16) u16 vt[HD * LV];
+    int tile = blockIdx.x, h = blockIdx.y;
+    int seg = tiles[2 * tile], q0 = tiles[2 * tile + 1];
+    int start = segs[2 * seg], len = segs[2 * seg + 1];
+    long long ld = 3LL * dmodel;
+    long long hoff = (long long)h * HD;
+    int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+    float slope = slopes ? slopes[h] : 0.0f;
+
+    for (int e = threadIdx.x; e < TC_BQ * HD; e += blockDim.x) {
+        int r = e / HD, d = e - r * HD;
+        int qi = q0 + r;
+        float v = qi < len ? rotated<S>(qkv, (start + qi) * ld + hoff, d, HD, scale, rot, qi) : 0.0f;
+        S::st(qs, r * LQ + d, v);
+    }
+    float o[HD / 8][4];
+#pragma unroll
+    for (int n = 0; n < HD / 8; n++) o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.0f;
+    float m0 = NEG_INF, m1 = NEG_INF, l0 = 0.0f, l1 = 0.0f;
+    int r0 = q0 + warp * 16 + g;  // query (segment-relative) of c0,c1; r0+8 for c2,c3
+
+    for (int k0 = 0; k0 < len; k0 += TC_BK) {
+        __syncthreads();
+        for (int e = threadIdx.x; e < TC_BK * HD; e += blockDim.x) {
+            int j = e / HD, d = e - j * HD;
+            int kj = k0 + j;
+            float kv = 0.0f;
+            u16 vv = 0;
+            if (kj < len) {
+                long long row = (start + kj) * ld;
+                kv = rotated<S>(qkv, row + dmodel + hoff, d, HD, 1.0f, rot, kj);
+                vv = qkv[row + 2LL * dmodel + hoff + d];
+            }
+            S::st(ks, j * LQ + d, kv);
+            vt[d * LV + j] = vv;
+        }
+        __syncthreads();
+        float sc[TC_BK / 8][4];
+#pragma unroll
+        for (int n = 0; n < TC_BK / 8; n++) sc[n][0] = sc[n][1] = sc[n][2] = sc[n][3] = 0.0f;
+#pragma unroll
+        for (int kk = 0; kk < HD / 16; kk++) {
+            const u16* qa = qs + (warp * 16) * LQ + kk * 16 + t * 2;
+            unsigned a0 = *(const unsigned*)(qa + g * LQ);
+            unsigned a1 = *(const unsigned*)(qa + (g + 8) * LQ);
+            unsigned a2 = *(const unsigned*)(qa + g * LQ + 8);
+            unsigned a3 = *(const unsigned*)(qa + (g + 8) * LQ + 8);
+#pragma unroll
+            for (int n = 0; n < TC_BK / 8; n++) {
+                const u16* kb = ks + (n * 8 + g) * LQ + kk * 16 + t * 2;
+                mma16816<S>(sc[n], a0, a1, a2, a3, *(const unsigned*)kb, *(const unsigned*)(kb + 8));
+            }
+        }
+        float t0 = NEG_INF, t1 = NEG_INF;
+#pragma unroll
+        for (int n = 0; n < TC_BK / 8; n++) {
+#pragma unroll
+            for (int i = 0; i < 4; i++) {
+                int col = k0 + n * 8 + t * 2 + (i & 1);
+                int row = r0 + (i >> 1) * 8;
+                float v = sc[n][i];
+                if (slopes) v -= slope * fabsf((float)(row - col));
+                v = col < len ? v : NEG_INF;
+                sc[n][i] = v;
+            }
+            t0 = fmaxf(t0, fmaxf(sc[n][0], sc[n][1]));
+            t1 = fmaxf(t1, fmaxf(sc[n][2], sc[n][3]));
+        }
+        t0 = fmaxf(t0, __shfl_xor_sync(0xffffffffu, t0, 1));
+        t0 = fmaxf(t0, __shfl_xor_sync(0xffffffffu, t0, 2));
+        t1 = fmaxf(t1, __shfl_xor_sync(0xffffffffu, t1, 1));
+        t1 = fmaxf(t1, __shfl_xor_sync(0xffffffffu, t1, 2));
+        float n0 = fmaxf(m0, t0), n1 = fmaxf(m1, t1);
+        float c0 = expf(m0 - n0), c1 = expf(m1 - n1);
+        l0 *= c0;
+        l1 *= c1;
+#pragma unroll
+        for (int n = 0; n < HD / 8; n++) {
+            o[n][0] *= c0;
+            o[n][1] *= c0;
+            o[n][2] *= c1;
+            o[n][3] *= c1;
+        }
+#pragma unroll
+        for (int n = 0; n < TC_BK / 8; n++) {
+            sc[n][0] = expf(sc[n][0] - n0);
+            sc[n][1] = expf(sc[n][1] - n0);
+            sc[n][2] = expf(sc[n][2] - n1);
+            sc[n][3] = expf(sc[n][3] - n1);
+            l0 += sc[n][0] + sc[n][1];
+            l1 += sc[n][2] + sc[n][3];
+        }
+        m0 = n0;
+        m1 = n1;
+#pragma unroll
+        for (int kk = 0; kk < TC_BK / 16; kk++) {
+            unsigned a0 = pack2<S>(sc[2 * kk][0], sc[2 * kk][1]);
+            unsigned a1 = pack2<S>(sc[2 * kk][2], sc[2 * kk][3]);
+            unsigned a2 = pack2<S>(sc[2 * kk + 1][0], sc[2 * kk + 1][1]);
+            unsigned a3 = pack2<S>(sc[2 * kk + 1][2], sc[2 * kk + 1][3]);
+#pragma unroll
+            for (int n = 0; n < HD / 8; n++) {
+                const u16* vb = vt + (n * 8 + g) * LV + kk * 16 + t * 2;
+                mma16816<S>(o[n], a0, a1, a2, a3, *(const unsigned*)vb, *(const unsigned*)(vb + 8));
+            }
+        }
+    }
+    l0 += __shfl_xor_sync(0xffffffffu, l0, 1);
+    l0 += __shfl_xor_sync(0xffffffffu, l0, 2);
+    l1 += __shfl_xor_sync(0xffffffffu, l1, 1);
+    l1 += __shfl_xor_sync(0xffffffffu, l1, 2);
+    float i0 = 1.0f / l0, i1 = 1.0f / l1;
+#pragma unroll
+    for (int n = 0; n < HD / 8; n++) {
+        int col = n * 8 + t * 2;
+        if (r0 < len) {
+            long long b = (long long)(start + r0) * dmodel + hoff + col;
+            S::st(out, b, o[n][0] * i0);
+            S::st(out, b + 1, o[n][1] * i0);
+        }
+        if (r0 + 8 < len) {
+            long long b = (long long)(start + r0 + 8) * dmodel + hoff + col;
+            S::st(out, b, o[n][2] * i1);
+            S::st(out, b + 1, o[n][3] * i1);
+        }
+    }
+#endif
+}
+
+#define INSTANTIATE_TC(SUF, S, HD)                                                                                   \
+    extern "C" __global__ void __launch_bounds__(128) attentiontc##HD##_##SUF(                                      \
+        u16* out, const u16* qkv, const int* tiles, const int* segs, int dmodel, int hd, float scale,                \
+        const float2* rot, const float* slopes) {                                                                    \
+        attentionTC<S, HD>(out, qkv, tiles, segs, dmodel, scale, rot, slopes);                                       \
+    }
+
+INSTANTIATE_TC(f16, F16, 32)
+INSTANTIATE_TC(f16, F16, 64)
+INSTANTIATE_TC(bf16, BF16, 32)
+INSTANTIATE_TC(bf16, BF16, 64)

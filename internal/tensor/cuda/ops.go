@@ -49,7 +49,7 @@ func (b *Backend) launch(name string, gx, gy, block uint32, args ...any) error {
 // gridFor returns a grid-stride grid size for n elements.
 func (b *Backend) gridFor(n int64) uint32 {
 	g := (n + 255) / 256
-	max := int64(b.info.Multiprocessors) * 16
+	max := int64(b.info.Multiprocessors) * 32
 	if max < 1 {
 		max = 1024
 	}
@@ -275,7 +275,11 @@ func (b *Backend) Attention(dst, qkv tensor.Tensor, segs []tensor.Segment, spec 
 	tilePtr := segPtr + uint64(8*len(segs))
 	var rotPtr, slopePtr uint64
 	if spec.RotaryInvFreq != nil {
-		if rotPtr, err = b.upload(&b.rot, float32Bytes(spec.RotaryInvFreq)); err != nil {
+		maxLen := 0
+		for _, s := range segs {
+			maxLen = max(maxLen, s.Len)
+		}
+		if rotPtr, err = b.rotaryTable(spec.RotaryInvFreq, maxLen); err != nil {
 			b.fail(err)
 			return
 		}
@@ -286,8 +290,10 @@ func (b *Backend) Attention(dst, qkv tensor.Tensor, segs []tensor.Segment, spec 
 			return
 		}
 	}
-	kname := "attention128"
+	kname, block := "attention128", uint32(attBQ)
 	switch {
+	case b.prec != FP32 && b.info.Major >= 8 && (spec.HeadDim == 32 || spec.HeadDim == 64):
+		kname, block = fmt.Sprintf("attentiontc%d", spec.HeadDim), 128
 	case spec.HeadDim <= 16:
 		kname = "attention16"
 	case spec.HeadDim <= 32:
@@ -295,8 +301,47 @@ func (b *Backend) Attention(dst, qkv tensor.Tensor, segs []tensor.Segment, spec 
 	case spec.HeadDim <= 64:
 		kname = "attention64"
 	}
-	b.fail(b.launch(kname+"_"+b.prec.kernelSuffix(), uint32(ntiles), uint32(spec.Heads), attBQ,
+	b.fail(b.launch(kname+"_"+b.prec.kernelSuffix(), uint32(ntiles), uint32(spec.Heads), block,
 		d.ptr, q.ptr, tilePtr, segPtr, dm, spec.HeadDim, spec.Scale, rotPtr, slopePtr))
+}
+
+// rotaryTable returns the device table of (cos, sin) float32 pairs for
+// positions 0..n-1 (n ≥ maxLen) and the frequencies inv: angle = pos·inv[i]
+// rounded to float32 as in fair-esm, cos and sin computed in float64.
+func (b *Backend) rotaryTable(inv []float32, maxLen int) (uint64, error) {
+	if b.rot.ptr != 0 && b.rotLen >= maxLen && slicesEqual(b.rotInv, inv) {
+		return b.rot.ptr, nil
+	}
+	n := max(maxLen, 1026)
+	tab := make([]float32, 0, 2*n*len(inv))
+	for pos := 0; pos < n; pos++ {
+		for _, f := range inv {
+			a := float64(float32(pos) * f)
+			tab = append(tab, float32(math.Cos(a)), float32(math.Sin(a)))
+		}
+	}
+	b.rot.last = nil
+	p, err := b.upload(&b.rot, float32Bytes(tab))
+	if err != nil {
+		b.rotInv = nil
+		return 0, err
+	}
+	b.rot.last = nil // skip the byte comparison: rotInv/rotLen key the table
+	b.rotInv = append(b.rotInv[:0], inv...)
+	b.rotLen = n
+	return p, nil
+}
+
+func slicesEqual(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // MeanPool writes the mean of src rows [Start, End) of spans[i] into dst row i.
