@@ -136,7 +136,7 @@ func (b *Backend) setup() error {
 	keep(img)
 	b.module = *mod
 	suf := b.prec.kernelSuffix()
-	for _, k := range []string{"embed", "layernorm", "gelu", "gatedgelu", "addbias", "meanpool", "nonfinite",
+	for _, k := range []string{"embed", "layernorm", "layernormc", "gelu", "gatedgelu", "addbias", "meanpool", "nonfinite",
 		"attention16", "attention32", "attention64", "attention128"} {
 		f := new(uintptr)
 		name := cString(k + "_" + suf)

@@ -92,6 +92,51 @@ __device__ void layerNorm(typename S::T* dst, const typename S::T* x, const type
     }
 }
 
+// layerNormCached: like layerNorm with the row cached as float32 in dynamic
+// shared memory (cols floats) and 16-byte global accesses; cols must be a
+// multiple of the vector width.
+template <class S>
+__device__ void layerNormCached(typename S::T* dst, const typename S::T* x, const typename S::T* gamma,
+                                const typename S::T* beta, int cols, float eps) {
+    typedef typename S::T T;
+    const int V = 16 / sizeof(T);
+    extern __shared__ float rowc[];
+    __shared__ float red[32];
+    long long base = (long long)blockIdx.x * cols;
+    const uint4* xv = (const uint4*)(x + base);
+    int nv = cols / V;
+    float s = 0.0f;
+    for (int i = threadIdx.x; i < nv; i += blockDim.x) {
+        uint4 u = xv[i];
+        const T* e = (const T*)&u;
+#pragma unroll
+        for (int k = 0; k < V; k++) {
+            float f = S::ld(e, k);
+            rowc[i * V + k] = f;
+            s += f;
+        }
+    }
+    float mean = blockSum(s, red) / (float)cols;
+    float v = 0.0f;
+    for (int c = threadIdx.x; c < cols; c += blockDim.x) {
+        float d = rowc[c] - mean;
+        v += d * d;
+    }
+    float var = blockSum(v, red) / (float)cols;
+    float inv = 1.0f / sqrtf(var + eps);
+    uint4* dv = (uint4*)(dst + base);
+    const uint4* gv = (const uint4*)gamma;
+    const uint4* bv = (const uint4*)beta;
+    for (int i = threadIdx.x; i < nv; i += blockDim.x) {
+        uint4 gu = gv[i], bu = bv[i], o;
+        const T *eg = (const T*)&gu, *eb = (const T*)&bu;
+        T* eo = (T*)&o;
+#pragma unroll
+        for (int k = 0; k < V; k++) S::st(eo, k, (rowc[i * V + k] - mean) * inv * S::ld(eg, k) + S::ld(eb, k));
+        dv[i] = o;
+    }
+}
+
 __device__ __forceinline__ float geluf(float x) { return 0.5f * x * (1.0f + erff(x * 0.70710678118654752440f)); }
 
 // gelu in place over n elements, grid-stride, 16 bytes per thread and step
@@ -282,6 +327,10 @@ __device__ void attention(typename S::T* out, const typename S::T* qkv, const in
                                                float eps) {                                                          \
         layerNorm<S>(dst, x, g, b, cols, eps);                                                                       \
     }                                                                                                                \
+    extern "C" __global__ void layernormc_##SUF(S::T* dst, const S::T* x, const S::T* g, const S::T* b, int cols,    \
+                                                float eps) {                                                         \
+        layerNormCached<S>(dst, x, g, b, cols, eps);                                                                 \
+    }                                                                                                                \
     extern "C" __global__ void gelu_##SUF(S::T* x, long long n) { gelu<S>(x, n); }                                 \
     extern "C" __global__ void gatedgelu_##SUF(S::T* dst, const S::T* x, long long n, int inter) {                  \
         gatedGelu<S>(dst, x, n, inter);                                                                              \
@@ -319,10 +368,10 @@ INSTANTIATE(f16, F16)
 INSTANTIATE(bf16, BF16)
 
 // Tensor-core attention (16-bit types, sm_80+): flash-attention-2 style with
-// mma.sync m16n8k16 and float32 accumulation and softmax. Block = 4 warps =
+// mma.sync m16n8k16 and float32 accumulation and softmax. Block = 8 warps =
 // TC_BQ queries; each warp owns 16 query rows. Requires hd == HD (32 or 64:
 // 128 would need more than 48 KB of static shared memory).
-#define TC_BQ 64
+#define TC_BQ 128
 #define TC_BK 64
 
 template <class S>
@@ -360,6 +409,42 @@ __device__ __forceinline__ void mma16816<BF16>(float* c, unsigned a0, unsigned a
         : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
 }
 
+// loadRotTile stages rows p0..p0+rows-1 (segment positions, zero past len) of
+// one head slice (column offset coff) into shared memory dst (row stride ldd),
+// scaled and rotated, 16 bytes per load: each work item takes 8 elements of
+// the first half and their 8 rotary partners of the second half.
+template <class S, int HD>
+__device__ __forceinline__ void loadRotTile(u16* dst, int ldd, const u16* qkv, long long ld, int start, int p0, int len,
+                                            long long coff, float scale, const float2* rot, int rows) {
+    const int H2 = HD / 2, C = H2 / 8;
+    for (int e = threadIdx.x; e < rows * C; e += blockDim.x) {
+        int r = e / C, c = (e - r * C) * 8;
+        int pos = p0 + r;
+        uint4 lo, hi;
+        lo.x = lo.y = lo.z = lo.w = 0u;
+        hi.x = hi.y = hi.z = hi.w = 0u;
+        if (pos < len) {
+            const u16* src = qkv + (long long)(start + pos) * ld + coff;
+            uint4 a = *(const uint4*)(src + c), b = *(const uint4*)(src + c + H2);
+            u16 *ea = (u16*)&a, *eb = (u16*)&b, *el = (u16*)&lo, *eh = (u16*)&hi;
+#pragma unroll
+            for (int k = 0; k < 8; k++) {
+                float x = S::ld(ea, k) * scale, y = S::ld(eb, k) * scale;
+                float cs = 1.0f, sn = 0.0f;
+                if (rot) {
+                    float2 t = rot[(long long)pos * H2 + c + k];
+                    cs = t.x;
+                    sn = t.y;
+                }
+                S::st(el, k, x * cs - y * sn);
+                S::st(eh, k, y * cs + x * sn);
+            }
+        }
+        *(uint4*)(dst + r * ldd + c) = lo;
+        *(uint4*)(dst + r * ldd + c + H2) = hi;
+    }
+}
+
 template <class S, int HD>
 __device__ void attentionTC(u16* out, const u16* qkv, const int* tiles, const int* segs, int dmodel, float scale,
                             const float2* rot, const float* slopes) {
@@ -377,12 +462,7 @@ __device__ void attentionTC(u16* out, const u16* qkv, const int* tiles, const in
     int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
     float slope = slopes ? slopes[h] : 0.0f;
 
-    for (int e = threadIdx.x; e < TC_BQ * HD; e += blockDim.x) {
-        int r = e / HD, d = e - r * HD;
-        int qi = q0 + r;
-        float v = qi < len ? rotated<S>(qkv, (start + qi) * ld + hoff, d, HD, scale, rot, qi) : 0.0f;
-        S::st(qs, r * LQ + d, v);
-    }
+    loadRotTile<S, HD>(qs, LQ, qkv, ld, start, q0, len, hoff, scale, rot, TC_BQ);
     float o[HD / 8][4];
 #pragma unroll
     for (int n = 0; n < HD / 8; n++) o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.0f;
@@ -391,20 +471,19 @@ __device__ void attentionTC(u16* out, const u16* qkv, const int* tiles, const in
 
     for (int k0 = 0; k0 < len; k0 += TC_BK) {
         __syncthreads();
-        for (int e = threadIdx.x; e < TC_BK * HD; e += blockDim.x) {
-            int j = e / HD, d = e - j * HD;
+        loadRotTile<S, HD>(ks, LQ, qkv, ld, start, k0, len, dmodel + hoff, 1.0f, rot, TC_BK);
+        for (int e = threadIdx.x; e < TC_BK * (HD / 8); e += blockDim.x) {
+            int j = e / (HD / 8), c = (e - j * (HD / 8)) * 8;
             int kj = k0 + j;
-            float kv = 0.0f;
-            u16 vv = 0;
-            if (kj < len) {
-                long long row = (start + kj) * ld;
-                kv = rotated<S>(qkv, row + dmodel + hoff, d, HD, 1.0f, rot, kj);
-                vv = qkv[row + 2LL * dmodel + hoff + d];
-            }
-            S::st(ks, j * LQ + d, kv);
-            vt[d * LV + j] = vv;
+            uint4 v;
+            v.x = v.y = v.z = v.w = 0u;
+            if (kj < len) v = *(const uint4*)(qkv + (long long)(start + kj) * ld + 2LL * dmodel + hoff + c);
+            const u16* ev = (const u16*)&v;
+#pragma unroll
+            for (int k = 0; k < 8; k++) vt[(c + k) * LV + j] = ev[k];
         }
         __syncthreads();
+        if (r0 - g >= len) continue;  // this warp's 16 rows are all past the segment
         float sc[TC_BK / 8][4];
 #pragma unroll
         for (int n = 0; n < TC_BK / 8; n++) sc[n][0] = sc[n][1] = sc[n][2] = sc[n][3] = 0.0f;
@@ -498,7 +577,7 @@ __device__ void attentionTC(u16* out, const u16* qkv, const int* tiles, const in
 }
 
 #define INSTANTIATE_TC(SUF, S, HD)                                                                                   \
-    extern "C" __global__ void __launch_bounds__(128) attentiontc##HD##_##SUF(                                      \
+    extern "C" __global__ void __launch_bounds__(256) attentiontc##HD##_##SUF(                                      \
         u16* out, const u16* qkv, const int* tiles, const int* segs, int dmodel, int hd, float scale,                \
         const float2* rot, const float* slopes) {                                                                    \
         attentionTC<S, HD>(out, qkv, tiles, segs, dmodel, scale, rot, slopes);                                       \

@@ -9,12 +9,20 @@ import (
 	"github.com/virnucpro/virnucpro/internal/tensor"
 )
 
-// attention query tile (must match ATT_BQ in kernels.cu).
-const attBQ = 64
+// Attention query tiles (must match ATT_BQ and TC_BQ in kernels.cu).
+const (
+	attBQ   = 64
+	attTCBQ = 128
+)
 
 // launch queues kernel name on the default stream. args are uint64 (device
 // pointers, int64), int32, int or float32.
 func (b *Backend) launch(name string, gx, gy, block uint32, args ...any) error {
+	return b.launchShared(name, gx, gy, block, 0, args...)
+}
+
+// launchShared is launch with shmem bytes of dynamic shared memory.
+func (b *Backend) launchShared(name string, gx, gy, block, shmem uint32, args ...any) error {
 	f := b.fns[name]
 	if f == 0 {
 		return fmt.Errorf("kernel %s not loaded", name)
@@ -40,7 +48,7 @@ func (b *Backend) launch(name string, gx, gy, block uint32, args ...any) error {
 		b.ptrs[i] = uintptr(unsafe.Pointer(&b.params[i]))
 	}
 	d := &b.lb.drv
-	r := call(d.cuLaunchKernel, f, uintptr(gx), uintptr(gy), 1, uintptr(block), 1, 1, 0, 0,
+	r := call(d.cuLaunchKernel, f, uintptr(gx), uintptr(gy), 1, uintptr(block), 1, 1, uintptr(shmem), 0,
 		uintptr(unsafe.Pointer(&b.ptrs[0])), 0)
 	keep(b)
 	return d.check("cuLaunchKernel "+name, r)
@@ -177,6 +185,10 @@ func (b *Backend) LayerNorm(dst, x, gamma, beta tensor.Tensor, eps float32) {
 	if xt.rows == 0 || xt.cols == 0 {
 		return
 	}
+	if vec := 16 / b.prec.elemSize(); xt.cols%vec == 0 && xt.cols*4 <= 48<<10 {
+		b.fail(b.launchShared("layernormc_"+b.prec.kernelSuffix(), uint32(xt.rows), 1, 256, uint32(xt.cols*4), d.ptr, xt.ptr, g.ptr, be.ptr, xt.cols, eps))
+		return
+	}
 	b.fail(b.launch("layernorm_"+b.prec.kernelSuffix(), uint32(xt.rows), 1, 256, d.ptr, xt.ptr, g.ptr, be.ptr, xt.cols, eps))
 }
 
@@ -248,6 +260,17 @@ func (b *Backend) Attention(dst, qkv tensor.Tensor, segs []tensor.Segment, spec 
 		b.fail(err)
 		return
 	}
+	kname, block, bq := "attention128", uint32(attBQ), attBQ
+	switch {
+	case b.prec != FP32 && b.info.Major >= 8 && (spec.HeadDim == 32 || spec.HeadDim == 64) && dm%8 == 0:
+		kname, block, bq = fmt.Sprintf("attentiontc%d", spec.HeadDim), 256, attTCBQ
+	case spec.HeadDim <= 16:
+		kname = "attention16"
+	case spec.HeadDim <= 32:
+		kname = "attention32"
+	case spec.HeadDim <= 64:
+		kname = "attention64"
+	}
 	// segs as (start, len) pairs followed by the query tiles as (segment, first query).
 	buf := make([]int32, 0, 2*len(segs)+8)
 	ntiles := 0
@@ -257,13 +280,13 @@ func (b *Backend) Attention(dst, qkv tensor.Tensor, segs []tensor.Segment, spec 
 			return
 		}
 		buf = append(buf, int32(s.Start), int32(s.Len))
-		ntiles += (s.Len + attBQ - 1) / attBQ
+		ntiles += (s.Len + bq - 1) / bq
 	}
 	if ntiles == 0 {
 		return
 	}
 	for i, s := range segs {
-		for q0 := 0; q0 < s.Len; q0 += attBQ {
+		for q0 := 0; q0 < s.Len; q0 += bq {
 			buf = append(buf, int32(i), int32(q0))
 		}
 	}
@@ -289,17 +312,6 @@ func (b *Backend) Attention(dst, qkv tensor.Tensor, segs []tensor.Segment, spec 
 			b.fail(err)
 			return
 		}
-	}
-	kname, block := "attention128", uint32(attBQ)
-	switch {
-	case b.prec != FP32 && b.info.Major >= 8 && (spec.HeadDim == 32 || spec.HeadDim == 64):
-		kname, block = fmt.Sprintf("attentiontc%d", spec.HeadDim), 128
-	case spec.HeadDim <= 16:
-		kname = "attention16"
-	case spec.HeadDim <= 32:
-		kname = "attention32"
-	case spec.HeadDim <= 64:
-		kname = "attention64"
 	}
 	b.fail(b.launch(kname+"_"+b.prec.kernelSuffix(), uint32(ntiles), uint32(spec.Heads), block,
 		d.ptr, q.ptr, tilePtr, segPtr, dm, spec.HeadDim, spec.Scale, rotPtr, slopePtr))
