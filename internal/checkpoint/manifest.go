@@ -67,6 +67,10 @@ func readManifest(dir string) (*Manifest, []string, error) {
 	if err == nil {
 		return m, nil, nil
 	}
+	var ve *VersionError
+	if errors.As(err, &ve) {
+		return nil, nil, err
+	}
 	if errors.Is(err, os.ErrNotExist) {
 		if _, perr := os.Stat(filepath.Join(dir, previousName)); perr != nil {
 			return nil, nil, err
