@@ -11,7 +11,6 @@ const (
 	cudaSuccess           = 0
 	cudaErrorOutOfMemory  = 2
 	cudaErrorNoDevice     = 100
-	cudaErrorInvalidValue = 1
 )
 
 // Device attributes (CUdevice_attribute).
