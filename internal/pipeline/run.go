@@ -45,6 +45,10 @@ type Options struct {
 	KeepFeatures bool
 	// QueueDepth is the number of windows buffered between stages (default 2).
 	QueueDepth int
+	// Replay, when set, is offered every window first: when it fills w.Scores (and
+	// w.Features if kept) from earlier committed work it returns true and the window
+	// skips the models. It is called in window order from one goroutine.
+	Replay func(w *Window) (bool, error)
 }
 
 // Run drives src through the models into sink and returns the run's statistics.
@@ -101,6 +105,21 @@ func Run(ctx context.Context, src Source, m Models, opts Options, sink Sink, pro
 	g.Go(func() error { // deduplicate and tokenize
 		defer close(prepared)
 		for w := range read {
+			if opts.Replay != nil {
+				done, err := opts.Replay(w)
+				if err != nil {
+					return err
+				}
+				if done {
+					w.replayed = true
+					select {
+					case prepared <- w:
+					case <-ctx.Done():
+						return ctx.Err()
+					}
+					continue
+				}
+			}
 			p, err := prepare(w, m, opts.Threads, &st)
 			if err != nil {
 				return err
@@ -119,8 +138,13 @@ func Run(ctx context.Context, src Source, m Models, opts Options, sink Sink, pro
 		defer close(scored)
 		inf := newInferrer(m, opts, &st, progress)
 		for w := range prepared {
-			if err := inf.score(ctx, w); err != nil {
-				return err
+			if !w.replayed {
+				if err := inf.score(ctx, w); err != nil {
+					return err
+				}
+			} else {
+				st.ReplayedWindows++
+				inf.restoreCache(w)
 			}
 			select {
 			case scored <- w:
@@ -355,4 +379,29 @@ func framesOf(w *Window, ep *encoderPrep, u int) []string {
 		}
 	}
 	return ids
+}
+
+// restoreCache puts a replayed window's embeddings into the caches exactly as scoring
+// it would have, so the rest of a resumed run deduplicates (and therefore batches)
+// exactly as an uninterrupted run.
+func (inf *inferrer) restoreCache(w *Window) {
+	if inf.opts.CacheEntries <= 0 || w.Features == nil {
+		return
+	}
+	dDNA := inf.m.Encoders[DNABERT].Dim()
+	width := w.FeatureDim
+	for e := range inf.caches {
+		seen := make(map[string]bool, len(w.Frames))
+		for i, f := range w.Frames {
+			seq, lo, hi := f.Nucleotide, i*width, i*width+dDNA
+			if e == ESM {
+				seq, lo, hi = f.Protein, i*width+dDNA, (i+1)*width
+			}
+			if seen[string(seq)] {
+				continue
+			}
+			seen[string(seq)] = true
+			inf.caches[e].put(string(seq), w.Features[lo:hi:hi])
+		}
+	}
 }

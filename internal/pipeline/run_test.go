@@ -209,3 +209,47 @@ type errSource struct{}
 func (errSource) Next() (*Window, error) {
 	return nil, errors.New("in.fa: record x, line 3: bad record")
 }
+
+func TestReplayRestoresWindowsAndCache(t *testing.T) {
+	opts := Options{CacheEntries: 3, KeepFeatures: true, MaxTokens: [2]int{64, 64}}
+	full, fullSt, _, err := runFake(t, opts, makeWindows(5, 7))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Resume after 2 windows: those come from the first run's results.
+	opts.Replay = func(w *Window) (bool, error) {
+		if w.Index >= 2 {
+			return false, nil
+		}
+		src := full.windows[w.Index]
+		w.Scores, w.Features, w.FeatureDim = src.Scores, src.Features, src.FeatureDim
+		return true, nil
+	}
+	resumed, st, _, err := runFake(t, opts, makeWindows(5, 7))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.ReplayedWindows != 2 {
+		t.Fatalf("replayed %d windows, want 2", st.ReplayedWindows)
+	}
+	for i := range full.windows {
+		for j := range full.windows[i].Scores {
+			if full.windows[i].Scores[j] != resumed.windows[i].Scores[j] {
+				t.Fatalf("window %d frame %d differs after resume", i, j)
+			}
+		}
+	}
+	// The cache was restored, so windows 2.. embedded exactly what the full run did.
+	if got, want := st.Encoders[DNABERT].Embedded, fullSt.Encoders[DNABERT].Embedded-embeddedInFirst(t, 2); got != want {
+		t.Fatalf("resumed run embedded %d DNA sequences, want %d", got, want)
+	}
+}
+
+// embeddedInFirst counts the DNA sequences a run of only the first n windows embeds.
+func embeddedInFirst(t *testing.T, n int) int {
+	_, st, _, err := runFake(t, Options{CacheEntries: 3, KeepFeatures: true, MaxTokens: [2]int{64, 64}}, makeWindows(n, 7))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Encoders[DNABERT].Embedded
+}

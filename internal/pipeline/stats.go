@@ -34,7 +34,9 @@ func (s EncoderStats) Efficiency() float64 {
 // Stats summarises a run.
 type Stats struct {
 	Records, Chunks, Frames, NoORFChunks, Windows int
-	Encoders                                      [2]EncoderStats
+	// ReplayedWindows were restored from a checkpoint instead of computed.
+	ReplayedWindows int
+	Encoders        [2]EncoderStats
 	// Read is the time spent reading, chunking and translating; Classify and Write
 	// the time in the classifier and in the sink; Wall the whole run.
 	Read, Classify, Write, Wall time.Duration

@@ -56,7 +56,8 @@ type Window struct {
 	Features   []float32
 	FeatureDim int
 
-	prep *windowPrep
+	prep     *windowPrep
+	replayed bool
 }
 
 // ChunkCalls returns the per-chunk consensus of the window's chunks, in order.

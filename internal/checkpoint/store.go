@@ -1,0 +1,175 @@
+package checkpoint
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/virnucpro/virnucpro/internal/atomicfile"
+)
+
+// Store is the checkpoint directory of one run.
+type Store struct {
+	dir      string
+	manifest *Manifest
+	log      *slog.Logger
+}
+
+// OpenOptions says what to do with a checkpoint already in the output directory.
+type OpenOptions struct {
+	// Resume continues a run of the same identity (a missing or empty directory
+	// simply starts one). Without it an existing checkpoint is an error.
+	Resume bool
+	// Restart discards any existing checkpoint.
+	Restart bool
+}
+
+// Open prepares outDir's checkpoint directory for a run with identity id. On resume it
+// verifies every committed shard (size and sha256): the first damaged or missing one
+// and all after it are dropped, reported, and will be recomputed.
+func Open(outDir string, id Identity, opts OpenOptions, log *slog.Logger) (*Store, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	dir := filepath.Join(outDir, Dir)
+	s := &Store{dir: dir, log: log}
+	if opts.Restart {
+		if err := os.RemoveAll(dir); err != nil {
+			return nil, fmt.Errorf("discard checkpoint %s: %w", dir, err)
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("checkpoint directory: %w", err)
+	}
+	m, warnings, err := readManifest(dir)
+	for _, w := range warnings {
+		log.Warn(w, "dir", dir)
+	}
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		m = &Manifest{Identity: id}
+		if err := writeManifest(dir, m); err != nil {
+			return nil, err
+		}
+	case err != nil:
+		return nil, err
+	default:
+		if !opts.Resume {
+			return nil, fmt.Errorf("%s already holds a run (%d shards committed); pass --resume to continue it or --restart to discard it", outDir, len(m.Shards))
+		}
+		if d := Diff(m.Identity, id); len(d) > 0 {
+			return nil, &MismatchError{Dir: outDir, Differences: d}
+		}
+		m.Identity = id // same content; refresh paths
+	}
+	s.manifest = m
+	if err := s.verify(); err != nil {
+		return nil, err
+	}
+	s.removeOrphans()
+	return s, nil
+}
+
+// verify checks each committed shard and truncates the list at the first bad one.
+func (s *Store) verify() error {
+	for i, sh := range s.manifest.Shards {
+		if err := checkFile(filepath.Join(s.dir, sh.File), sh.Size, sh.SHA256); err != nil {
+			s.log.Warn("checkpoint shard damaged; it and the shards after it will be recomputed",
+				"shard", sh.File, "problem", err, "dropped_shards", len(s.manifest.Shards)-i)
+			s.manifest.Shards = s.manifest.Shards[:i]
+			s.manifest.Complete = false
+			return writeManifest(s.dir, s.manifest)
+		}
+	}
+	return nil
+}
+
+func checkFile(path string, size int64, sum string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return err
+	}
+	if n != size {
+		return fmt.Errorf("%d bytes, manifest says %d (truncated?)", n, size)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != sum {
+		return fmt.Errorf("sha256 %s, manifest says %s", got[:12], sum[:min(12, len(sum))])
+	}
+	return nil
+}
+
+// removeOrphans deletes shard files and temporaries the manifest does not reference
+// (left by a crash between writing a shard and updating the manifest).
+func (s *Store) removeOrphans() {
+	keep := map[string]bool{manifestName: true, previousName: true}
+	for _, sh := range s.manifest.Shards {
+		keep[sh.File] = true
+	}
+	entries, _ := os.ReadDir(s.dir)
+	for _, e := range entries {
+		if !keep[e.Name()] && (strings.HasPrefix(e.Name(), "shard-") || strings.HasPrefix(e.Name(), ".")) {
+			os.Remove(filepath.Join(s.dir, e.Name()))
+		}
+	}
+}
+
+// Manifest returns the current manifest (read-only use).
+func (s *Store) Manifest() *Manifest { return s.manifest }
+
+// Path returns the path of a file inside the checkpoint directory.
+func (s *Store) Path(name string) string { return filepath.Join(s.dir, name) }
+
+// CommitShard writes data as the next shard (fsynced, renamed into place), then
+// records it in the manifest. firstWindow must be the manifest's NextWindow.
+func (s *Store) CommitShard(data []byte, firstWindow, windows, frames, records int) error {
+	if firstWindow != s.manifest.NextWindow() {
+		return fmt.Errorf("checkpoint: shard starts at window %d, expected %d", firstWindow, s.manifest.NextWindow())
+	}
+	seq := len(s.manifest.Shards)
+	name := fmt.Sprintf("shard-%06d.safetensors", seq)
+	if err := atomicfile.WriteFile(filepath.Join(s.dir, name), data); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	sum := sha256.Sum256(data)
+	s.manifest.Shards = append(s.manifest.Shards, ShardInfo{
+		Seq: seq, FirstWindow: firstWindow, Windows: windows, Frames: frames, Records: records,
+		File: name, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]),
+	})
+	if err := writeManifest(s.dir, s.manifest); err != nil {
+		s.manifest.Shards = s.manifest.Shards[:seq]
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	return nil
+}
+
+// MarkComplete records that every window was committed.
+func (s *Store) MarkComplete() error {
+	s.manifest.Complete = true
+	return writeManifest(s.dir, s.manifest)
+}
+
+// ReadShard returns the bytes of committed shard i, verified against the manifest.
+func (s *Store) ReadShard(i int) ([]byte, error) {
+	sh := s.manifest.Shards[i]
+	data, err := os.ReadFile(filepath.Join(s.dir, sh.File))
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	if int64(len(data)) != sh.Size || hex.EncodeToString(sum[:]) != sh.SHA256 {
+		return nil, fmt.Errorf("checkpoint shard %s changed since it was verified", sh.File)
+	}
+	return data, nil
+}
