@@ -111,6 +111,10 @@ func (g *gemm) plan(key gemmKey) (*gemmPlan, error) {
 	if p, ok := g.plans[key]; ok {
 		return p, nil
 	}
+	if len(g.plans) >= maxPlans {
+		// Token counts vary per batch; keep the cache bounded.
+		g.dropPlans()
+	}
 	a := g.api
 	p := &gemmPlan{}
 	desc := new(uintptr)
@@ -200,13 +204,21 @@ func (g *gemm) linear(dst, x, w, bias uint64, m, n, k int, accum bool, stream ui
 	return ltCheck(fmt.Sprintf("cublasLtMatmul m=%d n=%d k=%d", m, n, k), r)
 }
 
-func (g *gemm) close() {
-	for _, p := range g.plans {
+// maxPlans bounds the number of cached GEMM shapes.
+const maxPlans = 512
+
+// dropPlans destroys every cached plan.
+func (g *gemm) dropPlans() {
+	for k, p := range g.plans {
 		call(g.api.layoutDestroy, p.a)
 		call(g.api.layoutDestroy, p.b)
 		call(g.api.layoutDestroy, p.c)
 		call(g.api.descDestroy, p.desc)
+		delete(g.plans, k)
 	}
-	g.plans = nil
+}
+
+func (g *gemm) close() {
+	g.dropPlans()
 	call(g.api.destroy, g.handle)
 }

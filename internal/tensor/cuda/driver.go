@@ -8,10 +8,9 @@ import (
 
 // CUDA driver API result codes used by name.
 const (
-	cudaSuccess           = 0
-	cudaErrorOutOfMemory  = 2
-	cudaErrorNoDevice     = 100
-	cudaErrorInvalidValue = 1
+	cudaSuccess          = 0
+	cudaErrorOutOfMemory = 2
+	cudaErrorNoDevice    = 100
 )
 
 // Device attributes (CUdevice_attribute).

@@ -445,15 +445,32 @@ __device__ __forceinline__ void loadRotTile(u16* dst, int ldd, const u16* qkv, l
     }
 }
 
+__device__ __forceinline__ unsigned smemAddr(const void* p) {
+    unsigned r;
+    asm("{ .reg .u64 a; cvta.to.shared.u64 a, %1; cvt.u32.u64 %0, a; }" : "=r"(r) : "l"(p));
+    return r;
+}
+
+__device__ __forceinline__ void ldsm4(unsigned& r0, unsigned& r1, unsigned& r2, unsigned& r3, const u16* p) {
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];"
+                 : "=r"(r0), "=r"(r1), "=r"(r2), "=r"(r3)
+                 : "r"(smemAddr(p)));
+}
+
+__device__ __forceinline__ void ldsm4t(unsigned& r0, unsigned& r1, unsigned& r2, unsigned& r3, const u16* p) {
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];"
+                 : "=r"(r0), "=r"(r1), "=r"(r2), "=r"(r3)
+                 : "r"(smemAddr(p)));
+}
+
 template <class S, int HD>
 __device__ void attentionTC(u16* out, const u16* qkv, const int* tiles, const int* segs, int dmodel, float scale,
                             const float2* rot, const float* slopes) {
 #if __CUDA_ARCH__ >= 800
     const int LQ = HD + 8;     // row stride (u16) of qs and ks
-    const int LV = TC_BK + 8;  // row stride of the transposed V
     __shared__ __align__(16) u16 qs[TC_BQ * LQ];
     __shared__ __align__(16) u16 ks[TC_BK * LQ];
-    __shared__ __align__(16) u16 vt[HD * LV];
+    __shared__ __align__(16) u16 vs[TC_BK * LQ];
     int tile = blockIdx.x, h = blockIdx.y;
     int seg = tiles[2 * tile], q0 = tiles[2 * tile + 1];
     int start = segs[2 * seg], len = segs[2 * seg + 1];
@@ -478,26 +495,24 @@ __device__ void attentionTC(u16* out, const u16* qkv, const int* tiles, const in
             uint4 v;
             v.x = v.y = v.z = v.w = 0u;
             if (kj < len) v = *(const uint4*)(qkv + (long long)(start + kj) * ld + 2LL * dmodel + hoff + c);
-            const u16* ev = (const u16*)&v;
-#pragma unroll
-            for (int k = 0; k < 8; k++) vt[(c + k) * LV + j] = ev[k];
+            *(uint4*)(vs + j * LQ + c) = v;
         }
         __syncthreads();
         if (r0 - g >= len) continue;  // this warp's 16 rows are all past the segment
         float sc[TC_BK / 8][4];
 #pragma unroll
         for (int n = 0; n < TC_BK / 8; n++) sc[n][0] = sc[n][1] = sc[n][2] = sc[n][3] = 0.0f;
+        int lr = lane & 7, l8 = (lane >> 3) & 1, l16 = lane >> 4;
 #pragma unroll
         for (int kk = 0; kk < HD / 16; kk++) {
-            const u16* qa = qs + (warp * 16) * LQ + kk * 16 + t * 2;
-            unsigned a0 = *(const unsigned*)(qa + g * LQ);
-            unsigned a1 = *(const unsigned*)(qa + (g + 8) * LQ);
-            unsigned a2 = *(const unsigned*)(qa + g * LQ + 8);
-            unsigned a3 = *(const unsigned*)(qa + (g + 8) * LQ + 8);
+            unsigned a0, a1, a2, a3;
+            ldsm4(a0, a1, a2, a3, qs + (warp * 16 + lr + l8 * 8) * LQ + kk * 16 + l16 * 8);
 #pragma unroll
-            for (int n = 0; n < TC_BK / 8; n++) {
-                const u16* kb = ks + (n * 8 + g) * LQ + kk * 16 + t * 2;
-                mma16816<S>(sc[n], a0, a1, a2, a3, *(const unsigned*)kb, *(const unsigned*)(kb + 8));
+            for (int n = 0; n < TC_BK / 8; n += 2) {
+                unsigned b0, b1, b2, b3;
+                ldsm4(b0, b1, b2, b3, ks + (n * 8 + lr + l16 * 8) * LQ + kk * 16 + l8 * 8);
+                mma16816<S>(sc[n], a0, a1, a2, a3, b0, b1);
+                mma16816<S>(sc[n + 1], a0, a1, a2, a3, b2, b3);
             }
         }
         float t0 = NEG_INF, t1 = NEG_INF;
@@ -548,9 +563,11 @@ __device__ void attentionTC(u16* out, const u16* qkv, const int* tiles, const in
             unsigned a2 = pack2<S>(sc[2 * kk + 1][0], sc[2 * kk + 1][1]);
             unsigned a3 = pack2<S>(sc[2 * kk + 1][2], sc[2 * kk + 1][3]);
 #pragma unroll
-            for (int n = 0; n < HD / 8; n++) {
-                const u16* vb = vt + (n * 8 + g) * LV + kk * 16 + t * 2;
-                mma16816<S>(o[n], a0, a1, a2, a3, *(const unsigned*)vb, *(const unsigned*)(vb + 8));
+            for (int n = 0; n < HD / 8; n += 2) {
+                unsigned b0, b1, b2, b3;
+                ldsm4t(b0, b1, b2, b3, vs + (kk * 16 + lr + l8 * 8) * LQ + n * 8 + l16 * 8);
+                mma16816<S>(o[n], a0, a1, a2, a3, b0, b1);
+                mma16816<S>(o[n + 1], a0, a1, a2, a3, b2, b3);
             }
         }
     }
@@ -577,7 +594,7 @@ __device__ void attentionTC(u16* out, const u16* qkv, const int* tiles, const in
 }
 
 #define INSTANTIATE_TC(SUF, S, HD)                                                                                   \
-    extern "C" __global__ void __launch_bounds__(256) attentiontc##HD##_##SUF(                                      \
+    extern "C" __global__ void __launch_bounds__(256, 2) attentiontc##HD##_##SUF(                                      \
         u16* out, const u16* qkv, const int* tiles, const int* segs, int dmodel, int hd, float scale,                \
         const float2* rot, const float* slopes) {                                                                    \
         attentionTC<S, HD>(out, qkv, tiles, segs, dmodel, scale, rot, slopes);                                       \

@@ -173,6 +173,10 @@ func loadDriver() (*libs, error) {
 			return
 		}
 		if r := lb.drv.init(); r != 0 {
+			if r == cudaErrorNoDevice {
+				driverErr = fmt.Errorf("%w: the driver (%s) found no GPU%s", ErrNoDevice, l.path, visibleNote())
+				return
+			}
 			driverErr = fmt.Errorf("cuInit: %w", lb.drv.err(r))
 			return
 		}
