@@ -1,0 +1,299 @@
+// Package fasta reads FASTA files as a stream of records with memory bounded by the
+// longest record (never by the file). Plain, gzip, xz, zstd and bzip2 input are read
+// transparently, "-" is standard input. Every error names the file, the record and
+// the line.
+package fasta
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync/atomic"
+
+	"github.com/shenwei356/xopen"
+)
+
+// Record is one FASTA entry.
+type Record struct {
+	// ID is the first whitespace-separated token of the header, as Biopython's
+	// record.id; Description is the whole header line after '>'.
+	ID, Description string
+	// Seq holds the sequence lines concatenated, with spaces and line endings removed
+	// and case preserved.
+	Seq []byte
+	// Line is the 1-based line number of the header.
+	Line int
+}
+
+// Error is a problem in the input, located by file, record and line.
+type Error struct {
+	File   string
+	Record string // "" before the first record
+	Line   int
+	Msg    string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	if e.Record != "" {
+		fmt.Fprintf(&b, ": record %q", e.Record)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// ErrEmpty is returned (wrapped in *Error) when the input holds no record at all.
+var ErrEmpty = errors.New("no FASTA records (empty input)")
+
+// Reader streams records.
+type Reader struct {
+	name    string
+	br      *bufio.Reader
+	closer  io.Closer
+	line    int
+	header  []byte // the pending header line (without '>'), nil at start
+	hdrLine int
+	records int
+	done    bool
+	// alphabet, when set, lists the allowed sequence letters.
+	alphabet *[256]bool
+	alphaMsg string
+	// bytesRead counts input bytes consumed (uncompressed).
+	bytesRead int64
+	raw       *countingReader
+	size      int64
+}
+
+// Open opens path ("-" for standard input) for reading. Compression (gzip, xz, zstd,
+// bzip2) is detected from the content. Only files are opened: no URLs or commands.
+func Open(path string) (*Reader, error) {
+	var (
+		f    *os.File
+		name       = path
+		size int64 = -1
+	)
+	if path == "-" {
+		f, name = os.Stdin, "<stdin>"
+	} else {
+		var err error
+		if f, err = os.Open(path); err != nil {
+			return nil, &Error{File: path, Msg: fmt.Sprintf("cannot open: %v", err)}
+		}
+		st, err := f.Stat()
+		if err != nil || st.IsDir() {
+			f.Close()
+			return nil, &Error{File: path, Msg: "cannot open: is a directory or unreadable"}
+		}
+		size = st.Size()
+	}
+	cr := &countingReader{r: f}
+	xr, err := xopen.Buf(cr)
+	if err != nil {
+		f.Close()
+		return nil, &Error{File: name, Msg: fmt.Sprintf("cannot read: %v (truncated or corrupt compressed file?)", err)}
+	}
+	fr := NewReader(xr, name)
+	fr.closer = closers{xr, f}
+	fr.raw, fr.size = cr, size
+	return fr, nil
+}
+
+type countingReader struct {
+	r io.Reader
+	n atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+type closers []io.Closer
+
+func (cs closers) Close() error {
+	var first error
+	for _, c := range cs {
+		if err := c.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// Progress returns how many bytes of the file (as stored, i.e. compressed) were read
+// and the file size (-1 when unknown, as for standard input). Safe to call from any
+// goroutine.
+func (r *Reader) Progress() (read, size int64) {
+	if r.raw == nil {
+		return 0, -1
+	}
+	return r.raw.n.Load(), r.size
+}
+
+// NewReader reads FASTA from r; name is used in error messages.
+func NewReader(r io.Reader, name string) *Reader {
+	return &Reader{name: name, br: bufio.NewReaderSize(r, 1<<16)}
+}
+
+// Name is the input's name as used in errors.
+func (r *Reader) Name() string { return r.name }
+
+// BytesRead is the number of (decompressed) input bytes consumed so far.
+func (r *Reader) BytesRead() int64 { return r.bytesRead }
+
+// RequireDNA makes Next reject sequence letters outside IUPAC nucleotide codes
+// (ACGTURYSWKMBDHVN, either case, and '-' for gaps), naming the letter and its line.
+func (r *Reader) RequireDNA() {
+	r.alphabet = &dnaAlphabet
+	r.alphaMsg = "IUPAC nucleotide codes (ACGTU RYSWKM BDHV N, '-')"
+}
+
+// Close releases the underlying file.
+func (r *Reader) Close() error {
+	if r.closer != nil {
+		return r.closer.Close()
+	}
+	return nil
+}
+
+var dnaAlphabet = func() (t [256]bool) {
+	for _, c := range "ACGTURYSWKMBDHVN-" {
+		t[c] = true
+		t[c|0x20] = true // lower case
+	}
+	return t
+}()
+
+// readLine returns the next line without its line ending; io.EOF at the end.
+func (r *Reader) readLine() ([]byte, error) {
+	line, err := r.br.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		// A long line (a whole chromosome on one line): gather it.
+		buf := append([]byte(nil), line...)
+		for errors.Is(err, bufio.ErrBufferFull) {
+			line, err = r.br.ReadSlice('\n')
+			buf = append(buf, line...)
+		}
+		line = buf
+	}
+	if len(line) == 0 && err != nil {
+		return nil, err
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	r.line++
+	r.bytesRead += int64(len(line))
+	line = bytes.TrimSuffix(line, []byte{'\n'})
+	line = bytes.TrimSuffix(line, []byte{'\r'})
+	return line, nil
+}
+
+func (r *Reader) errf(record string, line int, format string, a ...any) error {
+	return &Error{File: r.name, Record: record, Line: line, Msg: fmt.Sprintf(format, a...)}
+}
+
+// Next returns the next record, or io.EOF after the last one. An input with no record
+// at all yields an *Error wrapping ErrEmpty instead of io.EOF. A record with no
+// sequence is returned with an empty Seq (callers decide; see the README).
+func (r *Reader) Next() (*Record, error) {
+	if r.done {
+		return nil, io.EOF
+	}
+	if r.header == nil {
+		// Find the first header: only blank lines may precede it.
+		for {
+			line, err := r.readLine()
+			if err == io.EOF {
+				r.done = true
+				return nil, &Error{File: r.name, Msg: ErrEmpty.Error(), Line: 0, Record: ""}
+			}
+			if err != nil {
+				return nil, r.errf("", r.line+1, "read error: %v", err)
+			}
+			if len(bytes.TrimSpace(line)) == 0 {
+				continue
+			}
+			if line[0] != '>' {
+				if bad := firstBinary(line); bad >= 0 {
+					return nil, r.errf("", r.line, "binary data (byte 0x%02x at column %d): not a FASTA file", line[bad], bad+1)
+				}
+				return nil, r.errf("", r.line, "text before the first '>' header: not a FASTA file")
+			}
+			r.header, r.hdrLine = append([]byte(nil), line[1:]...), r.line
+			break
+		}
+	}
+	rec := &Record{Line: r.hdrLine}
+	if err := r.parseHeader(rec); err != nil {
+		return nil, err
+	}
+	var seq []byte
+	for {
+		line, err := r.readLine()
+		if err == io.EOF {
+			r.done = true
+			break
+		}
+		if err != nil {
+			return nil, r.errf(rec.ID, r.line+1, "read error: %v (truncated or corrupt file?)", err)
+		}
+		if len(line) > 0 && line[0] == '>' {
+			r.header, r.hdrLine = append(r.header[:0], line[1:]...), r.line
+			break
+		}
+		for i, c := range line {
+			if c == ' ' {
+				continue
+			}
+			if c < 0x20 || c >= 0x7f {
+				if c == '\t' && r.alphabet == nil {
+					seq = append(seq, c)
+					continue
+				}
+				return nil, r.errf(rec.ID, r.line, "binary or control byte 0x%02x at column %d", c, i+1)
+			}
+			if r.alphabet != nil && !r.alphabet[c] {
+				return nil, r.errf(rec.ID, r.line, "letter %q at column %d is not one of the %s", c, i+1, r.alphaMsg)
+			}
+			seq = append(seq, c)
+		}
+	}
+	rec.Seq = seq
+	r.records++
+	return rec, nil
+}
+
+func (r *Reader) parseHeader(rec *Record) error {
+	h := r.header
+	if bad := firstBinary(h); bad >= 0 {
+		return r.errf("", r.hdrLine, "binary or control byte 0x%02x in the header", h[bad])
+	}
+	rec.Description = strings.TrimSpace(string(h))
+	fields := strings.Fields(rec.Description)
+	if len(fields) == 0 {
+		return r.errf("", r.hdrLine, "header with an empty id ('>' alone)")
+	}
+	rec.ID = fields[0]
+	return nil
+}
+
+// firstBinary returns the index of the first NUL/control byte (other than tab), or -1.
+func firstBinary(b []byte) int {
+	for i, c := range b {
+		if (c < 0x20 && c != '\t') || c == 0x7f {
+			return i
+		}
+	}
+	return -1
+}
