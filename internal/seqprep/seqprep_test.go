@@ -1,0 +1,187 @@
+package seqprep
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/virnucpro/virnucpro/internal/fasta"
+)
+
+// original writes the e2e input through chunking and translation the way the original
+// pipeline writes its files.
+func original(t *testing.T, size int) (chunked, nucl, prot []byte) {
+	t.Helper()
+	r, err := fasta.Open(filepath.Join("..", "..", "testdata", "virnucpro_e2e_tiny", "input_sequence.fasta"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var c, n, p bytes.Buffer
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ch := range Chunks(rec.ID, rec.Seq, size) {
+			fmt.Fprintf(&c, ">%s\n", ch.ID)
+			for s := ch.Seq; len(s) > 0; {
+				k := min(60, len(s))
+				c.Write(s[:k])
+				c.WriteByte('\n')
+				s = s[k:]
+			}
+			for _, f := range Translate(ch.ID, ch.Seq) {
+				fmt.Fprintf(&n, ">%s\n%s\n", f.ID, f.Nucleotide)
+				fmt.Fprintf(&p, ">%s\n%s\n", f.ID, f.Protein)
+			}
+		}
+	}
+	return c.Bytes(), n.Bytes(), p.Bytes()
+}
+
+func TestByteIdenticalToOriginal(t *testing.T) {
+	for _, size := range []int{300, 500} {
+		t.Run(fmt.Sprint(size), func(t *testing.T) {
+			dir := filepath.Join("..", "..", "testdata", "virnucpro_e2e_tiny", fmt.Sprintf("L%d", size))
+			c, n, p := original(t, size)
+			for _, tc := range []struct {
+				file string
+				got  []byte
+			}{
+				{fmt.Sprintf("input_sequence_chunked%d.fa", size), c},
+				{"input_sequence_identified_nucleotide.fa", n},
+				{"input_sequence_identified_protein.faa", p},
+			} {
+				want, err := os.ReadFile(filepath.Join(dir, tc.file))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(tc.got, want) {
+					t.Errorf("%s differs from the original's:\ngot:\n%s\nwant:\n%s", tc.file, tc.got, want)
+				}
+			}
+		})
+	}
+}
+
+// naiveSpans is a direct transcription of the original Python rule, kept apart from
+// ChunkSpans on purpose.
+func naiveSpans(L, cs int) [][2]int {
+	n := (L + cs - 1) / cs
+	rep := n*cs - L
+	lo := rep / n
+	up := lo + 1
+	need := rep - lo*(n-1)
+	var shifts []int
+	for i := 0; i < need; i++ {
+		shifts = append(shifts, up)
+	}
+	for i := 0; i < n-1-need; i++ {
+		shifts = append(shifts, lo)
+	}
+	shifts = append(shifts, 0)
+	shifts = shifts[:n]
+	var out [][2]int
+	for i := 0; i < n; i++ {
+		a := i * cs
+		if i == 0 {
+			out = append(out, [2]int{0, min(cs, L)})
+			continue
+		}
+		m := 0
+		for _, s := range shifts[:i] {
+			m += s
+		}
+		out = append(out, [2]int{a - m, min(a-m+cs, L)})
+	}
+	return out
+}
+
+func TestChunkSpansProperty(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	lengths := []int{1, 2, 299, 300, 301, 499, 500, 501, 600, 1000, 1001, 1500, 20000}
+	for i := 0; i < 2000; i++ {
+		lengths = append(lengths, 1+rng.Intn(20000))
+	}
+	for _, cs := range []int{300, 500} {
+		for _, L := range lengths {
+			got, want := ChunkSpans(L, cs), naiveSpans(L, cs)
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("L=%d cs=%d: got %v want %v", L, cs, got, want)
+			}
+		}
+	}
+	if ChunkSpans(0, 500) != nil {
+		t.Fatal("an empty record must have no chunk")
+	}
+	for _, tc := range []struct{ L, last int }{{501, 251}, {600, 301}, {1001, 335}, {1000, 500}, {1500, 500}} {
+		s := ChunkSpans(tc.L, 500)
+		if got := s[len(s)-1][1] - s[len(s)-1][0]; got != tc.last {
+			t.Errorf("L=%d: last chunk %d bp, want %d", tc.L, got, tc.last)
+		}
+	}
+}
+
+func TestTranslateRules(t *testing.T) {
+	// ATGNNNAAA forward frame 0: ATG->M, NNN skipped, AAA->K: protein "MK", slice [0:1+6) = "ATGNNNA".
+	fr := Translate("c", []byte("atgnnnaaa"))
+	got := map[string][2]string{}
+	for _, f := range fr {
+		got[f.ID] = [2]string{string(f.Nucleotide), string(f.Protein)}
+	}
+	if got["cF1"] != [2]string{"ATGNNNA", "MK"} {
+		t.Fatalf("F1 = %v", got["cF1"])
+	}
+	// Reverse complement keeps IUPAC letters uncomplemented.
+	if rc := string(ReverseComplement([]byte("ACGTRYN"))); rc != "NYRACGT" {
+		t.Fatalf("revcomp = %s", rc)
+	}
+	// A frame with a stop is dropped; a too-short chunk has no frame at all.
+	for _, f := range Translate("s", []byte("TAATAATAA")) {
+		if f.ID == "sF1" {
+			t.Fatal("frame with stops kept")
+		}
+	}
+	if len(Translate("s", []byte("AC"))) != 0 {
+		t.Fatal("2 bp chunk must have no frame")
+	}
+}
+
+func FuzzChunkTranslate(f *testing.F) {
+	f.Add([]byte("ACGTNNACGTRYacgt"), 300)
+	f.Add([]byte(""), 500)
+	f.Fuzz(func(t *testing.T, seq []byte, size int) {
+		if size <= 0 || size > 1000 {
+			size = 300
+		}
+		prevEnd := 0
+		for i, c := range Chunks("r", seq, size) {
+			if c.Start < 0 || c.End > len(seq) || c.Start >= c.End || c.End-c.Start > size {
+				t.Fatalf("chunk %d span [%d,%d) of %d", i, c.Start, c.End, len(seq))
+			}
+			if i > 0 && c.Start > prevEnd {
+				t.Fatalf("gap before chunk %d", i)
+			}
+			prevEnd = c.End
+			for _, fr := range Translate(c.ID, c.Seq) {
+				if bytes.IndexByte(fr.Protein, '*') >= 0 || len(fr.Protein) == 0 {
+					t.Fatalf("kept frame %s has protein %q", fr.ID, fr.Protein)
+				}
+				if len(fr.Nucleotide) < 3*len(fr.Protein) && bytes.Count(c.Seq, []byte("N")) == 0 {
+					t.Fatalf("frame %s: %d nt for %d aa", fr.ID, len(fr.Nucleotide), len(fr.Protein))
+				}
+			}
+		}
+		if len(seq) > 0 && prevEnd != len(seq) {
+			t.Fatalf("chunks end at %d of %d", prevEnd, len(seq))
+		}
+	})
+}
