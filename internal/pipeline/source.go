@@ -32,7 +32,7 @@ type pendingRecord struct {
 	rec     *fasta.Record
 	ordinal int
 	chunks  []seqprep.Chunk
-	pos    int // next chunk to emit
+	pos     int // next chunk to emit
 }
 
 // SourceOptions configure a FASTASource.
