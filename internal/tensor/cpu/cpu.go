@@ -1,0 +1,234 @@
+// Package cpu is the CPU compute backend: every tensor.Backend operation in Go,
+// parallel across cores, with the matrix products delegated to a Gemm — OpenBLAS
+// loaded at run time when available, else the pure-Go kernel in this package.
+package cpu
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+
+	"github.com/virnucpro/virnucpro/internal/tensor"
+)
+
+// Gemm computes C[m×n] = A[m×k]·B[n×k]ᵀ, or C += A·Bᵀ with accumulate. Rows are
+// contiguous with strides lda, ldb, ldc. Each element of C must be summed over k in
+// an order that does not depend on m, n or the thread count, so that a sequence's
+// results do not depend on what it is batched with.
+type Gemm interface {
+	Name() string
+	SgemmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, accumulate bool)
+}
+
+// Matrix is the CPU tensor: a row-major float32 slice.
+type Matrix struct {
+	rows, cols int
+	data       []float32
+}
+
+// Rows implements tensor.Tensor.
+func (m *Matrix) Rows() int { return m.rows }
+
+// Cols implements tensor.Tensor.
+func (m *Matrix) Cols() int { return m.cols }
+
+// Data exposes the matrix's storage (CPU backends only).
+func (m *Matrix) Data() []float32 { return m.data }
+
+// Backend implements tensor.Backend on the CPU.
+type Backend struct {
+	threads int
+	gemm    Gemm
+}
+
+// New returns a CPU backend using threads goroutines (<= 0: all cores) and gemm for
+// matrix products (nil: the pure-Go kernel).
+func New(threads int, gemm Gemm) *Backend {
+	if threads <= 0 {
+		threads = runtime.NumCPU()
+	}
+	if gemm == nil {
+		gemm = &GoGemm{Threads: threads}
+	}
+	return &Backend{threads: threads, gemm: gemm}
+}
+
+// Name implements tensor.Backend.
+func (b *Backend) Name() string { return b.gemm.Name() }
+
+// Threads is the parallelism of the element-wise operations.
+func (b *Backend) Threads() int { return b.threads }
+
+func mat(t tensor.Tensor) *Matrix {
+	m, ok := t.(*Matrix)
+	if !ok {
+		panic(fmt.Sprintf("cpu backend: foreign tensor %T", t))
+	}
+	return m
+}
+
+// New implements tensor.Backend.
+func (b *Backend) New(rows, cols int) tensor.Tensor {
+	return &Matrix{rows: rows, cols: cols, data: make([]float32, rows*cols)}
+}
+
+// FromHost implements tensor.Backend; it aliases data.
+func (b *Backend) FromHost(data []float32, rows, cols int) tensor.Tensor {
+	if len(data) != rows*cols {
+		panic(fmt.Sprintf("cpu backend: FromHost with %d values for %d×%d", len(data), rows, cols))
+	}
+	return &Matrix{rows: rows, cols: cols, data: data}
+}
+
+// ToHost implements tensor.Backend.
+func (b *Backend) ToHost(dst []float32, t tensor.Tensor) { copy(dst, mat(t).data) }
+
+// Free implements tensor.Backend (the garbage collector reclaims CPU memory).
+func (b *Backend) Free(t tensor.Tensor) { mat(t).data = nil }
+
+// Copy implements tensor.Backend.
+func (b *Backend) Copy(dst, src tensor.Tensor) { copy(mat(dst).data, mat(src).data) }
+
+// Embed implements tensor.Backend.
+func (b *Backend) Embed(dst, table tensor.Tensor, ids []int32, scale float32) {
+	d, t := mat(dst), mat(table)
+	c := t.cols
+	for i, id := range ids {
+		row := d.data[i*c : (i+1)*c]
+		src := t.data[int(id)*c : (int(id)+1)*c]
+		for j, v := range src {
+			row[j] = v * scale
+		}
+	}
+}
+
+// Linear implements tensor.Backend.
+func (b *Backend) Linear(dst, x, w, bias tensor.Tensor, accumulate bool) {
+	d, xm, wm := mat(dst), mat(x), mat(w)
+	m, k, n := xm.rows, xm.cols, wm.rows
+	if wm.cols != k || d.rows != m || d.cols != n {
+		panic(fmt.Sprintf("cpu backend: Linear %d×%d · (%d×%d)ᵀ into %d×%d", m, k, wm.rows, wm.cols, d.rows, d.cols))
+	}
+	b.gemm.SgemmNT(m, n, k, xm.data, k, wm.data, k, d.data, n, accumulate)
+	if bias != nil {
+		bv := mat(bias).data
+		b.parallelRows(m, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				row := d.data[i*n : (i+1)*n]
+				for j := range row {
+					row[j] += bv[j]
+				}
+			}
+		})
+	}
+}
+
+// LayerNorm implements tensor.Backend (statistics in float64).
+func (b *Backend) LayerNorm(dst, x, gamma, beta tensor.Tensor, eps float32) {
+	d, xm := mat(dst), mat(x)
+	g, be := mat(gamma).data, mat(beta).data
+	c := xm.cols
+	b.parallelRows(xm.rows, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			src := xm.data[i*c : (i+1)*c]
+			var sum float64
+			for _, v := range src {
+				sum += float64(v)
+			}
+			mean := sum / float64(c)
+			var ss float64
+			for _, v := range src {
+				dv := float64(v) - mean
+				ss += dv * dv
+			}
+			inv := 1 / math.Sqrt(ss/float64(c)+float64(eps))
+			out := d.data[i*c : (i+1)*c]
+			for j, v := range src {
+				out[j] = float32((float64(v)-mean)*inv)*g[j] + be[j]
+			}
+		}
+	})
+}
+
+func gelu(v float32) float32 {
+	return float32(float64(v) * 0.5 * (1 + math.Erf(float64(v)/math.Sqrt2)))
+}
+
+// GELU implements tensor.Backend.
+func (b *Backend) GELU(x tensor.Tensor) {
+	xm := mat(x)
+	c := xm.cols
+	b.parallelRows(xm.rows, func(lo, hi int) {
+		for i := lo * c; i < hi*c; i++ {
+			xm.data[i] = gelu(xm.data[i])
+		}
+	})
+}
+
+// GatedGELU implements tensor.Backend.
+func (b *Backend) GatedGELU(dst, x tensor.Tensor) {
+	d, xm := mat(dst), mat(x)
+	half := d.cols
+	if xm.cols != 2*half {
+		panic(fmt.Sprintf("cpu backend: GatedGELU %d columns into %d", xm.cols, half))
+	}
+	b.parallelRows(xm.rows, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			src := xm.data[i*2*half : (i+1)*2*half]
+			out := d.data[i*half : (i+1)*half]
+			for j := range out {
+				out[j] = gelu(src[j]) * src[half+j]
+			}
+		}
+	})
+}
+
+// MeanPool implements tensor.Backend (sums in float64).
+func (b *Backend) MeanPool(dst, src tensor.Tensor, spans []tensor.Span) {
+	d, s := mat(dst), mat(src)
+	c := s.cols
+	b.parallelRows(len(spans), func(lo, hi int) {
+		acc := make([]float64, c)
+		for i := lo; i < hi; i++ {
+			sp := spans[i]
+			clear(acc)
+			for r := sp.Start; r < sp.End; r++ {
+				for j, v := range s.data[r*c : (r+1)*c] {
+					acc[j] += float64(v)
+				}
+			}
+			n := float64(sp.End - sp.Start)
+			out := d.data[i*c : (i+1)*c]
+			for j := range out {
+				out[j] = float32(acc[j] / n) // 0/0 = NaN for an empty span, as torch
+			}
+		}
+	})
+}
+
+// parallelRows splits [0, n) into contiguous ranges over the backend's threads.
+func (b *Backend) parallelRows(n int, fn func(lo, hi int)) {
+	parallelRanges(n, b.threads, fn)
+}
+
+func parallelRanges(n, threads int, fn func(lo, hi int)) {
+	if threads <= 1 || n <= 1 {
+		fn(0, n)
+		return
+	}
+	parts := min(threads, n)
+	var wg sync.WaitGroup
+	for p := 0; p < parts; p++ {
+		lo, hi := p*n/parts, (p+1)*n/parts
+		if lo == hi {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(lo, hi)
+		}()
+	}
+	wg.Wait()
+}

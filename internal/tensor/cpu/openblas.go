@@ -1,0 +1,162 @@
+package cpu
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+
+	"github.com/ebitengine/purego"
+
+	"github.com/virnucpro/virnucpro/internal/tensor"
+)
+
+// OpenBLAS is a Gemm calling cblas_sgemm from libopenblas loaded at run time (no cgo).
+type OpenBLAS struct {
+	path    string
+	threads int
+	sgemm   func(order, transA, transB, m, n, k int32, alpha float32, a *float32, lda int32, b *float32, ldb int32, beta float32, c *float32, ldc int32)
+}
+
+// Library names tried, most specific first (Debian: libopenblas0-pthread/-openmp).
+var openBLASNames = []string{
+	"libopenblas.so.0", "libopenblas.so", "libopenblasp.so.0",
+	"/usr/lib/x86_64-linux-gnu/libopenblas.so.0", "/usr/lib/aarch64-linux-gnu/libopenblas.so.0",
+	"/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0",
+	"libopenblas.dylib", "/opt/homebrew/opt/openblas/lib/libopenblas.dylib",
+}
+
+var (
+	openBLASOnce sync.Once
+	openBLASLib  *OpenBLAS
+	openBLASErr  error
+)
+
+// LoadOpenBLAS opens OpenBLAS once per process and sets its thread count.
+func LoadOpenBLAS(threads int) (*OpenBLAS, error) {
+	openBLASOnce.Do(func() {
+		var errs []string
+		for _, name := range openBLASNames {
+			h, err := purego.Dlopen(name, purego.RTLD_NOW|purego.RTLD_GLOBAL)
+			if err != nil {
+				errs = append(errs, err.Error())
+				continue
+			}
+			lib := &OpenBLAS{path: name}
+			if _, err := purego.Dlsym(h, "cblas_sgemm"); err != nil {
+				errs = append(errs, name+": no cblas_sgemm")
+				continue
+			}
+			purego.RegisterLibFunc(&lib.sgemm, h, "cblas_sgemm")
+			if sym, err := purego.Dlsym(h, "openblas_set_num_threads"); err == nil {
+				var setThreads func(int32)
+				purego.RegisterFunc(&setThreads, sym)
+				setThreads(1) // parallelism comes from our goroutines (see SgemmNT)
+			}
+			openBLASLib = lib
+			return
+		}
+		openBLASErr = fmt.Errorf("OpenBLAS not found (install Debian's libopenblas0): %s", strings.Join(errs[:min(2, len(errs))], "; "))
+	})
+	if openBLASErr != nil {
+		return nil, openBLASErr
+	}
+	lib := *openBLASLib
+	lib.threads = max(threads, 1)
+	return &lib, nil
+}
+
+// Name implements Gemm.
+func (o *OpenBLAS) Name() string { return "openblas" }
+
+// Path is the library that was loaded.
+func (o *OpenBLAS) Path() string { return o.path }
+
+const (
+	cblasRowMajor = 101
+	cblasNoTrans  = 111
+	cblasTrans    = 112
+)
+
+// invariantRows is the fixed row count of every cblas_sgemm call. OpenBLAS picks
+// kernels (and tail handling) by shape, so a row's result would otherwise depend on
+// how many rows it is batched with; calling it on fixed blocks of rows, one thread
+// per call, makes every row's result independent of the batch (packed == alone,
+// bit for bit), which resumed and sharded runs rely on.
+const invariantRows = 64
+
+// SgemmNT implements Gemm: blocks of invariantRows rows (the last one zero-padded)
+// spread over the backend's goroutines, each a single-threaded OpenBLAS call.
+func (o *OpenBLAS) SgemmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, accumulate bool) {
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 {
+		if !accumulate {
+			for i := 0; i < m; i++ {
+				clear(c[i*ldc : i*ldc+n])
+			}
+		}
+		return
+	}
+	beta := float32(0)
+	if accumulate {
+		beta = 1
+	}
+	blocks := (m + invariantRows - 1) / invariantRows
+	parallelRanges(blocks, o.threads, func(lo, hi int) {
+		var pa, pc []float32
+		for blk := lo; blk < hi; blk++ {
+			r0 := blk * invariantRows
+			rows := min(invariantRows, m-r0)
+			if rows == invariantRows {
+				o.sgemm(cblasRowMajor, cblasNoTrans, cblasTrans, invariantRows, int32(n), int32(k), 1,
+					&a[r0*lda], int32(lda), &b[0], int32(ldb), beta, &c[r0*ldc], int32(ldc))
+				continue
+			}
+			// Tail: pad to a full block in scratch.
+			if pa == nil {
+				pa = make([]float32, invariantRows*k)
+				pc = make([]float32, invariantRows*n)
+			}
+			clear(pa)
+			clear(pc)
+			for i := 0; i < rows; i++ {
+				copy(pa[i*k:(i+1)*k], a[(r0+i)*lda:(r0+i)*lda+k])
+				if accumulate {
+					copy(pc[i*n:(i+1)*n], c[(r0+i)*ldc:(r0+i)*ldc+n])
+				}
+			}
+			o.sgemm(cblasRowMajor, cblasNoTrans, cblasTrans, invariantRows, int32(n), int32(k), 1,
+				&pa[0], int32(k), &b[0], int32(ldb), beta, &pc[0], int32(n))
+			for i := 0; i < rows; i++ {
+				copy(c[(r0+i)*ldc:(r0+i)*ldc+n], pc[i*n:(i+1)*n])
+			}
+		}
+	})
+}
+
+// Open returns a CPU backend for kind "auto" (OpenBLAS when it loads, else Go),
+// "openblas" (an error when it does not load) or "go", logging the choice.
+func Open(kind string, threads int, log *slog.Logger) (tensor.Backend, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	switch kind {
+	case "go":
+		log.Info("compute backend", "blas", "go", "threads", threads)
+		return New(threads, nil), nil
+	case "auto", "openblas", "":
+		lib, err := LoadOpenBLAS(threads)
+		if err != nil {
+			if kind == "openblas" {
+				return nil, err
+			}
+			log.Info("OpenBLAS not found, using the pure-Go GEMM (install libopenblas0 for speed)", "threads", threads)
+			return New(threads, nil), nil
+		}
+		log.Info("compute backend", "blas", "openblas", "library", lib.Path(), "threads", threads)
+		return New(threads, lib), nil
+	}
+	return nil, fmt.Errorf("--blas %q: want auto, openblas or go", kind)
+}
