@@ -1,0 +1,227 @@
+package weights
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"unsafe"
+
+	"github.com/virnucpro/virnucpro/internal/atomicfile"
+)
+
+type stEntry struct {
+	DType   string   `json:"dtype"`
+	Shape   []int    `json:"shape"`
+	Offsets [2]int64 `json:"data_offsets"`
+}
+
+// LoadSafetensors memory-maps a safetensors file and returns its tensors as float32
+// (F32 aliased when aligned; F16, BF16, F64, I64, I32 converted).
+func LoadSafetensors(path string) (*StateDict, error) {
+	data, err := mapFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("safetensors %s: %w", path, err)
+	}
+	sd, err := ParseSafetensors(data, path)
+	if err != nil {
+		return nil, err
+	}
+	return sd, nil
+}
+
+// ParseSafetensors decodes safetensors bytes (name is used in errors).
+func ParseSafetensors(data []byte, name string) (*StateDict, error) {
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("safetensors %s: %s", name, fmt.Sprintf(format, a...))
+	}
+	if len(data) < 8 {
+		return nil, bad("file too short (%d bytes) for a header", len(data))
+	}
+	hlen := binary.LittleEndian.Uint64(data[:8])
+	if hlen > uint64(len(data)-8) || hlen > 100<<20 {
+		return nil, bad("header length %d exceeds the file", hlen)
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data[8:8+hlen], &raw); err != nil {
+		return nil, bad("header is not valid JSON: %v", err)
+	}
+	buf := data[8+hlen:]
+	sd := &StateDict{File: name, Tensors: make(map[string]*Tensor, len(raw))}
+	type span struct {
+		lo, hi int64
+		name   string
+	}
+	var spans []span
+	for key, msg := range raw {
+		if key == "__metadata__" {
+			if err := json.Unmarshal(msg, &sd.Metadata); err != nil {
+				return nil, bad("__metadata__ must map strings to strings: %v", err)
+			}
+			continue
+		}
+		var e stEntry
+		if err := json.Unmarshal(msg, &e); err != nil {
+			return nil, bad("tensor %q: %v", key, err)
+		}
+		size, ok := dtypeSize[e.DType]
+		if !ok {
+			return nil, bad("tensor %q: unsupported dtype %q", key, e.DType)
+		}
+		n := int64(1)
+		for _, d := range e.Shape {
+			if d < 0 {
+				return nil, bad("tensor %q: negative dimension in %v", key, e.Shape)
+			}
+			n *= int64(d)
+		}
+		lo, hi := e.Offsets[0], e.Offsets[1]
+		if lo < 0 || hi < lo || hi > int64(len(buf)) || hi-lo != n*int64(size) {
+			return nil, bad("tensor %q: data_offsets %v do not fit shape %v %s in a %d-byte buffer", key, e.Offsets, e.Shape, e.DType, len(buf))
+		}
+		spans = append(spans, span{lo, hi, key})
+		vals, err := decode(buf[lo:hi], e.DType)
+		if err != nil {
+			return nil, bad("tensor %q: %v", key, err)
+		}
+		sd.Tensors[key] = &Tensor{Shape: append([]int{}, e.Shape...), Data: vals}
+	}
+	sort.Slice(spans, func(i, j int) bool { return spans[i].lo < spans[j].lo })
+	for i := 1; i < len(spans); i++ {
+		if spans[i].lo < spans[i-1].hi {
+			return nil, bad("tensors %q and %q overlap", spans[i-1].name, spans[i].name)
+		}
+	}
+	return sd, nil
+}
+
+var dtypeSize = map[string]int{"F32": 4, "F16": 2, "BF16": 2, "F64": 8, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1}
+
+// decode converts little-endian raw values of dtype to float32; F32 data that is
+// 4-byte aligned is aliased, not copied.
+func decode(b []byte, dtype string) ([]float32, error) {
+	switch dtype {
+	case "F32":
+		n := len(b) / 4
+		if n == 0 {
+			return []float32{}, nil
+		}
+		if uintptr(unsafe.Pointer(&b[0]))%4 == 0 {
+			return unsafe.Slice((*float32)(unsafe.Pointer(&b[0])), n), nil
+		}
+		out := make([]float32, n)
+		for i := range out {
+			out[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+		}
+		return out, nil
+	case "F16", "BF16":
+		out := make([]float32, len(b)/2)
+		for i := range out {
+			h := binary.LittleEndian.Uint16(b[2*i:])
+			if dtype == "F16" {
+				out[i] = halfToFloat(h)
+			} else {
+				out[i] = bf16ToFloat(h)
+			}
+		}
+		return out, nil
+	case "F64":
+		out := make([]float32, len(b)/8)
+		for i := range out {
+			out[i] = float32(math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:])))
+		}
+		return out, nil
+	case "I64":
+		out := make([]float32, len(b)/8)
+		for i := range out {
+			out[i] = float32(int64(binary.LittleEndian.Uint64(b[8*i:])))
+		}
+		return out, nil
+	case "I32":
+		out := make([]float32, len(b)/4)
+		for i := range out {
+			out[i] = float32(int32(binary.LittleEndian.Uint32(b[4*i:])))
+		}
+		return out, nil
+	case "I16":
+		out := make([]float32, len(b)/2)
+		for i := range out {
+			out[i] = float32(int16(binary.LittleEndian.Uint16(b[2*i:])))
+		}
+		return out, nil
+	case "I8":
+		out := make([]float32, len(b))
+		for i := range out {
+			out[i] = float32(int8(b[i]))
+		}
+		return out, nil
+	case "U8", "BOOL":
+		out := make([]float32, len(b))
+		for i := range out {
+			out[i] = float32(b[i])
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("unsupported dtype %q", dtype)
+}
+
+// EncodeSafetensors serialises float32 tensors (names sorted, offsets packed in that
+// order) with optional metadata.
+func EncodeSafetensors(tensors map[string]*Tensor, metadata map[string]string) ([]byte, error) {
+	names := make([]string, 0, len(tensors))
+	for n := range tensors {
+		if n == "__metadata__" {
+			return nil, fmt.Errorf("safetensors: %q is reserved", n)
+		}
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	header := make(map[string]any, len(names)+1)
+	var off int64
+	for _, n := range names {
+		t := tensors[n]
+		if t.Numel() != len(t.Data) {
+			return nil, fmt.Errorf("safetensors: tensor %q has %d values for shape %v", n, len(t.Data), t.Shape)
+		}
+		size := int64(4 * len(t.Data))
+		shape := t.Shape
+		if shape == nil {
+			shape = []int{}
+		}
+		header[n] = stEntry{DType: "F32", Shape: shape, Offsets: [2]int64{off, off + size}}
+		off += size
+	}
+	if len(metadata) > 0 {
+		header["__metadata__"] = metadata
+	}
+	h, err := json.Marshal(header)
+	if err != nil {
+		return nil, err
+	}
+	for len(h)%8 != 0 {
+		h = append(h, ' ')
+	}
+	var out bytes.Buffer
+	out.Grow(8 + len(h) + int(off))
+	binary.Write(&out, binary.LittleEndian, uint64(len(h)))
+	out.Write(h)
+	var b4 [4]byte
+	for _, n := range names {
+		for _, v := range tensors[n].Data {
+			binary.LittleEndian.PutUint32(b4[:], math.Float32bits(v))
+			out.Write(b4[:])
+		}
+	}
+	return out.Bytes(), nil
+}
+
+// WriteSafetensors writes tensors atomically to path.
+func WriteSafetensors(path string, tensors map[string]*Tensor, metadata map[string]string) error {
+	data, err := EncodeSafetensors(tensors, metadata)
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(path, data)
+}
