@@ -1,0 +1,173 @@
+package esm2
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/virnucpro/virnucpro/internal/tensor"
+	"github.com/virnucpro/virnucpro/internal/weights"
+)
+
+// Config is the architecture, read from the weights' own configuration.
+type Config struct {
+	Layers, Dim, Heads int
+	TokenDropout       bool
+	Eps                float32
+}
+
+// layerWeights are one transformer block's tensors on the backend.
+type layerWeights struct {
+	ln1g, ln1b, wqkv, bqkv, wo, bo, ln2g, ln2b, w1, b1, w2, b2 tensor.Tensor
+	invFreq                                                    []float32
+}
+
+// knownHeads gives the head count of the released ESM-2 sizes by width, for weight
+// files that carry no configuration.
+var knownHeads = map[int]int{320: 20, 480: 20, 640: 20, 1280: 20, 2560: 40, 5120: 40}
+
+var layerKey = regexp.MustCompile(`^layers\.(\d+)\.`)
+
+// canonical maps fair-esm and Hugging Face names to fair-esm's ESM2 state-dict names.
+func canonical(sd *weights.StateDict) map[string]*weights.Tensor {
+	out := make(map[string]*weights.Tensor, len(sd.Tensors))
+	hf := strings.NewReplacer(
+		"embeddings.word_embeddings.", "embed_tokens.",
+		"encoder.emb_layer_norm_after.", "emb_layer_norm_after.",
+		"encoder.layer.", "layers.",
+		".attention.self.query.", ".self_attn.q_proj.",
+		".attention.self.key.", ".self_attn.k_proj.",
+		".attention.self.value.", ".self_attn.v_proj.",
+		".attention.self.rotary_embeddings.inv_freq", ".self_attn.rot_emb.inv_freq",
+		".attention.output.dense.", ".self_attn.out_proj.",
+		".attention.LayerNorm.", ".self_attn_layer_norm.",
+		".intermediate.dense.", ".fc1.",
+		".output.dense.", ".fc2.",
+		".LayerNorm.", ".final_layer_norm.",
+	)
+	for name, t := range sd.Tensors {
+		n := name
+		switch {
+		case strings.HasPrefix(n, "encoder.sentence_encoder."):
+			n = strings.TrimPrefix(n, "encoder.sentence_encoder.")
+		case strings.HasPrefix(n, "esm."):
+			n = hf.Replace(strings.TrimPrefix(n, "esm."))
+		case strings.HasPrefix(n, "encoder.layer.") || strings.HasPrefix(n, "embeddings."):
+			n = hf.Replace(n)
+		case strings.HasPrefix(n, "encoder."):
+			n = strings.TrimPrefix(n, "encoder.")
+		}
+		out[n] = t
+	}
+	return out
+}
+
+// readConfig finds the architecture: fair-esm cfg/args in the checkpoint, or
+// config.json next to (or inside) path; dims and depth are checked against the tensors.
+func readConfig(path string, p *weights.Pickle, names map[string]*weights.Tensor) (Config, error) {
+	cfg := Config{TokenDropout: true, Eps: 1e-5}
+	emb, ok := names["embed_tokens.weight"]
+	if !ok || len(emb.Shape) != 2 {
+		return cfg, fmt.Errorf("%s: no embed_tokens.weight (is this an ESM-2 model?)", path)
+	}
+	cfg.Dim = emb.Shape[1]
+	for n := range names {
+		if m := layerKey.FindStringSubmatch(n); m != nil {
+			i, _ := strconv.Atoi(m[1])
+			cfg.Layers = max(cfg.Layers, i+1)
+		}
+	}
+	if p != nil {
+		if c, ok := weights.Lookup(p.Root, "cfg"); ok {
+			if m, ok := weights.Lookup(c, "model"); ok {
+				if h, ok := intAttr(m, "encoder_attention_heads"); ok {
+					cfg.Heads = h
+				}
+				if td, ok := weights.Lookup(m, "token_dropout"); ok {
+					if b, ok := td.(bool); ok {
+						cfg.TokenDropout = b
+					}
+				}
+			}
+		}
+		if cfg.Heads == 0 {
+			if a, ok := weights.Lookup(p.Root, "args"); ok {
+				if h, ok := intAttr(a, "attention_heads"); ok {
+					cfg.Heads = h
+				} else if h, ok := intAttr(a, "encoder_attention_heads"); ok {
+					cfg.Heads = h
+				}
+			}
+		}
+	}
+	dir := path
+	if st, err := os.Stat(path); err == nil && !st.IsDir() {
+		dir = filepath.Dir(path)
+	}
+	if data, err := os.ReadFile(filepath.Join(dir, "config.json")); err == nil && cfg.Heads == 0 {
+		var hc struct {
+			Heads        int      `json:"num_attention_heads"`
+			Eps          *float64 `json:"layer_norm_eps"`
+			TokenDropout *bool    `json:"token_dropout"`
+			ModelType    string   `json:"model_type"`
+		}
+		if err := json.Unmarshal(data, &hc); err != nil {
+			return cfg, fmt.Errorf("%s: %v", filepath.Join(dir, "config.json"), err)
+		}
+		cfg.Heads = hc.Heads
+		if hc.Eps != nil {
+			cfg.Eps = float32(*hc.Eps)
+		}
+		if hc.TokenDropout != nil {
+			cfg.TokenDropout = *hc.TokenDropout
+		}
+	}
+	if cfg.Heads == 0 {
+		cfg.Heads = knownHeads[cfg.Dim]
+	}
+	if cfg.Heads == 0 || cfg.Dim%cfg.Heads != 0 {
+		return cfg, fmt.Errorf("%s: cannot tell the number of attention heads for width %d (no cfg in the checkpoint and no config.json)", path, cfg.Dim)
+	}
+	if cfg.Layers == 0 {
+		return cfg, fmt.Errorf("%s: no transformer layers found", path)
+	}
+	return cfg, nil
+}
+
+func intAttr(obj any, name string) (int, bool) {
+	v, ok := weights.Lookup(obj, name)
+	if !ok {
+		return 0, false
+	}
+	n, ok := v.(int)
+	return n, ok
+}
+
+func get(names map[string]*weights.Tensor, file, name string, shape ...int) (*weights.Tensor, error) {
+	t, ok := names[name]
+	if !ok {
+		return nil, fmt.Errorf("%s: missing tensor %s", file, name)
+	}
+	if len(shape) != len(t.Shape) {
+		return nil, fmt.Errorf("%s: tensor %s has shape %v, want %v", file, name, t.Shape, shape)
+	}
+	for i := range shape {
+		if shape[i] != t.Shape[i] {
+			return nil, fmt.Errorf("%s: tensor %s has shape %v, want %v", file, name, t.Shape, shape)
+		}
+	}
+	return t, nil
+}
+
+func defaultInvFreq(hd int) []float32 {
+	f := make([]float32, hd/2)
+	for i := range f {
+		f[i] = float32(1 / math.Pow(10000, float64(2*i)/float64(hd)))
+	}
+	return f
+}

@@ -1,0 +1,241 @@
+package esm2
+
+import (
+	"fmt"
+	"math"
+	"os"
+
+	"github.com/virnucpro/virnucpro/internal/tensor"
+	"github.com/virnucpro/virnucpro/internal/weights"
+)
+
+// Pooling selects the residues averaged into the embedding.
+type Pooling int
+
+const (
+	// PoolVirNucPro averages residues 1..min(len,1024) (VirNucPro's extract_esm).
+	PoolVirNucPro Pooling = iota
+	// PoolFull averages all residues 1..len.
+	PoolFull
+)
+
+// ParsePooling parses --pool.
+func ParsePooling(s string) (Pooling, error) {
+	switch s {
+	case "virnucpro", "":
+		return PoolVirNucPro, nil
+	case "full":
+		return PoolFull, nil
+	}
+	return 0, fmt.Errorf("--pool %q: want virnucpro or full", s)
+}
+
+// Options tune a loaded model.
+type Options struct {
+	// ReprLayer is the representation layer (0 = scaled embeddings, Layers = final,
+	// after emb_layer_norm_after); -1 means the last.
+	ReprLayer int
+	Pool      Pooling
+}
+
+// Model is a loaded ESM-2 encoder.
+type Model struct {
+	Config
+	b        tensor.Backend
+	embed    tensor.Tensor
+	layers   []layerWeights
+	lnfG     tensor.Tensor
+	lnfB     tensor.Tensor
+	repr     int
+	pool     Pooling
+	fileName string
+}
+
+// Load reads ESM-2 weights from a fair-esm checkpoint (esm2_*.pt), a Hugging Face
+// directory (config.json + model.safetensors / shards / pytorch_model.bin) or a
+// safetensors file, onto backend b. Any ESM-2 size works; the architecture comes
+// from the weights.
+func Load(path string, b tensor.Backend, opts Options) (*Model, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("ESM-2 weights: %w", err)
+	}
+	var (
+		sd *weights.StateDict
+		p  *weights.Pickle
+	)
+	if st.IsDir() || isSafetensorsName(path) {
+		sd, err = weights.Load(path)
+	} else {
+		p, err = weights.LoadPyTorch(path)
+		if err == nil {
+			sd, err = p.Weights()
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ESM-2 weights: %w", err)
+	}
+	names := canonical(sd)
+	cfg, err := readConfig(path, p, names)
+	if err != nil {
+		return nil, err
+	}
+	m := &Model{Config: cfg, b: b, fileName: path, pool: opts.Pool}
+	m.repr = opts.ReprLayer
+	if m.repr < 0 {
+		m.repr = cfg.Layers
+	}
+	if m.repr > cfg.Layers {
+		return nil, fmt.Errorf("--repr-layer %d: the model has %d layers", m.repr, cfg.Layers)
+	}
+	D, hd := cfg.Dim, cfg.Dim/cfg.Heads
+	up := func(t *weights.Tensor, rows, cols int) tensor.Tensor { return b.FromHost(t.Data, rows, cols) }
+	emb, err := get(names, path, "embed_tokens.weight", len(Alphabet), D)
+	if err != nil {
+		return nil, err
+	}
+	m.embed = up(emb, len(Alphabet), D)
+	for l := 0; l < cfg.Layers; l++ {
+		pre := fmt.Sprintf("layers.%d.", l)
+		g := func(name string, shape ...int) *weights.Tensor {
+			if err != nil {
+				return nil
+			}
+			var t *weights.Tensor
+			t, err = get(names, path, pre+name, shape...)
+			return t
+		}
+		q, k, v := g("self_attn.q_proj.weight", D, D), g("self_attn.k_proj.weight", D, D), g("self_attn.v_proj.weight", D, D)
+		qb, kb, vb := g("self_attn.q_proj.bias", D), g("self_attn.k_proj.bias", D), g("self_attn.v_proj.bias", D)
+		wo, bo := g("self_attn.out_proj.weight", D, D), g("self_attn.out_proj.bias", D)
+		ln1g, ln1b := g("self_attn_layer_norm.weight", D), g("self_attn_layer_norm.bias", D)
+		ln2g, ln2b := g("final_layer_norm.weight", D), g("final_layer_norm.bias", D)
+		w1, b1 := g("fc1.weight", 4*D, D), g("fc1.bias", 4*D)
+		w2, b2 := g("fc2.weight", D, 4*D), g("fc2.bias", D)
+		if err != nil {
+			return nil, err
+		}
+		inv := defaultInvFreq(hd)
+		if t, ok := names[pre+"self_attn.rot_emb.inv_freq"]; ok {
+			if len(t.Data) != hd/2 {
+				return nil, fmt.Errorf("%s: %sself_attn.rot_emb.inv_freq has %d values, want %d", path, pre, len(t.Data), hd/2)
+			}
+			inv = append([]float32(nil), t.Data...) // the checkpoint's (fp16-rounded) values
+		}
+		wqkv := make([]float32, 0, 3*D*D)
+		wqkv = append(append(append(wqkv, q.Data...), k.Data...), v.Data...)
+		bqkv := make([]float32, 0, 3*D)
+		bqkv = append(append(append(bqkv, qb.Data...), kb.Data...), vb.Data...)
+		m.layers = append(m.layers, layerWeights{
+			ln1g: up(ln1g, 1, D), ln1b: up(ln1b, 1, D),
+			wqkv: b.FromHost(wqkv, 3*D, D), bqkv: b.FromHost(bqkv, 1, 3*D),
+			wo: up(wo, D, D), bo: up(bo, 1, D),
+			ln2g: up(ln2g, 1, D), ln2b: up(ln2b, 1, D),
+			w1: up(w1, 4*D, D), b1: up(b1, 1, 4*D), w2: up(w2, D, 4*D), b2: up(b2, 1, D),
+			invFreq: inv,
+		})
+	}
+	lg, err := get(names, path, "emb_layer_norm_after.weight", D)
+	if err != nil {
+		return nil, err
+	}
+	lb, err := get(names, path, "emb_layer_norm_after.bias", D)
+	if err != nil {
+		return nil, err
+	}
+	m.lnfG, m.lnfB = up(lg, 1, D), up(lb, 1, D)
+	return m, nil
+}
+
+func isSafetensorsName(p string) bool {
+	return len(p) > 12 && p[len(p)-12:] == ".safetensors"
+}
+
+// Name is "ESM-2".
+func (m *Model) Name() string { return "ESM-2" }
+
+// Dim is the embedding width.
+func (m *Model) Dim() int { return m.Config.Dim }
+
+// ReprLayer is the representation layer in use.
+func (m *Model) ReprLayer() int { return m.repr }
+
+// Tokenize implements the pipeline's encoder interface.
+func (m *Model) Tokenize(protein []byte) ([]int32, error) { return Tokenize(protein) }
+
+// FLOPsPerToken approximates the forward cost of one token in a sequence of n tokens.
+func (m *Model) FLOPsPerToken(n int) float64 {
+	D := float64(m.Config.Dim)
+	return float64(m.repr) * (24*D*D + 4*D*float64(n))
+}
+
+// EmbedBatch runs one packed batch: tokens[i] (with <cls>/<eos>) are concatenated,
+// attention stays inside each sequence, and out[i] receives its pooled embedding.
+func (m *Model) EmbedBatch(tokens [][]int32, out [][]float32) error {
+	b := m.b
+	D := m.Config.Dim
+	var ids []int32
+	segs := make([]tensor.Segment, len(tokens))
+	spans := make([]tensor.Span, len(tokens))
+	for i, t := range tokens {
+		if len(t) < 2 || t[0] != TokenCLS || t[len(t)-1] != TokenEOS {
+			return fmt.Errorf("sequence %d: tokens must start with <cls> and end with <eos>", i)
+		}
+		for _, id := range t {
+			if id < 0 || int(id) >= len(Alphabet) || id == TokenMask {
+				return fmt.Errorf("sequence %d: token id %d not accepted", i, id)
+			}
+		}
+		segs[i] = tensor.Segment{Start: len(ids), Len: len(t)}
+		residues := len(t) - 2
+		if m.pool == PoolVirNucPro {
+			residues = min(residues, 1024)
+		}
+		spans[i] = tensor.Span{Start: len(ids) + 1, End: len(ids) + 1 + residues}
+		ids = append(ids, t...)
+	}
+	T := len(ids)
+	scale := float32(1)
+	if m.TokenDropout {
+		scale = 1 - 0.15*0.8 // inference with no <mask>: fair-esm's token-dropout rescaling
+	}
+	x := b.New(T, D)
+	b.Embed(x, m.embed, ids, scale)
+	h := b.New(T, D)
+	attn := b.New(T, D)
+	qkv := b.New(T, 3*D)
+	ffn := b.New(T, 4*D)
+	defer func() {
+		for _, t := range []tensor.Tensor{x, h, attn, qkv, ffn} {
+			b.Free(t)
+		}
+	}()
+	hd := D / m.Heads
+	for l := 0; l < m.repr; l++ {
+		w := &m.layers[l]
+		b.LayerNorm(h, x, w.ln1g, w.ln1b, m.Eps)
+		b.Linear(qkv, h, w.wqkv, w.bqkv, false)
+		b.Attention(attn, qkv, segs, tensor.AttentionSpec{Heads: m.Heads, HeadDim: hd,
+			Scale: float32(math.Pow(float64(hd), -0.5)), RotaryInvFreq: w.invFreq})
+		b.Linear(x, attn, w.wo, w.bo, true)
+		b.LayerNorm(h, x, w.ln2g, w.ln2b, m.Eps)
+		b.Linear(ffn, h, w.w1, w.b1, false)
+		b.GELU(ffn)
+		b.Linear(x, ffn, w.w2, w.b2, true)
+	}
+	if m.repr == m.Layers {
+		b.LayerNorm(x, x, m.lnfG, m.lnfB, m.Eps)
+	}
+	pooled := b.New(len(tokens), D)
+	defer b.Free(pooled)
+	b.MeanPool(pooled, x, spans)
+	if err := tensor.Sync(b); err != nil {
+		return fmt.Errorf("ESM-2 on %s: %w", b.Name(), err)
+	}
+	flat := make([]float32, len(tokens)*D)
+	b.ToHost(flat, pooled)
+	for i := range out {
+		copy(out[i], flat[i*D:(i+1)*D])
+	}
+	return nil
+}
