@@ -1,0 +1,254 @@
+// Package dnabert is DNABERT-S / DNABERT-2 (MosaicBERT bert_layers.py) on a
+// tensor.Backend: BPE tokens, embeddings without positions, ALiBi attention, post-LN
+// blocks with a gated-GELU MLP, and mean pooling over all tokens.
+package dnabert
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/virnucpro/virnucpro/internal/tensor"
+	"github.com/virnucpro/virnucpro/internal/tokenize"
+	"github.com/virnucpro/virnucpro/internal/weights"
+)
+
+// Config is the architecture from config.json.
+type Config struct {
+	Hidden            int     `json:"hidden_size"`
+	Layers            int     `json:"num_hidden_layers"`
+	Heads             int     `json:"num_attention_heads"`
+	Intermediate      int     `json:"intermediate_size"`
+	Vocab             int     `json:"vocab_size"`
+	Eps               float64 `json:"layer_norm_eps"`
+	ALiBiStartingSize int     `json:"alibi_starting_size"`
+}
+
+type layer struct {
+	wqkv, bqkv, wd, bd, ln1g, ln1b, wg, wo, bo, ln2g, ln2b tensor.Tensor
+}
+
+// Model is a loaded DNABERT-S encoder with its tokenizer.
+type Model struct {
+	Config
+	b      tensor.Backend
+	tok    *tokenize.BPE
+	embed  tensor.Tensor // word embeddings with token-type row 0 added
+	lnG    tensor.Tensor
+	lnB    tensor.Tensor
+	layers []layer
+	slopes []float32
+}
+
+// ALiBiSlopes returns MosaicBERT's per-head slopes (geometric for a power of two;
+// otherwise the closest power's slopes followed by every other slope of twice it).
+func ALiBiSlopes(heads int) []float32 {
+	pow2 := func(n int) []float64 {
+		start := math.Pow(2, -math.Pow(2, -(math.Log2(float64(n))-3)))
+		s := make([]float64, n)
+		for i := range s {
+			s[i] = math.Pow(start, float64(i+1))
+		}
+		return s
+	}
+	var s []float64
+	if l := math.Log2(float64(heads)); l == math.Floor(l) {
+		s = pow2(heads)
+	} else {
+		c := 1 << int(math.Floor(math.Log2(float64(heads))))
+		s = pow2(c)
+		extra := pow2(2 * c)
+		for i := 0; i < len(extra) && len(s) < heads; i += 2 {
+			s = append(s, extra[i])
+		}
+	}
+	out := make([]float32, heads)
+	for i, v := range s {
+		out[i] = float32(v)
+	}
+	return out
+}
+
+// Load reads a DNABERT-S directory (config.json, tokenizer.json, and
+// model.safetensors or pytorch_model.bin), e.g. a Hugging Face cache snapshot.
+func Load(dir string, b tensor.Backend) (*Model, error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("DNABERT-S weights: %w", err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("DNABERT-S weights: %s is a file; give the model directory (config.json, tokenizer.json, weights)", dir)
+	}
+	var cfg Config
+	data, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	if err != nil {
+		return nil, fmt.Errorf("DNABERT-S: %w", err)
+	}
+	if err := json.Unmarshal(data, &cfg); err != nil {
+		return nil, fmt.Errorf("DNABERT-S: %s: %v", filepath.Join(dir, "config.json"), err)
+	}
+	if cfg.Hidden <= 0 || cfg.Layers <= 0 || cfg.Heads <= 0 || cfg.Hidden%cfg.Heads != 0 || cfg.Intermediate <= 0 {
+		return nil, fmt.Errorf("DNABERT-S: %s: implausible dimensions %+v", filepath.Join(dir, "config.json"), cfg)
+	}
+	if cfg.Eps == 0 {
+		cfg.Eps = 1e-12
+	}
+	tok, err := tokenize.Load(filepath.Join(dir, "tokenizer.json"))
+	if err != nil {
+		return nil, fmt.Errorf("DNABERT-S: %w", err)
+	}
+	sd, err := weights.Load(dir)
+	if err != nil {
+		return nil, fmt.Errorf("DNABERT-S: %w", err)
+	}
+	if !sd.Has("embeddings.word_embeddings.weight") && sd.Has("bert.embeddings.word_embeddings.weight") {
+		sd = sd.StripPrefix("bert.")
+	}
+	D, I := cfg.Hidden, cfg.Intermediate
+	m := &Model{Config: cfg, b: b, tok: tok, slopes: ALiBiSlopes(cfg.Heads)}
+	var lerr error
+	get := func(name string, shape ...int) *weights.Tensor {
+		if lerr != nil {
+			return nil
+		}
+		t, err := sd.Get(name, shape...)
+		lerr = err
+		return t
+	}
+	word := get("embeddings.word_embeddings.weight", -1, D)
+	tt := get("embeddings.token_type_embeddings.weight", -1, D)
+	lng, lnb := get("embeddings.LayerNorm.weight", D), get("embeddings.LayerNorm.bias", D)
+	if lerr != nil {
+		return nil, fmt.Errorf("DNABERT-S: %w", lerr)
+	}
+	vocab := word.Shape[0]
+	if vocab < tok.VocabSize() {
+		return nil, fmt.Errorf("DNABERT-S: the tokenizer has %d tokens but the embedding table %d", tok.VocabSize(), vocab)
+	}
+	table := make([]float32, len(word.Data))
+	for r := 0; r < vocab; r++ {
+		for c := 0; c < D; c++ {
+			table[r*D+c] = word.Data[r*D+c] + tt.Data[c] // token_type_ids are all 0
+		}
+	}
+	m.embed = b.FromHost(table, vocab, D)
+	up := func(t *weights.Tensor, rows, cols int) tensor.Tensor { return b.FromHost(t.Data, rows, cols) }
+	m.lnG, m.lnB = up(lng, 1, D), up(lnb, 1, D)
+	for l := 0; l < cfg.Layers; l++ {
+		p := fmt.Sprintf("encoder.layer.%d.", l)
+		ly := layer{}
+		ly.wqkv, ly.bqkv = up(get(p+"attention.self.Wqkv.weight", 3*D, D), 3*D, D), nil
+		if lerr != nil {
+			return nil, fmt.Errorf("DNABERT-S: %w", lerr)
+		}
+		ly.bqkv = up(get(p+"attention.self.Wqkv.bias", 3*D), 1, 3*D)
+		wd, bd := get(p+"attention.output.dense.weight", D, D), get(p+"attention.output.dense.bias", D)
+		g1, b1 := get(p+"attention.output.LayerNorm.weight", D), get(p+"attention.output.LayerNorm.bias", D)
+		wg := get(p+"mlp.gated_layers.weight", 2*I, D)
+		wo, bo := get(p+"mlp.wo.weight", D, I), get(p+"mlp.wo.bias", D)
+		g2, b2 := get(p+"mlp.layernorm.weight", D), get(p+"mlp.layernorm.bias", D)
+		if lerr != nil {
+			return nil, fmt.Errorf("DNABERT-S: %w", lerr)
+		}
+		if sd.Has(p + "mlp.gated_layers.bias") {
+			return nil, fmt.Errorf("DNABERT-S: %s: unexpected mlp.gated_layers.bias (MosaicBERT's gated layer has none)", sd.File)
+		}
+		ly.wd, ly.bd, ly.ln1g, ly.ln1b = up(wd, D, D), up(bd, 1, D), up(g1, 1, D), up(b1, 1, D)
+		ly.wg, ly.wo, ly.bo = up(wg, 2*I, D), up(wo, D, I), up(bo, 1, D)
+		ly.ln2g, ly.ln2b = up(g2, 1, D), up(b2, 1, D)
+		m.layers = append(m.layers, ly)
+	}
+	return m, nil
+}
+
+// Name is "DNABERT-S".
+func (m *Model) Name() string { return "DNABERT-S" }
+
+// Dim is the embedding width.
+func (m *Model) Dim() int { return m.Hidden }
+
+// Tokenizer returns the model's BPE tokenizer.
+func (m *Model) Tokenizer() *tokenize.BPE { return m.tok }
+
+// Tokenize returns [CLS] + BPE ids + [SEP] for the sequence exactly as given (no
+// case change: VirNucPro passes the upper-cased slices).
+func (m *Model) Tokenize(seq []byte) ([]int32, error) {
+	if strings.ContainsRune(string(seq), 0) {
+		return nil, fmt.Errorf("NUL byte in sequence")
+	}
+	return m.tok.Encode(string(seq)), nil
+}
+
+// FLOPsPerToken approximates the forward cost of one token in a sequence of n tokens.
+func (m *Model) FLOPsPerToken(n int) float64 {
+	D, I := float64(m.Hidden), float64(m.Intermediate)
+	return float64(m.Layers) * (2*4*D*D + 2*3*D*I + 4*D*float64(n))
+}
+
+// EmbedBatch runs one packed batch and writes each sequence's mean over all its
+// tokens (including [CLS] and [SEP]) into out.
+func (m *Model) EmbedBatch(tokens [][]int32, out [][]float32) error {
+	b := m.b
+	D, I := m.Hidden, m.Intermediate
+	var ids []int32
+	segs := make([]tensor.Segment, len(tokens))
+	spans := make([]tensor.Span, len(tokens))
+	vocab := m.embed.Rows()
+	for i, t := range tokens {
+		if len(t) == 0 {
+			return fmt.Errorf("sequence %d: no tokens", i)
+		}
+		for _, id := range t {
+			if id < 0 || int(id) >= vocab {
+				return fmt.Errorf("sequence %d: token id %d outside the vocabulary of %d", i, id, vocab)
+			}
+		}
+		segs[i] = tensor.Segment{Start: len(ids), Len: len(t)}
+		spans[i] = tensor.Span{Start: len(ids), End: len(ids) + len(t)}
+		ids = append(ids, t...)
+	}
+	T := len(ids)
+	eps := float32(m.Eps)
+	x := b.New(T, D)
+	a := b.New(T, D)
+	ctx := b.New(T, D)
+	qkv := b.New(T, 3*D)
+	g := b.New(T, 2*I)
+	gl := b.New(T, I)
+	defer func() {
+		for _, t := range []tensor.Tensor{x, a, ctx, qkv, g, gl} {
+			b.Free(t)
+		}
+	}()
+	b.Embed(x, m.embed, ids, 1)
+	b.LayerNorm(x, x, m.lnG, m.lnB, eps)
+	spec := tensor.AttentionSpec{Heads: m.Heads, HeadDim: D / m.Heads, Scale: float32(1 / math.Sqrt(float64(D/m.Heads))), ALiBiSlopes: m.slopes}
+	for l := range m.layers {
+		w := &m.layers[l]
+		b.Linear(qkv, x, w.wqkv, w.bqkv, false)
+		b.Attention(ctx, qkv, segs, spec)
+		b.Copy(a, x)
+		b.Linear(a, ctx, w.wd, w.bd, true) // dense(ctx) + input
+		b.LayerNorm(a, a, w.ln1g, w.ln1b, eps)
+		b.Linear(g, a, w.wg, nil, false)
+		b.GatedGELU(gl, g)
+		b.Copy(x, a)
+		b.Linear(x, gl, w.wo, w.bo, true) // wo(gelu(gate)*lin) + attention output
+		b.LayerNorm(x, x, w.ln2g, w.ln2b, eps)
+	}
+	pooled := b.New(len(tokens), D)
+	defer b.Free(pooled)
+	b.MeanPool(pooled, x, spans)
+	if err := tensor.Sync(b); err != nil {
+		return fmt.Errorf("DNABERT-S on %s: %w", b.Name(), err)
+	}
+	flat := make([]float32, len(tokens)*D)
+	b.ToHost(flat, pooled)
+	for i := range out {
+		copy(out[i], flat[i*D:(i+1)*D])
+	}
+	return nil
+}
