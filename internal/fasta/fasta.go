@@ -97,6 +97,10 @@ func Open(path string) (*Reader, error) {
 	}
 	cr := &countingReader{r: f}
 	xr, err := xopen.Buf(cr)
+	if err != nil && strings.Contains(err.Error(), "no content") {
+		f.Close()
+		return nil, &Error{File: name, Msg: ErrEmpty.Error()}
+	}
 	if err != nil {
 		f.Close()
 		return nil, &Error{File: name, Msg: fmt.Sprintf("cannot read: %v (truncated or corrupt compressed file?)", err)}

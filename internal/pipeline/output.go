@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/virnucpro/virnucpro/internal/atomicfile"
+	"github.com/virnucpro/virnucpro/internal/embedfile"
 	"github.com/virnucpro/virnucpro/internal/report"
 )
 
@@ -18,6 +19,8 @@ const (
 	ChunkedFile      = "chunked.fa"
 	NucleotideFile   = "identified_nucleotide.fa"
 	ProteinFile      = "identified_protein.faa"
+	DNABERTEmbedFile = "embeddings_dnabert.safetensors"
+	ESMEmbedFile     = "embeddings_esm2.safetensors"
 )
 
 // OutputOptions configures the result files.
@@ -29,6 +32,8 @@ type OutputOptions struct {
 	// KeepIntermediate also writes the chunked FASTA and the kept frames' nucleotide
 	// and protein FASTA (the original's intermediate files).
 	KeepIntermediate bool
+	// FeatureDims are the DNABERT-S and ESM-2 widths (for the embedding files).
+	FeatureDims [2]int
 }
 
 // OutputSink writes the result files from scored windows. Every file is written under
@@ -42,6 +47,7 @@ type OutputSink struct {
 	seqs    *report.SequencesWriter
 	fastas  [3]*bufio.Writer // chunked, nucleotide, protein (KeepIntermediate)
 	current *report.RecordSummary
+	embeds  [2]*embedfile.Writer
 }
 
 // NewOutputSink creates the output directory and opens the temporary files.
@@ -86,6 +92,11 @@ func NewOutputSink(opts OutputOptions) (*OutputSink, error) {
 			}
 			o.fastas[i] = bufio.NewWriterSize(f, 1<<16)
 		}
+		for e, name := range []string{DNABERTEmbedFile, ESMEmbedFile} {
+			if o.embeds[e], err = embedfile.Create(filepath.Join(opts.Dir, name), opts.FeatureDims[e]); err != nil {
+				return fail(err)
+			}
+		}
 	}
 	return o, nil
 }
@@ -101,6 +112,17 @@ func (o *OutputSink) Write(w *Window) error {
 			f := w.Frames[i]
 			fmt.Fprintf(o.fastas[1], ">%s\n%s\n", f.ID, f.Nucleotide)
 			fmt.Fprintf(o.fastas[2], ">%s\n%s\n", f.ID, f.Protein)
+			if w.Features == nil {
+				return fmt.Errorf("internal error: window %d has no features to keep", w.Index)
+			}
+			row := w.Features[i*w.FeatureDim : (i+1)*w.FeatureDim]
+			d0 := o.opts.FeatureDims[0]
+			if err := o.embeds[0].Append(f.ID, row[:d0]); err != nil {
+				return err
+			}
+			if err := o.embeds[1].Append(f.ID, row[d0:]); err != nil {
+				return err
+			}
 		}
 	}
 	ci := 0
@@ -164,6 +186,14 @@ func (o *OutputSink) Commit() error {
 			return fmt.Errorf("write results in %s: %w", o.opts.Dir, err)
 		}
 	}
+	for _, e := range o.embeds {
+		if e != nil {
+			if err := e.Commit(); err != nil {
+				o.Abort()
+				return err
+			}
+		}
+	}
 	for _, f := range o.files {
 		if err := f.Commit(); err != nil {
 			o.Abort()
@@ -177,6 +207,11 @@ func (o *OutputSink) Commit() error {
 func (o *OutputSink) Abort() {
 	for _, f := range o.files {
 		f.Abort()
+	}
+	for _, e := range o.embeds {
+		if e != nil {
+			e.Abort()
+		}
 	}
 }
 

@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/virnucpro/virnucpro/internal/checkpoint"
+	"github.com/virnucpro/virnucpro/internal/pipeline"
+	"github.com/virnucpro/virnucpro/internal/progress"
+	"github.com/virnucpro/virnucpro/internal/report"
+	"github.com/virnucpro/virnucpro/internal/weights"
+)
+
+type predictFlags struct {
+	esm, dnabert, classifier string
+	chunkSize                int
+	out                      string
+	compat                   string
+	keep                     bool
+	window                   int
+	maxTokens                int
+	maxTokensDNABERT         int
+	maxTokensESM             int
+	disablePacking           bool
+	dedupCache               int
+	blas, device, precision  string
+	reprLayer                int
+	noProgress               bool
+	resume, restart          bool
+	noCheckpoint             bool
+	checkpointEvery          int
+	checkpointInterval       time.Duration
+	shard                    string
+}
+
+var pf predictFlags
+
+var predictCmd = &cobra.Command{
+	Use:   "predict IN.fa[.gz] --esm PATH --dnabert DIR --classifier PATH -o OUTDIR",
+	Short: "Run VirNucPro end to end: chunk, translate, embed (DNABERT-S + ESM-2), classify",
+	Long: `Run the whole VirNucPro method on a DNA FASTA file (plain or compressed, "-" for stdin)
+and write prediction_results.txt, prediction_results_highestscore.csv and sequences.tsv
+to OUTDIR. Results appear only when the run completes; committed work is checkpointed in
+OUTDIR/.virnucpro so an interrupted run continues with --resume (the default).`,
+	Args: cobra.ExactArgs(1),
+	RunE: runPredict,
+}
+
+func init() {
+	f := predictCmd.Flags()
+	f.StringVar(&pf.esm, "esm", "", "ESM-2 weights: fair-esm .pt (esm2_t36_3B_UR50D.pt) or a Hugging Face directory")
+	f.StringVar(&pf.dnabert, "dnabert", "", "DNABERT-S directory (config.json, tokenizer.json, model.safetensors or pytorch_model.bin)")
+	f.StringVar(&pf.classifier, "classifier", "", "VirNucPro classifier: 300_model.pth / 500_model.pth, a state_dict .pt or .safetensors")
+	f.IntVar(&pf.chunkSize, "chunk-size", 500, "chunk length in bp (300 or 500, matching the classifier)")
+	f.StringVarP(&pf.out, "output", "o", "", "output directory")
+	f.StringVar(&pf.compat, "compat", "broad", "highestscore layout: broad (4 columns, input order) or original (2 columns, sorted)")
+	f.BoolVar(&pf.keep, "keep-intermediate", false, "also write chunked/translated FASTA and the embeddings")
+	f.IntVar(&pf.window, "window", 2048, "frames per unit of work (part of a run's identity)")
+	f.IntVar(&pf.maxTokens, "max-tokens", 8192, "token budget per packed batch for both encoders")
+	f.IntVar(&pf.maxTokensDNABERT, "max-tokens-dnabert", 0, "DNABERT-S token budget (overrides --max-tokens)")
+	f.IntVar(&pf.maxTokensESM, "max-tokens-esm", 0, "ESM-2 token budget (overrides --max-tokens)")
+	f.BoolVar(&pf.disablePacking, "disable-packing", false, "embed one sequence per batch")
+	f.IntVar(&pf.dedupCache, "dedup-cache", 50000, "embeddings kept per encoder to reuse repeated sequences across windows (0: within a window only)")
+	f.StringVar(&pf.blas, "blas", "auto", "CPU matrix library: auto, openblas or go")
+	f.StringVar(&pf.device, "device", "auto", "auto, cpu, cuda or cuda:N")
+	f.StringVar(&pf.precision, "precision", "fp32", "GPU precision: fp32, fp16 or bf16")
+	f.IntVar(&pf.reprLayer, "repr-layer", -1, "ESM-2 representation layer (-1: last, as VirNucPro)")
+	f.BoolVar(&pf.noProgress, "no-progress", false, "no progress display")
+	f.BoolVar(&pf.resume, "resume", true, "continue a run of the same identity found in OUTDIR")
+	f.BoolVar(&pf.restart, "restart", false, "discard any run found in OUTDIR and start over")
+	f.BoolVar(&pf.noCheckpoint, "no-checkpoint", false, "do not checkpoint (an interrupted run starts over)")
+	f.IntVar(&pf.checkpointEvery, "checkpoint-every", 8192, "commit a checkpoint shard every N frames")
+	f.DurationVar(&pf.checkpointInterval, "checkpoint-interval", 5*time.Minute, "commit a checkpoint shard at least this often")
+	f.StringVar(&pf.shard, "shard", "", "process only records i, i+N, ... of the input (i/N), for scale-out; combine with `virnucpro merge`")
+	rootCmd.AddCommand(predictCmd)
+}
+
+func runPredict(cmd *cobra.Command, args []string) error {
+	if pf.out == "" {
+		return errors.New("--output/-o is required")
+	}
+	for _, m := range []struct{ flag, val string }{{"--esm", pf.esm}, {"--dnabert", pf.dnabert}, {"--classifier", pf.classifier}} {
+		if m.val == "" {
+			return fmt.Errorf("%s is required: the path of the model (see README: real weights)", m.flag)
+		}
+		if _, err := os.Stat(m.val); err != nil {
+			return fmt.Errorf("%s: %w", m.flag, err)
+		}
+	}
+	compat, err := report.ParseCompat(pf.compat)
+	if err != nil {
+		return err
+	}
+	shard, err := pipeline.ParseShardSpec(pf.shard)
+	if err != nil {
+		return err
+	}
+	budget := [2]int{pf.maxTokens, pf.maxTokens}
+	if pf.maxTokensDNABERT > 0 {
+		budget[0] = pf.maxTokensDNABERT
+	}
+	if pf.maxTokensESM > 0 {
+		budget[1] = pf.maxTokensESM
+	}
+	if pf.disablePacking {
+		budget = [2]int{0, 0}
+	}
+	log := slog.Default()
+	mode := "log"
+	if progress.IsTerminal(os.Stderr) {
+		mode = "bar"
+	}
+	if pf.noProgress || global.quiet {
+		mode = "none"
+	}
+	opts := pipeline.PredictOptions{
+		Input: args[0], OutDir: pf.out, ChunkSize: pf.chunkSize,
+		Models:  pipeline.ModelPaths{DNABERT: pf.dnabert, ESM: pf.esm, Classifier: pf.classifier},
+		Backend: pipeline.BackendOptions{Device: pf.device, BLAS: pf.blas, Precision: pf.precision, Threads: global.threads, ReprLayer: pf.reprLayer},
+		Compat:  compat, KeepIntermediate: pf.keep, WindowFrames: pf.window, MaxTokens: budget,
+		CacheEntries: pf.dedupCache, Shard: shard, Progress: mode, Log: log,
+	}
+	intr := checkpoint.NotifyInterrupt(context.Background())
+	defer intr.Stop()
+	if !pf.noCheckpoint {
+		if args[0] == "-" {
+			return errors.New("checkpointing needs a file input, not stdin: pass a file, or --no-checkpoint")
+		}
+		id, err := runIdentity(args[0], opts, budget)
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(pf.out, 0o755); err != nil {
+			return err
+		}
+		store, err := checkpoint.Open(pf.out, id, checkpoint.OpenOptions{Resume: pf.resume, Restart: pf.restart}, log)
+		if err != nil {
+			return err
+		}
+		opts.Checkpoint = pipeline.NewCheckpointer(store, pf.checkpointEvery, pf.checkpointInterval, log)
+	}
+	_, err = pipeline.Predict(intr.Context(), opts)
+	if code := intr.ExitCode(); code != 0 {
+		log.Warn("interrupted: committed work is saved; run the same command again to resume", "output", pf.out)
+		return &exitError{code: code, err: fmt.Errorf("interrupted by signal (exit %d)", code)}
+	}
+	if err != nil {
+		var ne *pipeline.NumericalError
+		if errors.As(err, &ne) {
+			return &exitError{code: exitNumerical, err: err}
+		}
+	}
+	return err
+}
+
+// Exit codes of predict (documented in the README).
+const (
+	exitNumerical = 4 // NaN/Inf embeddings
+)
+
+// runIdentity describes everything that determines the results of this run.
+func runIdentity(input string, o pipeline.PredictOptions, budget [2]int) (checkpoint.Identity, error) {
+	in, err := checkpoint.HashFile(input)
+	if err != nil {
+		return checkpoint.Identity{}, fmt.Errorf("input: %w", err)
+	}
+	id := checkpoint.Identity{Tool: version, Inputs: []checkpoint.FileIdentity{in}, Models: map[string][]checkpoint.FileIdentity{},
+		Options: map[string]string{
+			"chunk-size": fmt.Sprint(o.ChunkSize), "window": fmt.Sprint(o.WindowFrames),
+			"max-tokens": fmt.Sprint(budget), "dedup-cache": fmt.Sprint(o.CacheEntries),
+			"repr-layer": fmt.Sprint(o.Backend.ReprLayer), "shard": o.Shard.String(),
+			"precision": o.Backend.Precision, "arch": runtime.GOARCH,
+		}}
+	for role, p := range map[string]string{"dnabert": o.Models.DNABERT, "esm": o.Models.ESM, "classifier": o.Models.Classifier} {
+		files, err := weights.ModelFiles(p)
+		if err != nil {
+			return id, fmt.Errorf("%s model: %w", role, err)
+		}
+		ids, err := checkpoint.HashFiles(files)
+		if err != nil {
+			return id, err
+		}
+		for i := range ids {
+			ids[i].Path, _ = filepath.Abs(ids[i].Path)
+		}
+		id.Models[role] = ids
+	}
+	return id, nil
+}

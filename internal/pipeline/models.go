@@ -1,0 +1,83 @@
+package pipeline
+
+import (
+	"fmt"
+	"log/slog"
+
+	"github.com/virnucpro/virnucpro/internal/model/dnabert"
+	"github.com/virnucpro/virnucpro/internal/model/esm2"
+	"github.com/virnucpro/virnucpro/internal/model/mlp"
+	"github.com/virnucpro/virnucpro/internal/tensor"
+	"github.com/virnucpro/virnucpro/internal/tensor/cpu"
+	"github.com/virnucpro/virnucpro/internal/tensor/cuda"
+)
+
+// ModelPaths locates the three models of the method.
+type ModelPaths struct {
+	DNABERT, ESM, Classifier string
+}
+
+// BackendOptions choose where the encoders run.
+type BackendOptions struct {
+	// Device is auto, cpu, cuda or cuda:N.
+	Device string
+	// BLAS is auto, openblas or go (CPU only).
+	BLAS string
+	// Precision is fp32, fp16 or bf16 (GPU only; the CPU is always fp32).
+	Precision string
+	Threads   int
+	// ReprLayer is ESM-2's representation layer (-1: last).
+	ReprLayer int
+}
+
+// OpenBackend returns the compute backend the options select.
+func OpenBackend(o BackendOptions, log *slog.Logger) (tensor.Backend, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	ords, err := cuda.Ordinals(o.Device)
+	if err != nil {
+		return nil, err
+	}
+	if len(ords) > 0 {
+		b, err := cuda.Open(ords[0], precisionOr(o.Precision))
+		if err != nil {
+			return nil, err
+		}
+		log.Info("compute backend", "device", b.Name(), "precision", precisionOr(o.Precision))
+		return b, nil
+	}
+	if p := o.Precision; p != "" && p != "fp32" {
+		return nil, fmt.Errorf("--precision %s needs a GPU; the CPU backend computes in fp32", p)
+	}
+	return cpu.Open(o.BLAS, o.Threads, log)
+}
+
+func precisionOr(p string) string {
+	if p == "" {
+		return "fp32"
+	}
+	return p
+}
+
+// LoadModels loads the two encoders onto b and the classifier, checking that the
+// classifier's width is the sum of the encoders' widths.
+func LoadModels(paths ModelPaths, b tensor.Backend, o BackendOptions) (Models, error) {
+	dna, err := dnabert.Load(paths.DNABERT, b)
+	if err != nil {
+		return Models{}, err
+	}
+	esm, err := esm2.Load(paths.ESM, b, esm2.Options{ReprLayer: o.ReprLayer})
+	if err != nil {
+		return Models{}, err
+	}
+	clf, err := mlp.Load(paths.Classifier)
+	if err != nil {
+		return Models{}, err
+	}
+	if clf.InputDim() != dna.Dim()+esm.Dim() {
+		return Models{}, fmt.Errorf("classifier %s takes %d features but DNABERT-S (%d) + ESM-2 (%d) give %d: it was trained for other encoders",
+			paths.Classifier, clf.InputDim(), dna.Dim(), esm.Dim(), dna.Dim()+esm.Dim())
+	}
+	return Models{Encoders: [2]Encoder{dna, esm}, Classifier: clf}, nil
+}

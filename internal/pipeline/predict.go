@@ -1,0 +1,131 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/virnucpro/virnucpro/internal/fasta"
+	"github.com/virnucpro/virnucpro/internal/progress"
+	"github.com/virnucpro/virnucpro/internal/report"
+)
+
+// PredictOptions are everything `virnucpro predict` needs.
+type PredictOptions struct {
+	Input     string
+	OutDir    string
+	ChunkSize int
+	Models    ModelPaths
+	Backend   BackendOptions
+	Compat    report.Compat
+	// KeepIntermediate also writes chunked/translated FASTA and the embeddings.
+	KeepIntermediate bool
+	WindowFrames     int
+	MaxTokens        [2]int
+	CacheEntries     int
+	Shard            ShardSpec
+	// Progress selects the display: "bar", "log" or "none".
+	Progress string
+	Log      *slog.Logger
+	// Checkpoint, when set, makes the run resumable (see checkpointing in cmd).
+	Checkpoint *Checkpointer
+}
+
+// Predict runs the whole method on one input and writes the results to OutDir.
+func Predict(ctx context.Context, o PredictOptions) (Stats, error) {
+	log := o.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	if o.ChunkSize != 300 && o.ChunkSize != 500 {
+		log.Warn("chunk size differs from VirNucPro's 300/500 bp; the released classifiers were trained on those", "chunk_size", o.ChunkSize)
+	}
+	if o.ChunkSize <= 0 {
+		return Stats{}, fmt.Errorf("--chunk-size %d: must be positive", o.ChunkSize)
+	}
+	r, err := fasta.Open(o.Input)
+	if err != nil {
+		return Stats{}, err
+	}
+	defer r.Close()
+	r.RequireDNA()
+
+	t0 := time.Now()
+	b, err := OpenBackend(o.Backend, log)
+	if err != nil {
+		return Stats{}, err
+	}
+	models, err := LoadModels(o.Models, b, o.Backend)
+	if err != nil {
+		return Stats{}, err
+	}
+	log.Info("models loaded", "dnabert_dim", models.Encoders[DNABERT].Dim(), "esm_dim", models.Encoders[ESM].Dim(), "seconds", fmt.Sprintf("%.1f", time.Since(t0).Seconds()))
+
+	out, err := NewOutputSink(OutputOptions{Dir: o.OutDir, Compat: o.Compat, KeepIntermediate: o.KeepIntermediate,
+		FeatureDims: [2]int{models.Encoders[DNABERT].Dim(), models.Encoders[ESM].Dim()}})
+	if err != nil {
+		return Stats{}, err
+	}
+	src := NewFASTASource(r, SourceOptions{ChunkSize: o.ChunkSize, WindowFrames: o.WindowFrames, Shard: o.Shard,
+		KeepChunkSeqs: o.KeepIntermediate, Log: log})
+	opts := Options{Threads: o.Backend.Threads, MaxTokens: o.MaxTokens, CacheEntries: o.CacheEntries,
+		KeepFeatures: o.KeepIntermediate || o.Checkpoint != nil}
+	var sink Sink = out
+	if o.Checkpoint != nil {
+		opts.Replay = o.Checkpoint.Replay
+		sink = o.Checkpoint.Wrap(out)
+	}
+
+	var prog Progress
+	var rep *progress.Reporter
+	switch o.Progress {
+	case "bar", "log":
+		rep = progress.Start(func() progress.Snapshot {
+			done, total := r.Progress()
+			return progress.Snapshot{Done: done, Total: total, Records: prog.Records.Load(),
+				Frames: prog.FramesScored.Load(), Tokens: prog.Tokens.Load()}
+		}, o.Progress == "bar", os.Stderr, log, 30*time.Second)
+	}
+	st, runErr := Run(ctx, src, models, opts, sink, &prog)
+	if rep != nil {
+		rep.Stop(runErr == nil)
+	}
+	if o.Checkpoint != nil {
+		// Whatever happened, commit the windows that were completely written.
+		if err := o.Checkpoint.Flush(runErr == nil); err != nil && runErr == nil {
+			runErr = err
+		}
+	}
+	if runErr != nil {
+		out.Abort()
+		return st, runErr
+	}
+	if err := out.Commit(); err != nil {
+		return st, err
+	}
+	logSummary(log, st)
+	return st, nil
+}
+
+// logSummary prints the per-stage time, throughput, dedup savings and packing efficiency.
+func logSummary(log *slog.Logger, st Stats) {
+	wall := st.Wall.Seconds()
+	log.Info("done", "records", st.Records, "chunks", st.Chunks, "frames", st.Frames, "no_orf_chunks", st.NoORFChunks,
+		"seconds", fmt.Sprintf("%.2f", wall), "frames_per_s", fmt.Sprintf("%.1f", float64(st.Frames)/wall),
+		"replayed_windows", st.ReplayedWindows)
+	for e, name := range []string{"DNABERT-S", "ESM-2"} {
+		es := st.Encoders[e]
+		log.Info("encoder", "model", name, "embedded", es.Embedded, "reused_by_dedup", es.Reused, "batches", es.Batches,
+			"tokens", es.Tokens, "token_efficiency", fmt.Sprintf("%.3f", es.Efficiency()),
+			"tokenize_s", fmt.Sprintf("%.2f", es.Tokenize.Seconds()), "embed_s", fmt.Sprintf("%.2f", es.Embed.Seconds()),
+			"tokens_per_s", fmt.Sprintf("%.0f", float64(es.Tokens)/max(es.Embed.Seconds(), 1e-9)))
+	}
+	log.Info("stages", "read_chunk_translate_s", fmt.Sprintf("%.2f", st.Read.Seconds()), "classify_s", fmt.Sprintf("%.2f", st.Classify.Seconds()),
+		"write_s", fmt.Sprintf("%.2f", st.Write.Seconds()))
+}
+
+// ErrInterrupted marks a run stopped by a signal after committing its work.
+var ErrInterrupted = errors.New("interrupted")
