@@ -185,3 +185,43 @@ func FuzzChunkTranslate(f *testing.F) {
 		}
 	})
 }
+
+// TestBroadFixtures checks the translation against the Broad repository's fixtures
+// (frames the original produced from its inputs, which are not included): each kept
+// frame's nucleotide slice, translated from its first base, gives exactly its protein.
+func TestBroadFixtures(t *testing.T) {
+	for _, set := range []string{"test_with_orfs", "test_fixed_500bp"} {
+		dir := filepath.Join("..", "..", "testdata", "virnucpro_broad_real", set)
+		read := func(name string) map[string][]byte {
+			r, err := fasta.Open(filepath.Join(dir, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			out := map[string][]byte{}
+			for {
+				rec, err := r.Next()
+				if err == io.EOF {
+					return out
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				out[rec.ID] = rec.Seq
+			}
+		}
+		nuc, prot := read("nucleotide.fa"), read("protein.fa")
+		if len(nuc) == 0 || len(nuc) != len(prot) {
+			t.Fatalf("%s: %d nucleotide vs %d protein records", set, len(nuc), len(prot))
+		}
+		for id, n := range nuc {
+			p, _ := translateFrame(n, 0, nil)
+			if string(p) != string(prot[id]) {
+				t.Errorf("%s %s: translated %s, fixture %s", set, id, p, prot[id])
+			}
+			if len(n) != min(3*len(p)+1, len(n)) && len(n) != 3*len(p) {
+				t.Errorf("%s %s: slice of %d nt for %d aa", set, id, len(n), len(p))
+			}
+		}
+	}
+}
