@@ -141,7 +141,7 @@ func TestLongSingleLineRecordStreams(t *testing.T) {
 	if os.Getenv("VIRNUCPRO_LONG_TESTS") == "1" {
 		n = 200_000_000
 	}
-	src := io.MultiReader(strings.NewReader(">chr\n"), io.LimitReader(repeatReader("ACGT"), n), strings.NewReader("\n"))
+	src := io.MultiReader(strings.NewReader(">chr\n"), io.LimitReader(repeatReader("ACGT"), int64(n)), strings.NewReader("\n"))
 	recs, err := readAll(t, NewReader(src, "big.fa"))
 	if err != nil || len(recs) != 1 || len(recs[0].Seq) != n {
 		t.Fatalf("got %d records, %v", len(recs), err)
