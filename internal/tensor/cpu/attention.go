@@ -11,7 +11,7 @@ import (
 
 // attnScratch holds one task's working memory.
 type attnScratch struct {
-	q, k, v, scores []float32
+	q, k, v, scores, vt, out []float32
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(attnScratch) }}
@@ -46,18 +46,17 @@ func (b *Backend) Attention(dst, qkv tensor.Tensor, segs []tensor.Segment, spec 
 				if t >= tasks {
 					return
 				}
-				attendHead(d.data, in.data, segs[t/spec.Heads], t%spec.Heads, spec, sc)
+				attendHead(b.serialGemm(), d.data, in.data, segs[t/spec.Heads], t%spec.Heads, spec, sc)
 			}
 		}()
 	}
 	wg.Wait()
 }
 
-func attendHead(dst, qkv []float32, seg tensor.Segment, h int, spec tensor.AttentionSpec, sc *attnScratch) {
+func attendHead(g Gemm, dst, qkv []float32, seg tensor.Segment, h int, spec tensor.AttentionSpec, sc *attnScratch) {
 	L, hd := seg.Len, spec.HeadDim
 	D := spec.Heads * hd
 	sc.q, sc.k, sc.v = grow(sc.q, L*hd), grow(sc.k, L*hd), grow(sc.v, L*hd)
-	sc.scores = grow(sc.scores, L)
 	q, k, v := sc.q, sc.k, sc.v
 	for i := 0; i < L; i++ {
 		row := qkv[(seg.Start+i)*3*D:]
@@ -72,49 +71,52 @@ func attendHead(dst, qkv []float32, seg tensor.Segment, h int, spec tensor.Atten
 			rotate(ki, i, spec.RotaryInvFreq)
 		}
 	}
+	// scores = Q·Kᵀ, then bias and a float32 softmax per row.
+	sc.scores = grow(sc.scores, L*L)
+	p := sc.scores
+	g.SgemmNT(L, L, hd, q, hd, k, hd, p, L, false)
 	var slope float32
 	if spec.ALiBiSlopes != nil {
 		slope = spec.ALiBiSlopes[h]
 	}
-	p := sc.scores
-	acc := make([]float32, hd)
 	for i := 0; i < L; i++ {
-		qi := q[i*hd : (i+1)*hd]
-		maxv := float32(math.Inf(-1))
-		for j := 0; j < L; j++ {
-			kj := k[j*hd : (j+1)*hd]
-			var s float32
-			for c, x := range qi {
-				s += x * kj[c]
-			}
-			if spec.ALiBiSlopes != nil {
+		row := p[i*L : (i+1)*L]
+		if spec.ALiBiSlopes != nil {
+			for j := range row {
 				dist := i - j
 				if dist < 0 {
 					dist = -dist
 				}
-				s += -slope * float32(dist)
-			}
-			p[j] = s
-			if s > maxv {
-				maxv = s
+				row[j] += -slope * float32(dist)
 			}
 		}
+		maxv := float32(math.Inf(-1))
+		for _, s := range row {
+			maxv = max(maxv, s)
+		}
 		var sum float32
-		for j := range p[:L] {
-			e := float32(math.Exp(float64(p[j] - maxv)))
-			p[j] = e
+		for j, s := range row {
+			e := float32(math.Exp(float64(s - maxv)))
+			row[j] = e
 			sum += e
 		}
 		inv := 1 / sum
-		clear(acc)
-		for j := 0; j < L; j++ {
-			w := p[j] * inv
-			vj := v[j*hd : (j+1)*hd]
-			for c := range acc {
-				acc[c] += w * vj[c]
-			}
+		for j := range row {
+			row[j] *= inv
 		}
-		copy(dst[(seg.Start+i)*D+h*hd:], acc)
+	}
+	// out = P·V, with V transposed so both operands have contiguous rows.
+	sc.vt = grow(sc.vt, hd*L)
+	vt := sc.vt
+	for j := 0; j < L; j++ {
+		for c := 0; c < hd; c++ {
+			vt[c*L+j] = v[j*hd+c]
+		}
+	}
+	sc.out = grow(sc.out, L*hd)
+	g.SgemmNT(L, hd, L, p, L, vt, L, sc.out, hd, false)
+	for i := 0; i < L; i++ {
+		copy(dst[(seg.Start+i)*D+h*hd:(seg.Start+i)*D+(h+1)*hd], sc.out[i*hd:(i+1)*hd])
 	}
 }
 

@@ -40,7 +40,11 @@ func (m *Matrix) Data() []float32 { return m.data }
 type Backend struct {
 	threads int
 	gemm    Gemm
+	serial  Gemm // single-threaded variant, for products inside parallel tasks
 }
+
+// serialGemm returns the single-threaded Gemm used inside already-parallel work.
+func (b *Backend) serialGemm() Gemm { return b.serial }
 
 // New returns a CPU backend using threads goroutines (<= 0: all cores) and gemm for
 // matrix products (nil: the pure-Go kernel).
@@ -51,7 +55,13 @@ func New(threads int, gemm Gemm) *Backend {
 	if gemm == nil {
 		gemm = &GoGemm{Threads: threads}
 	}
-	return &Backend{threads: threads, gemm: gemm}
+	var serial Gemm = &GoGemm{Threads: 1}
+	if o, ok := gemm.(*OpenBLAS); ok {
+		one := *o
+		one.threads = 1
+		serial = &one
+	}
+	return &Backend{threads: threads, gemm: gemm, serial: serial}
 }
 
 // Name implements tensor.Backend.
