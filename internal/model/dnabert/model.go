@@ -239,16 +239,8 @@ func (m *Model) EmbedBatch(tokens [][]int32, out [][]float32) error {
 		b.Linear(x, gl, w.wo, w.bo, true) // wo(gelu(gate)*lin) + attention output
 		b.LayerNorm(x, x, w.ln2g, w.ln2b, eps)
 	}
-	pooled := b.New(len(tokens), D)
-	defer b.Free(pooled)
-	b.MeanPool(pooled, x, spans)
-	if err := tensor.Sync(b); err != nil {
+	if err := tensor.PoolToHost(b, x, spans, out); err != nil {
 		return fmt.Errorf("DNABERT-S on %s: %w", b.Name(), err)
-	}
-	flat := make([]float32, len(tokens)*D)
-	b.ToHost(flat, pooled)
-	for i := range out {
-		copy(out[i], flat[i*D:(i+1)*D])
 	}
 	return nil
 }

@@ -226,16 +226,8 @@ func (m *Model) EmbedBatch(tokens [][]int32, out [][]float32) error {
 	if m.repr == m.Layers {
 		b.LayerNorm(x, x, m.lnfG, m.lnfB, m.Eps)
 	}
-	pooled := b.New(len(tokens), D)
-	defer b.Free(pooled)
-	b.MeanPool(pooled, x, spans)
-	if err := tensor.Sync(b); err != nil {
+	if err := tensor.PoolToHost(b, x, spans, out); err != nil {
 		return fmt.Errorf("ESM-2 on %s: %w", b.Name(), err)
-	}
-	flat := make([]float32, len(tokens)*D)
-	b.ToHost(flat, pooled)
-	for i := range out {
-		copy(out[i], flat[i*D:(i+1)*D])
 	}
 	return nil
 }
