@@ -1,10 +1,7 @@
 package dnabert
 
 import (
-	"encoding/json"
-	"fmt"
 	"math/rand"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -12,7 +9,7 @@ import (
 	"github.com/virnucpro/virnucpro/internal/batch"
 	"github.com/virnucpro/virnucpro/internal/tensor"
 	"github.com/virnucpro/virnucpro/internal/tensor/cpu"
-	"github.com/virnucpro/virnucpro/internal/weights"
+	"github.com/virnucpro/virnucpro/internal/testmodels"
 )
 
 // BenchmarkEncoderDNABERTS runs the real DNABERT-S shape (12 × 768, 12 heads, GLU
@@ -21,37 +18,10 @@ import (
 func BenchmarkEncoderDNABERTS(b *testing.B) {
 	const D, I, L = 768, 3072, 12
 	dir := b.TempDir()
-	r := rand.New(rand.NewSource(1))
-	rnd := func(shape ...int) *weights.Tensor {
-		n := 1
-		for _, d := range shape {
-			n *= d
-		}
-		t := &weights.Tensor{Shape: shape, Data: make([]float32, n)}
-		for i := range t.Data {
-			t.Data[i] = float32(r.NormFloat64()) * 0.02
-		}
-		return t
-	}
-	ts := map[string]*weights.Tensor{"embeddings.word_embeddings.weight": rnd(4096, D), "embeddings.token_type_embeddings.weight": rnd(2, D),
-		"embeddings.LayerNorm.weight": rnd(D), "embeddings.LayerNorm.bias": rnd(D)}
-	for l := 0; l < L; l++ {
-		p := fmt.Sprintf("encoder.layer.%d.", l)
-		ts[p+"attention.self.Wqkv.weight"], ts[p+"attention.self.Wqkv.bias"] = rnd(3*D, D), rnd(3*D)
-		ts[p+"attention.output.dense.weight"], ts[p+"attention.output.dense.bias"] = rnd(D, D), rnd(D)
-		ts[p+"attention.output.LayerNorm.weight"], ts[p+"attention.output.LayerNorm.bias"] = rnd(D), rnd(D)
-		ts[p+"mlp.gated_layers.weight"] = rnd(2*I, D)
-		ts[p+"mlp.wo.weight"], ts[p+"mlp.wo.bias"] = rnd(D, I), rnd(D)
-		ts[p+"mlp.layernorm.weight"], ts[p+"mlp.layernorm.bias"] = rnd(D), rnd(D)
-	}
-	if err := weights.WriteSafetensors(filepath.Join(dir, "model.safetensors"), ts, nil); err != nil {
+	if err := testmodels.DNABERT(dir, L, D, 12, I, filepath.Join(td, "tokenizer.json")); err != nil {
 		b.Fatal(err)
 	}
-	cfg, _ := json.Marshal(Config{Hidden: D, Layers: L, Heads: 12, Intermediate: I, Vocab: 4096, Eps: 1e-12, ALiBiStartingSize: 512})
-	os.WriteFile(filepath.Join(dir, "config.json"), cfg, 0o644)
-	tok, _ := os.ReadFile(filepath.Join(td, "tokenizer.json"))
-	os.WriteFile(filepath.Join(dir, "tokenizer.json"), tok, 0o644)
-
+	r := rand.New(rand.NewSource(1))
 	backends := map[string]tensor.Backend{"go": cpu.New(0, nil)}
 	if lib, err := cpu.LoadOpenBLAS(0); err == nil {
 		backends["openblas"] = cpu.New(0, lib)

@@ -1,66 +1,24 @@
 package esm2
 
 import (
-	"encoding/json"
-	"fmt"
 	"math/rand"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/virnucpro/virnucpro/internal/batch"
 	"github.com/virnucpro/virnucpro/internal/tensor"
 	"github.com/virnucpro/virnucpro/internal/tensor/cpu"
-	"github.com/virnucpro/virnucpro/internal/weights"
+	"github.com/virnucpro/virnucpro/internal/testmodels"
 )
-
-// randomModel writes a Hugging Face-style ESM-2 directory with random weights.
-func randomModel(tb testing.TB, layers, dim, heads int) string {
-	dir := tb.TempDir()
-	r := rand.New(rand.NewSource(1))
-	rnd := func(shape ...int) *weights.Tensor {
-		n := 1
-		for _, d := range shape {
-			n *= d
-		}
-		t := &weights.Tensor{Shape: shape, Data: make([]float32, n)}
-		for i := range t.Data {
-			t.Data[i] = float32(r.NormFloat64()) * 0.02
-		}
-		return t
-	}
-	ones := func(n int) *weights.Tensor {
-		t := rnd(n)
-		for i := range t.Data {
-			t.Data[i] = 1
-		}
-		return t
-	}
-	ts := map[string]*weights.Tensor{"embed_tokens.weight": rnd(33, dim), "emb_layer_norm_after.weight": ones(dim), "emb_layer_norm_after.bias": rnd(dim)}
-	for l := 0; l < layers; l++ {
-		p := fmt.Sprintf("layers.%d.", l)
-		for _, n := range []string{"q_proj", "k_proj", "v_proj", "out_proj"} {
-			ts[p+"self_attn."+n+".weight"], ts[p+"self_attn."+n+".bias"] = rnd(dim, dim), rnd(dim)
-		}
-		ts[p+"self_attn_layer_norm.weight"], ts[p+"self_attn_layer_norm.bias"] = ones(dim), rnd(dim)
-		ts[p+"final_layer_norm.weight"], ts[p+"final_layer_norm.bias"] = ones(dim), rnd(dim)
-		ts[p+"fc1.weight"], ts[p+"fc1.bias"] = rnd(4*dim, dim), rnd(4*dim)
-		ts[p+"fc2.weight"], ts[p+"fc2.bias"] = rnd(dim, 4*dim), rnd(dim)
-	}
-	if err := weights.WriteSafetensors(filepath.Join(dir, "model.safetensors"), ts, nil); err != nil {
-		tb.Fatal(err)
-	}
-	cfg, _ := json.Marshal(map[string]any{"num_attention_heads": heads, "num_hidden_layers": layers, "hidden_size": dim})
-	os.WriteFile(filepath.Join(dir, "config.json"), cfg, 0o644)
-	return dir
-}
 
 // BenchmarkEncoder35M runs a 35M-class ESM-2 (12 layers × 480, 20 heads, random
 // weights) on packed VirNucPro-like proteins (30–166 aa) and reports tokens/s, the
 // achieved GFLOP/s and, measured in the same process, the backend's raw SGEMM GFLOP/s.
 func BenchmarkEncoder35M(b *testing.B) {
-	dir := randomModel(b, 12, 480, 20)
+	dir := b.TempDir()
+	if err := testmodels.ESM2(dir, 12, 480, 20); err != nil {
+		b.Fatal(err)
+	}
 	backends := map[string]tensor.Backend{"go": cpu.New(0, nil)}
 	if lib, err := cpu.LoadOpenBLAS(0); err == nil {
 		backends["openblas"] = cpu.New(0, lib)
