@@ -1,11 +1,7 @@
 package dnabert
 
 import (
-	"encoding/json"
 	"math"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/virnucpro/virnucpro/internal/tensor/cuda"
@@ -17,26 +13,7 @@ func TestGoldensCUDA(t *testing.T) {
 	if err := cuda.Available(); err != nil {
 		t.Skipf("no usable CUDA device: %v", err)
 	}
-	var g struct {
-		Sequences []struct {
-			ID   string    `json:"id"`
-			Mean []float64 `json:"mean"`
-		} `json:"sequences"`
-	}
-	data, _ := os.ReadFile(filepath.Join(td, "golden.json"))
-	if err := json.Unmarshal(data, &g); err != nil {
-		t.Fatal(err)
-	}
-	seqs := map[string]string{}
-	fa, _ := os.ReadFile(filepath.Join(td, "dna.fasta"))
-	var id string
-	for _, l := range strings.Split(string(fa), "\n") {
-		if strings.HasPrefix(l, ">") {
-			id = strings.Fields(l[1:])[0]
-		} else {
-			seqs[id] += strings.TrimSpace(l)
-		}
-	}
+	g, seqs := loadGolden(t)
 	for _, prec := range []string{"fp32", "fp16", "bf16"} {
 		b, err := cuda.Open(0, prec)
 		if err != nil {

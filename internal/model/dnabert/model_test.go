@@ -23,27 +23,7 @@ func TestALiBiSlopes(t *testing.T) {
 }
 
 func TestGoldens(t *testing.T) {
-	var g struct {
-		Sequences []struct {
-			ID   string    `json:"id"`
-			IDs  []int32   `json:"ids"`
-			Mean []float64 `json:"mean"`
-		} `json:"sequences"`
-	}
-	data, _ := os.ReadFile(filepath.Join(td, "golden.json"))
-	if err := json.Unmarshal(data, &g); err != nil {
-		t.Fatal(err)
-	}
-	seqs := map[string]string{}
-	fa, _ := os.ReadFile(filepath.Join(td, "dna.fasta"))
-	var id string
-	for _, l := range strings.Split(string(fa), "\n") {
-		if strings.HasPrefix(l, ">") {
-			id = strings.Fields(l[1:])[0]
-		} else {
-			seqs[id] += strings.TrimSpace(l)
-		}
-	}
+	g, seqs := loadGolden(t)
 	backends := map[string]tensor.Backend{"go": cpu.New(2, nil)}
 	if lib, err := cpu.LoadOpenBLAS(2); err == nil {
 		backends["openblas"] = cpu.New(2, lib)
@@ -98,4 +78,39 @@ func TestGoldens(t *testing.T) {
 			}
 		}
 	}
+}
+
+type golden struct {
+	Sequences []struct {
+		ID   string    `json:"id"`
+		IDs  []int32   `json:"ids"`
+		Mean []float64 `json:"mean"`
+	} `json:"sequences"`
+}
+
+// loadGolden reads golden.json and the input sequences of dna.fasta by id.
+func loadGolden(t *testing.T) (golden, map[string]string) {
+	t.Helper()
+	var g golden
+	data, err := os.ReadFile(filepath.Join(td, "golden.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &g); err != nil {
+		t.Fatal(err)
+	}
+	seqs := map[string]string{}
+	fa, err := os.ReadFile(filepath.Join(td, "dna.fasta"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id string
+	for _, l := range strings.Split(string(fa), "\n") {
+		if strings.HasPrefix(l, ">") {
+			id = strings.Fields(l[1:])[0]
+		} else {
+			seqs[id] += strings.TrimSpace(l)
+		}
+	}
+	return g, seqs
 }
