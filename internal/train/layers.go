@@ -31,13 +31,57 @@ func axpy(alpha float64, x, y []float64) {
 	}
 }
 
+// dot4 returns the inner products of w with four vectors, each summed in two
+// interleaved partial sums (fixed order); w is read once for all four.
+func dot4(w, x0, x1, x2, x3 []float64) (float64, float64, float64, float64) {
+	n := len(w)
+	x0, x1, x2, x3 = x0[:n], x1[:n], x2[:n], x3[:n]
+	var a0, a1, b0, b1, c0, c1, d0, d1 float64
+	k := 0
+	for ; k+2 <= n; k += 2 {
+		w0, w1 := w[k], w[k+1]
+		a0 += w0 * x0[k]
+		a1 += w1 * x0[k+1]
+		b0 += w0 * x1[k]
+		b1 += w1 * x1[k+1]
+		c0 += w0 * x2[k]
+		c1 += w1 * x2[k+1]
+		d0 += w0 * x3[k]
+		d1 += w1 * x3[k+1]
+	}
+	if k < n {
+		a0 += w[k] * x0[k]
+		b0 += w[k] * x1[k]
+		c0 += w[k] * x2[k]
+		d0 += w[k] * x3[k]
+	}
+	return a0 + a1, b0 + b1, c0 + c1, d0 + d1
+}
+
+// axpy4 adds g0*x0 + g1*x1 + g2*x2 + g3*x3 to y (summed in that order).
+func axpy4(g0, g1, g2, g3 float64, x0, x1, x2, x3, y []float64) {
+	n := len(y)
+	x0, x1, x2, x3 = x0[:n], x1[:n], x2[:n], x3[:n]
+	for k := range y {
+		y[k] += ((g0*x0[k] + g1*x1[k]) + g2*x2[k]) + g3*x3[k]
+	}
+}
+
 // linearForward computes y[b,o] = bias[o] + sum_k x[b,k] w[o,k] (torch nn.Linear:
 // w is out×in).
 func linearForward(wk workers, x []float64, n, in int, w, bias []float64, out int, y []float64) {
 	wk.forEach(out, func(lo, hi int) {
 		for o := lo; o < hi; o++ {
 			wr := w[o*in : (o+1)*in]
-			for b := 0; b < n; b++ {
+			b := 0
+			for ; b+4 <= n; b += 4 {
+				d0, d1, d2, d3 := dot4(wr, x[b*in:(b+1)*in], x[(b+1)*in:(b+2)*in], x[(b+2)*in:(b+3)*in], x[(b+3)*in:(b+4)*in])
+				y[b*out+o] = bias[o] + d0
+				y[(b+1)*out+o] = bias[o] + d1
+				y[(b+2)*out+o] = bias[o] + d2
+				y[(b+3)*out+o] = bias[o] + d3
+			}
+			for ; b < n; b++ {
 				y[b*out+o] = bias[o] + dot(x[b*in:(b+1)*in], wr)
 			}
 		}
@@ -52,12 +96,16 @@ func linearBackward(wk workers, dy []float64, n, out int, x []float64, in int, w
 			row := dw[o*in : (o+1)*in]
 			clear(row)
 			var s float64
-			for b := 0; b < n; b++ {
+			b := 0
+			for ; b+4 <= n; b += 4 {
+				g0, g1, g2, g3 := dy[b*out+o], dy[(b+1)*out+o], dy[(b+2)*out+o], dy[(b+3)*out+o]
+				s += g0 + g1 + g2 + g3
+				axpy4(g0, g1, g2, g3, x[b*in:(b+1)*in], x[(b+1)*in:(b+2)*in], x[(b+2)*in:(b+3)*in], x[(b+3)*in:(b+4)*in], row)
+			}
+			for ; b < n; b++ {
 				g := dy[b*out+o]
 				s += g
-				if g != 0 {
-					axpy(g, x[b*in:(b+1)*in], row)
-				}
+				axpy(g, x[b*in:(b+1)*in], row)
 			}
 			dbias[o] = s
 		}
