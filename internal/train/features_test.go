@@ -1,0 +1,71 @@
+package train
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/virnucpro/virnucpro/internal/pipeline"
+)
+
+func tinyFeatureOptions(t *testing.T, out string) FeatureOptions {
+	return FeatureOptions{
+		Input: filepath.Join(testdata, "virnucpro_e2e_tiny", "input_sequence.fasta"), OutDir: out, Label: Viral,
+		ChunkSize: 500, DNABERT: filepath.Join(testdata, "dnabert_tiny"),
+		ESM:     filepath.Join(testdata, "esm2_tiny", "esm2_t3_tiny_UR50D.pt"),
+		Backend: pipeline.BackendOptions{Device: "cpu", BLAS: "go", Threads: 2, ReprLayer: -1},
+		WindowFrames: 5, MaxTokens: [2]int{512, 512}, CacheEntries: 10, ShardRows: 4,
+	}
+}
+
+// TestExtractFeaturesMatchesOriginal: the tiny end-to-end input through both tiny
+// encoders gives the original's merged feature rows (ids in order, values within
+// 1e-5), in shards of 4 rows with the label and a manifest.
+func TestExtractFeaturesMatchesOriginal(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "feats")
+	m, err := ExtractFeatures(context.Background(), tinyFeatureOptions(t, out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := filepath.Join(testdata, "virnucpro_e2e_tiny", "L500", "export")
+	want, shape := readNpyF32(t, filepath.Join(base, "merged.npy"))
+	var ids struct {
+		Merged []string `json:"merged"`
+	}
+	raw, err := os.ReadFile(filepath.Join(base, "ids.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &ids); err != nil {
+		t.Fatal(err)
+	}
+	if m.Rows != shape[0] || m.Dim != shape[1] || len(m.Shards) != (shape[0]+3)/4 {
+		t.Fatalf("manifest rows %d dim %d shards %d; original %v", m.Rows, m.Dim, len(m.Shards), shape)
+	}
+	s, err := Load([]string{out}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(s.IDs, ids.Merged) {
+		t.Fatalf("ids differ:\n got %v\nwant %v", s.IDs, ids.Merged)
+	}
+	worst := 0.0
+	for i, v := range s.X {
+		worst = max(worst, math.Abs(float64(v)-float64(want[i])))
+	}
+	t.Logf("%d rows × %d, max |diff| vs the original %.2e", shape[0], shape[1], worst)
+	if worst > 1e-5 {
+		t.Errorf("features differ from the original's by %.2e", worst)
+	}
+	if _, err := os.Stat(filepath.Join(out, ManifestName)); err != nil {
+		t.Error(err)
+	}
+	sh, err := ReadShard(filepath.Join(out, ShardName(1)))
+	if err != nil || !sh.HasLabel || sh.Label != Viral || sh.Meta["feature_layout"] == "" {
+		t.Errorf("shard 1: %+v %v", sh, err)
+	}
+}
