@@ -1,0 +1,170 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/virnucpro/virnucpro/internal/checkpoint"
+	"github.com/virnucpro/virnucpro/internal/pipeline"
+	"github.com/virnucpro/virnucpro/internal/progress"
+	"github.com/virnucpro/virnucpro/internal/train"
+	"github.com/virnucpro/virnucpro/internal/weights"
+)
+
+var featFlags struct {
+	label, esm, dnabert, out string
+	chunkSize, window        int
+	maxTokens, shardRows     int
+	dedupCache               int
+	blas, device, precision  string
+	reprLayer                int
+	noProgress               bool
+	resume, restart, noCkpt  bool
+	checkpointEvery          int
+	checkpointInterval       time.Duration
+	shard                    string
+}
+
+var featuresCmd = &cobra.Command{
+	Use:   "features IN.fa[.gz] --label viral|other --esm PATH --dnabert DIR -o FEATURES_DIR",
+	Short: "Extract labelled training features: chunk, translate, DNABERT-S + ESM-2, merged per frame",
+	Long: `Run the first half of the method (chunk -> six-frame translation -> DNABERT-S and
+ESM-2 embeddings) on a DNA FASTA file and write each kept frame's merged feature row
+(DNABERT-S then ESM-2, as the original's merge_data) to safetensors shards in
+FEATURES_DIR, labelled viral or other, for "virnucpro train" and "virnucpro evaluate".
+Shards appear (with features.json) only when the run completes; committed work is
+checkpointed in FEATURES_DIR/.virnucpro, so an interrupted run continues where it
+stopped when the same command is run again (as predict).`,
+	Args: cobra.ExactArgs(1),
+	RunE: runFeatures,
+}
+
+func init() {
+	f := featuresCmd.Flags()
+	ff := &featFlags
+	f.StringVar(&ff.label, "label", "", "class of every sequence of the input: viral or other")
+	f.StringVar(&ff.esm, "esm", "", "ESM-2 weights: fair-esm .pt (esm2_t36_3B_UR50D.pt) or a Hugging Face directory")
+	f.StringVar(&ff.dnabert, "dnabert", "", "DNABERT-S directory (config.json, tokenizer.json, model.safetensors or pytorch_model.bin)")
+	f.StringVarP(&ff.out, "output", "o", "", "output directory of feature shards")
+	f.IntVar(&ff.chunkSize, "chunk-size", 500, "chunk length in bp (300 or 500, as the classifier to train)")
+	f.IntVar(&ff.shardRows, "shard-rows", 10000, "feature rows per shard file")
+	f.IntVar(&ff.window, "window", 2048, "frames per unit of work (part of a run's identity)")
+	f.IntVar(&ff.maxTokens, "max-tokens", 8192, "token budget per packed batch for both encoders (0: no packing)")
+	f.IntVar(&ff.dedupCache, "dedup-cache", 50000, "embeddings kept per encoder to reuse repeated sequences across windows")
+	f.StringVar(&ff.blas, "blas", "auto", "CPU matrix library: auto, openblas or go")
+	f.StringVar(&ff.device, "device", "auto", "auto, cpu, cuda or cuda:N")
+	f.StringVar(&ff.precision, "precision", "fp32", "GPU precision: fp32, fp16 or bf16")
+	f.IntVar(&ff.reprLayer, "repr-layer", -1, "ESM-2 representation layer (-1: last, as VirNucPro)")
+	f.BoolVar(&ff.noProgress, "no-progress", false, "no progress display")
+	f.BoolVar(&ff.resume, "resume", true, "continue a run of the same identity found in the output directory")
+	f.BoolVar(&ff.restart, "restart", false, "discard any run found in the output directory and start over")
+	f.BoolVar(&ff.noCkpt, "no-checkpoint", false, "do not checkpoint (an interrupted run starts over)")
+	f.IntVar(&ff.checkpointEvery, "checkpoint-every", 8192, "commit a checkpoint shard every N frames")
+	f.DurationVar(&ff.checkpointInterval, "checkpoint-interval", 5*time.Minute, "commit a checkpoint shard at least this often")
+	f.StringVar(&ff.shard, "shard", "", "process only records i, i+N, ... of the input (i/N), for scale-out")
+	rootCmd.AddCommand(featuresCmd)
+}
+
+func runFeatures(cmd *cobra.Command, args []string) error {
+	ff := &featFlags
+	if ff.out == "" {
+		return errors.New("--output/-o is required")
+	}
+	label, err := train.ParseLabel(ff.label)
+	if err != nil {
+		return fmt.Errorf("--label: %w", err)
+	}
+	for _, m := range []struct{ flag, val string }{{"--esm", ff.esm}, {"--dnabert", ff.dnabert}} {
+		if m.val == "" {
+			return fmt.Errorf("%s is required: the path of the model (see README: real weights)", m.flag)
+		}
+		if _, err := os.Stat(m.val); err != nil {
+			return fmt.Errorf("%s: %w", m.flag, err)
+		}
+	}
+	shard, err := pipeline.ParseShardSpec(ff.shard)
+	if err != nil {
+		return err
+	}
+	log := slog.Default()
+	mode := "log"
+	if progress.IsTerminal(os.Stderr) {
+		mode = "bar"
+	}
+	if ff.noProgress || global.quiet {
+		mode = "none"
+	}
+	opts := train.FeatureOptions{Input: args[0], OutDir: ff.out, Label: label, ChunkSize: ff.chunkSize,
+		DNABERT: ff.dnabert, ESM: ff.esm,
+		Backend:      pipeline.BackendOptions{Device: ff.device, BLAS: ff.blas, Precision: ff.precision, Threads: global.threads, ReprLayer: ff.reprLayer},
+		WindowFrames: ff.window, MaxTokens: [2]int{ff.maxTokens, ff.maxTokens}, CacheEntries: ff.dedupCache,
+		ShardRows: ff.shardRows, Shard: shard, Progress: mode, Log: log}
+	intr := checkpoint.NotifyInterrupt(cmd.Context())
+	defer intr.Stop()
+	if !ff.noCkpt {
+		if args[0] == "-" {
+			return errors.New("checkpointing needs a file input, not stdin: pass a file, or --no-checkpoint")
+		}
+		id, err := featuresIdentity(opts)
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(ff.out, 0o755); err != nil {
+			return err
+		}
+		store, err := checkpoint.Open(ff.out, id, checkpoint.OpenOptions{Resume: ff.resume, Restart: ff.restart}, log)
+		if err != nil {
+			return err
+		}
+		opts.Checkpoint = pipeline.NewCheckpointer(store, ff.checkpointEvery, ff.checkpointInterval, log)
+	}
+	_, err = train.ExtractFeatures(intr.Context(), opts)
+	if code := intr.ExitCode(); code != 0 {
+		log.Warn("interrupted: committed work is saved; run the same command again to resume", "output", ff.out)
+		return &exitError{code: code, err: fmt.Errorf("interrupted by signal (exit %d)", code)}
+	}
+	if err != nil {
+		var ne *pipeline.NumericalError
+		if errors.As(err, &ne) {
+			return &exitError{code: exitNumerical, err: err}
+		}
+	}
+	return err
+}
+
+// featuresIdentity describes everything that determines a features run's output.
+func featuresIdentity(o train.FeatureOptions) (checkpoint.Identity, error) {
+	in, err := checkpoint.HashFile(o.Input)
+	if err != nil {
+		return checkpoint.Identity{}, fmt.Errorf("input: %w", err)
+	}
+	id := checkpoint.Identity{Tool: version + " features", Inputs: []checkpoint.FileIdentity{in}, Models: map[string][]checkpoint.FileIdentity{},
+		Options: map[string]string{
+			"chunk-size": fmt.Sprint(o.ChunkSize), "window": fmt.Sprint(o.WindowFrames),
+			"max-tokens": fmt.Sprint(o.MaxTokens), "dedup-cache": fmt.Sprint(o.CacheEntries),
+			"repr-layer": fmt.Sprint(o.Backend.ReprLayer), "shard": o.Shard.String(),
+			"precision": o.Backend.Precision, "arch": runtime.GOARCH,
+		}}
+	for role, p := range map[string]string{"dnabert": o.DNABERT, "esm": o.ESM} {
+		files, err := weights.ModelFiles(p)
+		if err != nil {
+			return id, fmt.Errorf("%s model: %w", role, err)
+		}
+		ids, err := checkpoint.HashFiles(files)
+		if err != nil {
+			return id, err
+		}
+		for i := range ids {
+			ids[i].Path, _ = filepath.Abs(ids[i].Path)
+		}
+		id.Models[role] = ids
+	}
+	return id, nil
+}
