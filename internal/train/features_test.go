@@ -16,8 +16,8 @@ func tinyFeatureOptions(t *testing.T, out string) FeatureOptions {
 	return FeatureOptions{
 		Input: filepath.Join(testdata, "virnucpro_e2e_tiny", "input_sequence.fasta"), OutDir: out, Label: Viral,
 		ChunkSize: 500, DNABERT: filepath.Join(testdata, "dnabert_tiny"),
-		ESM:     filepath.Join(testdata, "esm2_tiny", "esm2_t3_tiny_UR50D.pt"),
-		Backend: pipeline.BackendOptions{Device: "cpu", BLAS: "go", Threads: 2, ReprLayer: -1},
+		ESM:          filepath.Join(testdata, "esm2_tiny", "esm2_t3_tiny_UR50D.pt"),
+		Backend:      pipeline.BackendOptions{Device: "cpu", BLAS: "go", Threads: 2, ReprLayer: -1},
 		WindowFrames: 5, MaxTokens: [2]int{512, 512}, CacheEntries: 10, ShardRows: 4,
 	}
 }
