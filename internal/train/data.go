@@ -40,6 +40,10 @@ func (s *Set) Count(l Label) int {
 // widths.
 func Load(viral, other []string) (*Set, error) {
 	s := &Set{}
+	// Read every shard first (their float32 data alias the mapped files), then copy
+	// once into one matrix, so the peak is the set's size, not twice it.
+	var shards []*Shard
+	rows := 0
 	add := func(dir string, label Label) error {
 		files, err := ListShards(dir)
 		if err != nil {
@@ -60,7 +64,8 @@ func Load(viral, other []string) (*Set, error) {
 			} else if sh.Dim != s.Dim {
 				return fmt.Errorf("feature shard %s has width %d, earlier shards %d", f, sh.Dim, s.Dim)
 			}
-			s.X = append(s.X, sh.Data...)
+			shards = append(shards, sh)
+			rows += len(sh.IDs)
 			s.IDs = append(s.IDs, sh.IDs...)
 			for range sh.IDs {
 				s.Labels = append(s.Labels, int(label))
@@ -79,8 +84,12 @@ func Load(viral, other []string) (*Set, error) {
 			return nil, err
 		}
 	}
-	if s.Len() == 0 {
+	if rows == 0 {
 		return nil, fmt.Errorf("features: no rows in %v / %v", viral, other)
+	}
+	s.X = make([]float32, 0, rows*s.Dim)
+	for _, sh := range shards {
+		s.X = append(s.X, sh.Data...)
 	}
 	return s, nil
 }
