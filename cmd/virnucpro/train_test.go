@@ -42,6 +42,7 @@ func resetFlags(cmds ...string) {
 func runOut(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	resetFlags("train", "evaluate", "features", "predict")
+	defer resetFlags("train", "evaluate", "features", "predict") // leave defaults for other tests
 	var out bytes.Buffer
 	rootCmd.SetArgs(args)
 	rootCmd.SetOut(&out)
