@@ -5,11 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/virnucpro/virnucpro/internal/fasta"
-	"github.com/virnucpro/virnucpro/internal/progress"
 	"github.com/virnucpro/virnucpro/internal/report"
 )
 
@@ -73,32 +71,7 @@ func Predict(ctx context.Context, o PredictOptions) (Stats, error) {
 		KeepChunkSeqs: o.KeepIntermediate, Log: log})
 	opts := Options{Threads: o.Backend.Threads, MaxTokens: o.MaxTokens, CacheEntries: o.CacheEntries,
 		KeepFeatures: o.KeepIntermediate || o.Checkpoint != nil}
-	var sink Sink = out
-	if o.Checkpoint != nil {
-		opts.Replay = o.Checkpoint.Replay
-		sink = o.Checkpoint.Wrap(out)
-	}
-
-	var prog Progress
-	var rep *progress.Reporter
-	switch o.Progress {
-	case "bar", "log":
-		rep = progress.Start(func() progress.Snapshot {
-			done, total := r.Progress()
-			return progress.Snapshot{Done: done, Total: total, Records: prog.Records.Load(),
-				Frames: prog.FramesScored.Load(), Tokens: prog.Tokens.Load()}
-		}, o.Progress == "bar", os.Stderr, log, 30*time.Second)
-	}
-	st, runErr := Run(ctx, src, models, opts, sink, &prog)
-	if rep != nil {
-		rep.Stop(runErr == nil)
-	}
-	if o.Checkpoint != nil {
-		// Whatever happened, commit the windows that were completely written.
-		if err := o.Checkpoint.Flush(runErr == nil); err != nil && runErr == nil {
-			runErr = err
-		}
-	}
+	st, runErr := Drive(ctx, r, src, models, opts, out, o.Checkpoint, o.Progress, log)
 	if runErr != nil {
 		out.Abort()
 		return st, runErr

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"strconv"
 	"time"
 
@@ -12,7 +11,6 @@ import (
 	"github.com/virnucpro/virnucpro/internal/model/dnabert"
 	"github.com/virnucpro/virnucpro/internal/model/esm2"
 	"github.com/virnucpro/virnucpro/internal/pipeline"
-	"github.com/virnucpro/virnucpro/internal/progress"
 )
 
 // FeatureOptions are everything `virnucpro features` needs.
@@ -87,29 +85,7 @@ func ExtractFeatures(ctx context.Context, o FeatureOptions) (*FeatureManifest, e
 	}
 	src := pipeline.NewFASTASource(r, pipeline.SourceOptions{ChunkSize: o.ChunkSize, WindowFrames: o.WindowFrames, Shard: o.Shard, Log: log})
 	opts := pipeline.Options{Threads: o.Backend.Threads, MaxTokens: o.MaxTokens, CacheEntries: o.CacheEntries, KeepFeatures: true}
-	var out pipeline.Sink = sink
-	if o.Checkpoint != nil {
-		opts.Replay = o.Checkpoint.Replay
-		out = o.Checkpoint.Wrap(sink)
-	}
-	var prog pipeline.Progress
-	var rep *progress.Reporter
-	if o.Progress == "bar" || o.Progress == "log" {
-		rep = progress.Start(func() progress.Snapshot {
-			done, total := r.Progress()
-			return progress.Snapshot{Done: done, Total: total, Records: prog.Records.Load(),
-				Frames: prog.FramesScored.Load(), Tokens: prog.Tokens.Load()}
-		}, o.Progress == "bar", os.Stderr, log, 30*time.Second)
-	}
-	st, runErr := pipeline.Run(ctx, src, models, opts, out, &prog)
-	if rep != nil {
-		rep.Stop(runErr == nil)
-	}
-	if o.Checkpoint != nil {
-		if err := o.Checkpoint.Flush(runErr == nil); err != nil && runErr == nil {
-			runErr = err
-		}
-	}
+	st, runErr := pipeline.Drive(ctx, r, src, models, opts, sink, o.Checkpoint, o.Progress, log)
 	if runErr != nil {
 		sink.Abort()
 		return nil, runErr
