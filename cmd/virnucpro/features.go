@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
-	"runtime"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -15,7 +12,6 @@ import (
 	"github.com/virnucpro/virnucpro/internal/pipeline"
 	"github.com/virnucpro/virnucpro/internal/progress"
 	"github.com/virnucpro/virnucpro/internal/train"
-	"github.com/virnucpro/virnucpro/internal/weights"
 )
 
 var featFlags struct {
@@ -26,9 +22,7 @@ var featFlags struct {
 	blas, device, precision  string
 	reprLayer                int
 	noProgress               bool
-	resume, restart, noCkpt  bool
-	checkpointEvery          int
-	checkpointInterval       time.Duration
+	ckpt                     checkpointFlags
 	shard                    string
 }
 
@@ -63,11 +57,7 @@ func init() {
 	f.StringVar(&ff.precision, "precision", "fp32", "GPU precision: fp32, fp16 or bf16")
 	f.IntVar(&ff.reprLayer, "repr-layer", -1, "ESM-2 representation layer (-1: last, as VirNucPro)")
 	f.BoolVar(&ff.noProgress, "no-progress", false, "no progress display")
-	f.BoolVar(&ff.resume, "resume", true, "continue a run of the same identity found in the output directory")
-	f.BoolVar(&ff.restart, "restart", false, "discard any run found in the output directory and start over")
-	f.BoolVar(&ff.noCkpt, "no-checkpoint", false, "do not checkpoint (an interrupted run starts over)")
-	f.IntVar(&ff.checkpointEvery, "checkpoint-every", 8192, "commit a checkpoint shard every N frames")
-	f.DurationVar(&ff.checkpointInterval, "checkpoint-interval", 5*time.Minute, "commit a checkpoint shard at least this often")
+	addCheckpointFlags(f, &ff.ckpt)
 	f.StringVar(&ff.shard, "shard", "", "process only records i, i+N, ... of the input (i/N), for scale-out")
 	rootCmd.AddCommand(featuresCmd)
 }
@@ -108,63 +98,16 @@ func runFeatures(cmd *cobra.Command, args []string) error {
 		ShardRows: ff.shardRows, Shard: shard, Progress: mode, Log: log}
 	intr := checkpoint.NotifyInterrupt(cmd.Context())
 	defer intr.Stop()
-	if !ff.noCkpt {
-		if args[0] == "-" {
-			return errors.New("checkpointing needs a file input, not stdin: pass a file, or --no-checkpoint")
-		}
-		id, err := featuresIdentity(opts)
-		if err != nil {
-			return err
-		}
-		if err := os.MkdirAll(ff.out, 0o755); err != nil {
-			return err
-		}
-		store, err := checkpoint.Open(ff.out, id, checkpoint.OpenOptions{Resume: ff.resume, Restart: ff.restart}, log)
-		if err != nil {
-			return err
-		}
-		opts.Checkpoint = pipeline.NewCheckpointer(store, ff.checkpointEvery, ff.checkpointInterval, log)
+	opts.Checkpoint, err = openCheckpointer(args[0], ff.out, ff.ckpt, func() (checkpoint.Identity, error) {
+		return runIdentityOf(version+" features", args[0],
+			map[string]string{"dnabert": opts.DNABERT, "esm": opts.ESM},
+			map[string]string{"chunk-size": fmt.Sprint(opts.ChunkSize), "window": fmt.Sprint(opts.WindowFrames),
+				"max-tokens": fmt.Sprint(opts.MaxTokens), "dedup-cache": fmt.Sprint(opts.CacheEntries),
+				"repr-layer": fmt.Sprint(opts.Backend.ReprLayer), "shard": opts.Shard.String(), "precision": opts.Backend.Precision})
+	}, log)
+	if err != nil {
+		return err
 	}
 	_, err = train.ExtractFeatures(intr.Context(), opts)
-	if code := intr.ExitCode(); code != 0 {
-		log.Warn("interrupted: committed work is saved; run the same command again to resume", "output", ff.out)
-		return &exitError{code: code, err: fmt.Errorf("interrupted by signal (exit %d)", code)}
-	}
-	if err != nil {
-		var ne *pipeline.NumericalError
-		if errors.As(err, &ne) {
-			return &exitError{code: exitNumerical, err: err}
-		}
-	}
-	return err
-}
-
-// featuresIdentity describes everything that determines a features run's output.
-func featuresIdentity(o train.FeatureOptions) (checkpoint.Identity, error) {
-	in, err := checkpoint.HashFile(o.Input)
-	if err != nil {
-		return checkpoint.Identity{}, fmt.Errorf("input: %w", err)
-	}
-	id := checkpoint.Identity{Tool: version + " features", Inputs: []checkpoint.FileIdentity{in}, Models: map[string][]checkpoint.FileIdentity{},
-		Options: map[string]string{
-			"chunk-size": fmt.Sprint(o.ChunkSize), "window": fmt.Sprint(o.WindowFrames),
-			"max-tokens": fmt.Sprint(o.MaxTokens), "dedup-cache": fmt.Sprint(o.CacheEntries),
-			"repr-layer": fmt.Sprint(o.Backend.ReprLayer), "shard": o.Shard.String(),
-			"precision": o.Backend.Precision, "arch": runtime.GOARCH,
-		}}
-	for role, p := range map[string]string{"dnabert": o.DNABERT, "esm": o.ESM} {
-		files, err := weights.ModelFiles(p)
-		if err != nil {
-			return id, fmt.Errorf("%s model: %w", role, err)
-		}
-		ids, err := checkpoint.HashFiles(files)
-		if err != nil {
-			return id, err
-		}
-		for i := range ids {
-			ids[i].Path, _ = filepath.Abs(ids[i].Path)
-		}
-		id.Models[role] = ids
-	}
-	return id, nil
+	return runOutcome(intr, err, ff.out, log)
 }

@@ -6,9 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
-	"runtime"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -16,7 +13,6 @@ import (
 	"github.com/virnucpro/virnucpro/internal/pipeline"
 	"github.com/virnucpro/virnucpro/internal/progress"
 	"github.com/virnucpro/virnucpro/internal/report"
-	"github.com/virnucpro/virnucpro/internal/weights"
 )
 
 type predictFlags struct {
@@ -34,10 +30,7 @@ type predictFlags struct {
 	blas, device, precision  string
 	reprLayer                int
 	noProgress               bool
-	resume, restart          bool
-	noCheckpoint             bool
-	checkpointEvery          int
-	checkpointInterval       time.Duration
+	ckpt                     checkpointFlags
 	shard                    string
 }
 
@@ -74,11 +67,7 @@ func init() {
 	f.StringVar(&pf.precision, "precision", "fp32", "GPU precision: fp32, fp16 or bf16")
 	f.IntVar(&pf.reprLayer, "repr-layer", -1, "ESM-2 representation layer (-1: last, as VirNucPro)")
 	f.BoolVar(&pf.noProgress, "no-progress", false, "no progress display")
-	f.BoolVar(&pf.resume, "resume", true, "continue a run of the same identity found in OUTDIR")
-	f.BoolVar(&pf.restart, "restart", false, "discard any run found in OUTDIR and start over")
-	f.BoolVar(&pf.noCheckpoint, "no-checkpoint", false, "do not checkpoint (an interrupted run starts over)")
-	f.IntVar(&pf.checkpointEvery, "checkpoint-every", 8192, "commit a checkpoint shard every N frames")
-	f.DurationVar(&pf.checkpointInterval, "checkpoint-interval", 5*time.Minute, "commit a checkpoint shard at least this often")
+	addCheckpointFlags(f, &pf.ckpt)
 	f.StringVar(&pf.shard, "shard", "", "process only records i, i+N, ... of the input (i/N), for scale-out; combine with `virnucpro merge`")
 	rootCmd.AddCommand(predictCmd)
 }
@@ -130,68 +119,21 @@ func runPredict(cmd *cobra.Command, args []string) error {
 	}
 	intr := checkpoint.NotifyInterrupt(context.Background())
 	defer intr.Stop()
-	if !pf.noCheckpoint {
-		if args[0] == "-" {
-			return errors.New("checkpointing needs a file input, not stdin: pass a file, or --no-checkpoint")
-		}
-		id, err := runIdentity(args[0], opts, budget)
-		if err != nil {
-			return err
-		}
-		if err := os.MkdirAll(pf.out, 0o755); err != nil {
-			return err
-		}
-		store, err := checkpoint.Open(pf.out, id, checkpoint.OpenOptions{Resume: pf.resume, Restart: pf.restart}, log)
-		if err != nil {
-			return err
-		}
-		opts.Checkpoint = pipeline.NewCheckpointer(store, pf.checkpointEvery, pf.checkpointInterval, log)
+	opts.Checkpoint, err = openCheckpointer(args[0], pf.out, pf.ckpt, func() (checkpoint.Identity, error) {
+		return runIdentityOf(version, args[0],
+			map[string]string{"dnabert": pf.dnabert, "esm": pf.esm, "classifier": pf.classifier},
+			map[string]string{"chunk-size": fmt.Sprint(opts.ChunkSize), "window": fmt.Sprint(opts.WindowFrames),
+				"max-tokens": fmt.Sprint(budget), "dedup-cache": fmt.Sprint(opts.CacheEntries),
+				"repr-layer": fmt.Sprint(opts.Backend.ReprLayer), "shard": opts.Shard.String(), "precision": opts.Backend.Precision})
+	}, log)
+	if err != nil {
+		return err
 	}
 	_, err = pipeline.Predict(intr.Context(), opts)
-	if code := intr.ExitCode(); code != 0 {
-		log.Warn("interrupted: committed work is saved; run the same command again to resume", "output", pf.out)
-		return &exitError{code: code, err: fmt.Errorf("interrupted by signal (exit %d)", code)}
-	}
-	if err != nil {
-		var ne *pipeline.NumericalError
-		if errors.As(err, &ne) {
-			return &exitError{code: exitNumerical, err: err}
-		}
-	}
-	return err
+	return runOutcome(intr, err, pf.out, log)
 }
 
 // Exit codes of predict (documented in the README).
 const (
 	exitNumerical = 4 // NaN/Inf embeddings
 )
-
-// runIdentity describes everything that determines the results of this run.
-func runIdentity(input string, o pipeline.PredictOptions, budget [2]int) (checkpoint.Identity, error) {
-	in, err := checkpoint.HashFile(input)
-	if err != nil {
-		return checkpoint.Identity{}, fmt.Errorf("input: %w", err)
-	}
-	id := checkpoint.Identity{Tool: version, Inputs: []checkpoint.FileIdentity{in}, Models: map[string][]checkpoint.FileIdentity{},
-		Options: map[string]string{
-			"chunk-size": fmt.Sprint(o.ChunkSize), "window": fmt.Sprint(o.WindowFrames),
-			"max-tokens": fmt.Sprint(budget), "dedup-cache": fmt.Sprint(o.CacheEntries),
-			"repr-layer": fmt.Sprint(o.Backend.ReprLayer), "shard": o.Shard.String(),
-			"precision": o.Backend.Precision, "arch": runtime.GOARCH,
-		}}
-	for role, p := range map[string]string{"dnabert": o.Models.DNABERT, "esm": o.Models.ESM, "classifier": o.Models.Classifier} {
-		files, err := weights.ModelFiles(p)
-		if err != nil {
-			return id, fmt.Errorf("%s model: %w", role, err)
-		}
-		ids, err := checkpoint.HashFiles(files)
-		if err != nil {
-			return id, err
-		}
-		for i := range ids {
-			ids[i].Path, _ = filepath.Abs(ids[i].Path)
-		}
-		id.Models[role] = ids
-	}
-	return id, nil
-}

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/virnucpro/virnucpro/internal/checkpoint"
+	"github.com/virnucpro/virnucpro/internal/pipeline"
+	"github.com/virnucpro/virnucpro/internal/weights"
+)
+
+// checkpointFlags are the resumability options predict and features share.
+type checkpointFlags struct {
+	resume, restart, off bool
+	every                int
+	interval             time.Duration
+}
+
+// runIdentityOf hashes the input and every model's files (by role) and records the
+// result-relevant options, plus the architecture.
+func runIdentityOf(tool, input string, models map[string]string, options map[string]string) (checkpoint.Identity, error) {
+	in, err := checkpoint.HashFile(input)
+	if err != nil {
+		return checkpoint.Identity{}, fmt.Errorf("input: %w", err)
+	}
+	options["arch"] = runtime.GOARCH
+	id := checkpoint.Identity{Tool: tool, Inputs: []checkpoint.FileIdentity{in}, Models: map[string][]checkpoint.FileIdentity{}, Options: options}
+	for role, p := range models {
+		files, err := weights.ModelFiles(p)
+		if err != nil {
+			return id, fmt.Errorf("%s model: %w", role, err)
+		}
+		ids, err := checkpoint.HashFiles(files)
+		if err != nil {
+			return id, err
+		}
+		for i := range ids {
+			ids[i].Path, _ = filepath.Abs(ids[i].Path)
+		}
+		id.Models[role] = ids
+	}
+	return id, nil
+}
+
+// openCheckpointer opens (or resumes) out's checkpoint for a run of identity id;
+// it returns nil when checkpointing is off.
+func openCheckpointer(input, out string, f checkpointFlags, identity func() (checkpoint.Identity, error), log *slog.Logger) (*pipeline.Checkpointer, error) {
+	if f.off {
+		return nil, nil
+	}
+	if input == "-" {
+		return nil, errors.New("checkpointing needs a file input, not stdin: pass a file, or --no-checkpoint")
+	}
+	id, err := identity()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, err
+	}
+	store, err := checkpoint.Open(out, id, checkpoint.OpenOptions{Resume: f.resume, Restart: f.restart}, log)
+	if err != nil {
+		return nil, err
+	}
+	return pipeline.NewCheckpointer(store, f.every, f.interval, log), nil
+}
+
+// runOutcome maps a finished run to the command's error and exit code: 130/143
+// after a signal (work committed, resumable), exitNumerical for NaN/Inf embeddings.
+func runOutcome(intr *checkpoint.Interrupt, err error, out string, log *slog.Logger) error {
+	if code := intr.ExitCode(); code != 0 {
+		log.Warn("interrupted: committed work is saved; run the same command again to resume", "output", out)
+		return &exitError{code: code, err: fmt.Errorf("interrupted by signal (exit %d)", code)}
+	}
+	var ne *pipeline.NumericalError
+	if errors.As(err, &ne) {
+		return &exitError{code: exitNumerical, err: err}
+	}
+	return err
+}
+
+// addCheckpointFlags registers --resume, --restart, --no-checkpoint,
+// --checkpoint-every and --checkpoint-interval.
+func addCheckpointFlags(fs *pflag.FlagSet, f *checkpointFlags) {
+	fs.BoolVar(&f.resume, "resume", true, "continue a run of the same identity found in the output directory")
+	fs.BoolVar(&f.restart, "restart", false, "discard any run found in the output directory and start over")
+	fs.BoolVar(&f.off, "no-checkpoint", false, "do not checkpoint (an interrupted run starts over)")
+	fs.IntVar(&f.every, "checkpoint-every", 8192, "commit a checkpoint shard every N frames")
+	fs.DurationVar(&f.interval, "checkpoint-interval", 5*time.Minute, "commit a checkpoint shard at least this often")
+}
