@@ -1,0 +1,51 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/virnucpro/virnucpro/internal/report"
+)
+
+// TestReportCommand redoes the reports of a hand-made chunks.tsv (weighted delta
+// (√.8·.8 + √.6·.6)/(√.8 + √.6) = 0.7072).
+func TestReportCommand(t *testing.T) {
+	dir := t.TempDir()
+	chunks := report.ChunksHeader +
+		"a|<x>\t1\t1\t500\t2\t0.1\t0.9\tviral\n" +
+		"a|<x>\t2\t300\t600\t1\t0.2\t0.8\tviral\n" +
+		"b\t1\t1\t40\t0\tNA\tNA\tno_orf\n"
+	if err := os.WriteFile(filepath.Join(dir, report.ChunksFile), []byte(chunks), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(t, "report", dir, "--plot-top", "1", "--min-chunks", "2", "--region-gap", "0"); err != nil {
+		t.Fatal(err)
+	}
+	seqs, err := os.ReadFile(filepath.Join(dir, report.SequencesFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(seqs), "a|<x>\t600\t2\t2\t0\t2\t0.9\tok\t0.8500\t1.0000\t0.7072\t2\t0\t0\tViral\thigh\n") ||
+		!strings.Contains(string(seqs), "b\t40\t1\t0\t1\t0\tNA\tno_orf\t") {
+		t.Errorf("sequences.tsv:\n%s", seqs)
+	}
+	bed, _ := os.ReadFile(filepath.Join(dir, report.RegionsBEDFile))
+	if string(bed) != "a|<x>\t0\t600\ta|<x>_region_1\t850\t.\n" {
+		t.Errorf("regions.bed %q", bed)
+	}
+	plots, _ := os.ReadDir(filepath.Join(dir, report.PlotsDir))
+	if len(plots) != 1 {
+		t.Errorf("%d plots, want 1", len(plots))
+	}
+	if _, err := os.Stat(filepath.Join(dir, report.HTMLFile)); err != nil {
+		t.Error(err)
+	}
+	if err := run(t, "report", dir, "--call-delta", "2"); err == nil || !strings.Contains(err.Error(), "call-delta") {
+		t.Errorf("bad threshold: %v", err)
+	}
+	if err := run(t, "report", t.TempDir(), "--call-delta", "0.3"); err == nil || !strings.Contains(err.Error(), "chunks.tsv") {
+		t.Errorf("missing chunks.tsv: %v", err)
+	}
+}

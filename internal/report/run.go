@@ -1,0 +1,444 @@
+package report
+
+import (
+	"bytes"
+	"container/heap"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/virnucpro/virnucpro/internal/atomicfile"
+)
+
+// File names RunReport writes inside the output directory.
+const (
+	SequencesFile   = "sequences.tsv"
+	ChunksFile      = "chunks.tsv"
+	RegionsBEDFile  = "regions.bed"
+	RegionsTSVFile  = "regions.tsv"
+	PlotsDir        = "plots"
+	HTMLFile        = "report.html"
+	maxPlotChunks   = 100000
+	defaultHTMLRows = 10000
+	defaultHTMLPlot = 50
+)
+
+// Options configures a RunReport.
+type Options struct {
+	// Dir is the output directory (created if missing).
+	Dir string
+	// Thresholds of the record call and of region merging; the zero value means
+	// DefaultThresholds.
+	Thresholds *Thresholds
+	// PlotTop selects the records drawn in plots/: 0 draws every record (each written
+	// when the record ends), N > 0 the N records with the highest viral fraction, < 0
+	// none.
+	PlotTop int
+	// HTMLPlots is the number of plots inlined in report.html (the top ones by viral
+	// fraction; default 50); HTMLRows the most records listed in its table (the top ones
+	// by viral fraction, shown in input order; default 10000). Negative: none.
+	HTMLPlots, HTMLRows int
+	// NoHTML skips report.html.
+	NoHTML bool
+	// Title and Params head report.html (e.g. input file, chunk size, models).
+	Title  string
+	Params []Param
+}
+
+// RunReport is the streaming sink of the per-record reports: it receives each record's
+// chunks in input order and writes sequences.tsv, chunks.tsv, regions.bed, regions.tsv,
+// plots/*.svg and report.html. Memory is bounded: one record's chunks while it is open
+// (up to 100000 for its plot) plus the kept top-N plots and table rows.
+//
+// Call order: (BeginRecord AddChunk* EndRecord?)* then Finish, or Abort at any point.
+// BeginRecord ends the previous record if EndRecord was not called. Every file is
+// written under a temporary name and appears under its final name only in Finish.
+type RunReport struct {
+	opts Options
+	th   Thresholds
+
+	files   []*atomicfile.File
+	seqs    *SequencesWriter
+	chunks  *ChunksWriter
+	regions *RegionsWriter
+	plotTmp string // temporary plots directory ("" when no plots)
+
+	cur        *RecordSummary
+	curChunks  []ChunkRow
+	curRegions []Region
+	tooLong    bool
+	merger     *RegionMerger
+	ordinal    int
+
+	summary RunSummary
+	plots   topK // candidates kept for plots (plots/ with PlotTop > 0, HTML otherwise)
+	rows    topK // candidates kept for the HTML table
+	failed  error
+}
+
+// NewRunReport opens the output files in opts.Dir.
+func NewRunReport(opts Options) (*RunReport, error) {
+	th := DefaultThresholds()
+	if opts.Thresholds != nil {
+		th = *opts.Thresholds
+	}
+	if err := th.Validate(); err != nil {
+		return nil, err
+	}
+	if opts.HTMLPlots == 0 {
+		opts.HTMLPlots = defaultHTMLPlot
+	}
+	if opts.HTMLRows == 0 {
+		opts.HTMLRows = defaultHTMLRows
+	}
+	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("output directory: %w", err)
+	}
+	rr := &RunReport{opts: opts, th: th, merger: NewRegionMerger(th.RegionGap)}
+	open := func(name string) (*atomicfile.File, error) {
+		f, err := atomicfile.Create(filepath.Join(opts.Dir, name))
+		if err != nil {
+			return nil, err
+		}
+		rr.files = append(rr.files, f)
+		return f, nil
+	}
+	fail := func(err error) (*RunReport, error) { rr.Abort(); return nil, err }
+	f, err := open(SequencesFile)
+	if err != nil {
+		return fail(err)
+	}
+	rr.seqs, _ = NewSequencesWriter(f) // header is buffered: no error here
+	if f, err = open(ChunksFile); err != nil {
+		return fail(err)
+	}
+	rr.chunks, _ = NewChunksWriter(f)
+	bed, err := open(RegionsBEDFile)
+	if err != nil {
+		return fail(err)
+	}
+	if f, err = open(RegionsTSVFile); err != nil {
+		return fail(err)
+	}
+	rr.regions, _ = NewRegionsWriter(bed, f)
+	if opts.PlotTop >= 0 {
+		if rr.plotTmp, err = os.MkdirTemp(opts.Dir, "."+PlotsDir+".tmp-"); err != nil {
+			return fail(fmt.Errorf("plots directory: %w", err))
+		}
+	}
+	plotCap := opts.PlotTop
+	if plotCap <= 0 {
+		plotCap = max(opts.HTMLPlots, 0)
+	}
+	rr.plots = topK{k: plotCap}
+	rr.rows = topK{k: max(opts.HTMLRows, 0)}
+	return rr, nil
+}
+
+// ChunkRowOf builds the chunks.tsv row of a chunk from its place on the record
+// (0-based index, 0-based half-open span) and its consensus call.
+func ChunkRowOf(record string, index, start, end int, c ChunkCall) ChunkRow {
+	return ChunkRow{Record: record, Index: index, Start: start, End: end, Frames: c.Frames, MaxOthers: c.MaxOthers, MaxVirus: c.MaxVirus}
+}
+
+// BeginRecord starts the next input record (ending the open one, if any).
+func (rr *RunReport) BeginRecord(id string, length int) error {
+	if err := rr.EndRecord(); err != nil {
+		return err
+	}
+	rr.cur = NewRecordSummaryWith(id, length, rr.th)
+	rr.cur.Ordinal = rr.ordinal
+	rr.ordinal++
+	rr.curChunks, rr.curRegions, rr.tooLong = rr.curChunks[:0], nil, false
+	return nil
+}
+
+// AddChunk adds the next chunk of the open record; c.Record is set to the record's id.
+func (rr *RunReport) AddChunk(c ChunkRow) error {
+	if rr.failed != nil {
+		return rr.failed
+	}
+	if rr.cur == nil {
+		return fmt.Errorf("report: chunk %d of %q outside a record", c.Index+1, c.Record)
+	}
+	c.Record = rr.cur.ID
+	rr.cur.AddChunk(c.ChunkCall())
+	if err := rr.chunks.Write(c); err != nil {
+		return rr.fail(ChunksFile, err)
+	}
+	if r, ok := rr.merger.Add(c); ok {
+		if err := rr.addRegion(r); err != nil {
+			return err
+		}
+	}
+	if rr.opts.PlotTop >= 0 || rr.opts.HTMLPlots > 0 {
+		if len(rr.curChunks) < maxPlotChunks {
+			rr.curChunks = append(rr.curChunks, c)
+		} else {
+			rr.tooLong = true
+		}
+	}
+	return nil
+}
+
+func (rr *RunReport) addRegion(r Region) error {
+	rr.summary.Regions++
+	rr.curRegions = append(rr.curRegions, r)
+	if err := rr.regions.Write(r); err != nil {
+		return rr.fail(RegionsTSVFile, err)
+	}
+	return nil
+}
+
+// EndRecord ends the open record: writes its sequences.tsv row, its last region and,
+// with PlotTop == 0, its plot. Without an open record it does nothing.
+func (rr *RunReport) EndRecord() error {
+	if rr.failed != nil {
+		return rr.failed
+	}
+	r := rr.cur
+	if r == nil {
+		return nil
+	}
+	rr.cur = nil
+	if reg, ok := rr.merger.Flush(); ok {
+		if err := rr.addRegion(reg); err != nil {
+			return err
+		}
+	}
+	if err := rr.seqs.Write(r); err != nil {
+		return rr.fail(SequencesFile, err)
+	}
+	rr.summary.add(r)
+	row := rowOf(r, len(rr.curRegions))
+	key := rankKey(r)
+	rr.rows.push(candidate{key: key, row: row})
+	if rr.tooLong || (rr.opts.PlotTop < 0 && rr.opts.HTMLPlots <= 0) {
+		return nil
+	}
+	call, tier := r.Call()
+	plot := TrackPlot{ID: r.ID, Length: r.Length, Call: call, Tier: tier, Chunks: rr.curChunks, Regions: rr.curRegions}
+	if rr.opts.PlotTop == 0 {
+		if err := rr.writePlot(r.Ordinal, plot); err != nil {
+			return err
+		}
+	}
+	if rr.plots.wants(key) {
+		plot.Chunks = append([]ChunkRow(nil), rr.curChunks...) // curChunks is reused
+		rr.plots.push(candidate{key: key, row: row, plot: &plot})
+	}
+	return nil
+}
+
+func (rr *RunReport) writePlot(ordinal int, p TrackPlot) error {
+	if rr.plotTmp == "" {
+		return nil
+	}
+	path := filepath.Join(rr.plotTmp, PlotFileName(ordinal, p.ID))
+	f, err := os.Create(path)
+	if err != nil {
+		return rr.fail(PlotsDir, err)
+	}
+	if err := p.WriteSVG(f); err != nil {
+		f.Close()
+		return rr.fail(PlotsDir, err)
+	}
+	if err := f.Close(); err != nil {
+		return rr.fail(PlotsDir, err)
+	}
+	return nil
+}
+
+// PlotFileName is the file name of a record's plot in plots/: its 1-based input
+// position (6 digits) and its id with characters outside [A-Za-z0-9._-] replaced by
+// '_' (cut to 100 bytes), so names are unique and safe on every file system.
+func PlotFileName(ordinal int, id string) string {
+	b := []byte(id)
+	if len(b) > 100 {
+		b = b[:100]
+	}
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			b[i] = '_'
+		}
+	}
+	return fmt.Sprintf("%06d_%s.svg", ordinal+1, b)
+}
+
+func (rr *RunReport) fail(name string, err error) error {
+	rr.failed = fmt.Errorf("write %s: %w", filepath.Join(rr.opts.Dir, name), err)
+	return rr.failed
+}
+
+// Summary returns the run-wide counts so far.
+func (rr *RunReport) Summary() RunSummary { return rr.summary }
+
+// Finish ends the open record, writes the top-N plots and report.html, and moves every
+// file to its final name (plots/ is replaced as a whole). On error nothing is left
+// under a final name that was not there before.
+func (rr *RunReport) Finish() error {
+	if err := rr.EndRecord(); err != nil {
+		rr.Abort()
+		return err
+	}
+	plots := rr.plots.sorted()
+	if rr.opts.PlotTop > 0 {
+		for _, c := range plots {
+			if err := rr.writePlot(c.row.Ordinal, *c.plot); err != nil {
+				rr.Abort()
+				return err
+			}
+		}
+	}
+	if !rr.opts.NoHTML {
+		if err := rr.writeHTML(plots); err != nil {
+			rr.Abort()
+			return err
+		}
+	}
+	for _, fl := range []func() error{rr.seqs.Flush, rr.chunks.Flush, rr.regions.Flush} {
+		if err := fl(); err != nil {
+			rr.Abort()
+			return fmt.Errorf("write reports in %s: %w", rr.opts.Dir, err)
+		}
+	}
+	for _, f := range rr.files {
+		if err := f.Commit(); err != nil {
+			rr.Abort()
+			return err
+		}
+	}
+	if rr.plotTmp != "" {
+		final := filepath.Join(rr.opts.Dir, PlotsDir)
+		if err := os.RemoveAll(final); err != nil {
+			rr.Abort()
+			return fmt.Errorf("replace %s: %w", final, err)
+		}
+		if err := os.Rename(rr.plotTmp, final); err != nil {
+			rr.Abort()
+			return fmt.Errorf("replace %s: %w", final, err)
+		}
+		rr.plotTmp = ""
+		atomicfile.SyncDir(rr.opts.Dir)
+	}
+	return nil
+}
+
+func (rr *RunReport) writeHTML(plots []candidate) error {
+	h := &HTMLReport{Title: rr.opts.Title, Params: rr.opts.Params, Thresholds: rr.th, Summary: rr.summary}
+	ord := map[int]int{}
+	for i, c := range plots {
+		if i >= rr.opts.HTMLPlots {
+			break
+		}
+		var buf bytes.Buffer
+		if err := c.plot.WriteSVG(&buf); err != nil {
+			return err
+		}
+		ord[c.row.Ordinal] = len(h.Plots)
+		h.Plots = append(h.Plots, buf.Bytes())
+	}
+	h.OmittedPlots = rr.summary.Records - len(h.Plots)
+	rows := rr.rows.sorted()
+	sort.Slice(rows, func(i, j int) bool { return rows[i].row.Ordinal < rows[j].row.Ordinal })
+	for _, c := range rows {
+		r := c.row
+		if p, ok := ord[r.Ordinal]; ok {
+			r.Plot = p
+		}
+		h.Rows = append(h.Rows, r)
+	}
+	h.OmittedRows = rr.summary.Records - len(h.Rows)
+	f, err := atomicfile.Create(filepath.Join(rr.opts.Dir, HTMLFile))
+	if err != nil {
+		return err
+	}
+	rr.files = append(rr.files, f)
+	if err := h.WriteHTML(f); err != nil {
+		return fmt.Errorf("write %s: %w", f.Path(), err)
+	}
+	return nil
+}
+
+// Abort removes every temporary file and the temporary plots directory.
+func (rr *RunReport) Abort() {
+	for _, f := range rr.files {
+		f.Abort()
+	}
+	if rr.plotTmp != "" {
+		os.RemoveAll(rr.plotTmp)
+		rr.plotTmp = ""
+	}
+}
+
+// rank orders records for the top-N selections: viral fraction, then weighted delta,
+// descending (records with no scored chunk last), then input order.
+type rank struct {
+	frac, delta float64
+	ordinal     int
+}
+
+func rankKey(r *RecordSummary) rank {
+	k := rank{frac: r.ViralFraction(), delta: r.WeightedDelta(), ordinal: r.Ordinal}
+	if math.IsNaN(k.frac) {
+		k.frac, k.delta = -1, math.Inf(-1)
+	}
+	return k
+}
+
+// better reports whether a ranks above b.
+func (a rank) better(b rank) bool {
+	if a.frac != b.frac {
+		return a.frac > b.frac
+	}
+	if a.delta != b.delta {
+		return a.delta > b.delta
+	}
+	return a.ordinal < b.ordinal
+}
+
+type candidate struct {
+	key  rank
+	row  RecordRow
+	plot *TrackPlot
+}
+
+// topK keeps the k best candidates in a min-heap (worst at the root).
+type topK struct {
+	k int
+	h []candidate
+}
+
+func (t *topK) Len() int           { return len(t.h) }
+func (t *topK) Less(i, j int) bool { return t.h[j].key.better(t.h[i].key) }
+func (t *topK) Swap(i, j int)      { t.h[i], t.h[j] = t.h[j], t.h[i] }
+func (t *topK) Push(x any)         { t.h = append(t.h, x.(candidate)) }
+func (t *topK) Pop() any {
+	c := t.h[len(t.h)-1]
+	t.h = t.h[:len(t.h)-1]
+	return c
+}
+
+// wants reports whether a candidate with this key would be kept.
+func (t *topK) wants(k rank) bool {
+	return t.k > 0 && (len(t.h) < t.k || k.better(t.h[0].key))
+}
+
+func (t *topK) push(c candidate) {
+	if !t.wants(c.key) {
+		return
+	}
+	if len(t.h) == t.k {
+		heap.Pop(t)
+	}
+	heap.Push(t, c)
+}
+
+// sorted returns the kept candidates, best first.
+func (t *topK) sorted() []candidate {
+	out := append([]candidate(nil), t.h...)
+	sort.Slice(out, func(i, j int) bool { return out[i].key.better(out[j].key) })
+	return out
+}
