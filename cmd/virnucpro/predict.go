@@ -32,6 +32,7 @@ type predictFlags struct {
 	noProgress               bool
 	ckpt                     checkpointFlags
 	shard                    string
+	report                   reportFlags
 }
 
 var pf predictFlags
@@ -40,8 +41,9 @@ var predictCmd = &cobra.Command{
 	Use:   "predict IN.fa[.gz] --esm PATH --dnabert DIR --classifier PATH -o OUTDIR",
 	Short: "Run VirNucPro end to end: chunk, translate, embed (DNABERT-S + ESM-2), classify",
 	Long: `Run the whole VirNucPro method on a DNA FASTA file (plain or compressed, "-" for stdin)
-and write prediction_results.txt, prediction_results_highestscore.csv and sequences.tsv
-to OUTDIR. Results appear only when the run completes; committed work is checkpointed in
+and write prediction_results.txt, prediction_results_highestscore.csv, the per-record
+calls (sequences.tsv), chunk coordinates (chunks.tsv), viral regions (regions.bed/tsv),
+score-track plots (plots/) and report.html to OUTDIR (see docs/report.md). Results appear only when the run completes; committed work is checkpointed in
 OUTDIR/.virnucpro so an interrupted run continues with --resume (the default).`,
 	Args: cobra.ExactArgs(1),
 	RunE: runPredict,
@@ -69,6 +71,7 @@ func init() {
 	f.BoolVar(&pf.noProgress, "no-progress", false, "no progress display")
 	addCheckpointFlags(f, &pf.ckpt)
 	f.StringVar(&pf.shard, "shard", "", "process only records i, i+N, ... of the input (i/N), for scale-out; combine with `virnucpro merge`")
+	addReportFlags(f, &pf.report)
 	rootCmd.AddCommand(predictCmd)
 }
 
@@ -91,6 +94,19 @@ func runPredict(cmd *cobra.Command, args []string) error {
 	shard, err := pipeline.ParseShardSpec(pf.shard)
 	if err != nil {
 		return err
+	}
+	params := []report.Param{{Name: "input", Value: args[0]}, {Name: "chunk size", Value: fmt.Sprint(pf.chunkSize)},
+		{Name: "ESM-2", Value: pf.esm}, {Name: "DNABERT-S", Value: pf.dnabert}, {Name: "classifier", Value: pf.classifier},
+		{Name: "virnucpro", Value: version}}
+	if shard.Count > 1 {
+		params = append(params, report.Param{Name: "shard", Value: shard.String()})
+	}
+	ropts, err := pf.report.options(pf.out, params...)
+	if err != nil {
+		return err
+	}
+	if ropts.Title == "" {
+		ropts.Title = "virnucpro predict: " + args[0]
 	}
 	budget := [2]int{pf.maxTokens, pf.maxTokens}
 	if pf.maxTokensDNABERT > 0 {
@@ -115,7 +131,7 @@ func runPredict(cmd *cobra.Command, args []string) error {
 		Models:  pipeline.ModelPaths{DNABERT: pf.dnabert, ESM: pf.esm, Classifier: pf.classifier},
 		Backend: pipeline.BackendOptions{Device: pf.device, BLAS: pf.blas, Precision: pf.precision, Threads: global.threads, ReprLayer: pf.reprLayer},
 		Compat:  compat, KeepIntermediate: pf.keep, WindowFrames: pf.window, MaxTokens: budget,
-		CacheEntries: pf.dedupCache, Shard: shard, Progress: mode, Log: log,
+		CacheEntries: pf.dedupCache, Shard: shard, Progress: mode, Log: log, Report: ropts,
 	}
 	intr := checkpoint.NotifyInterrupt(context.Background())
 	defer intr.Stop()

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"math/rand"
 	"os"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/virnucpro/virnucpro/internal/checkpoint"
 	"github.com/virnucpro/virnucpro/internal/embedfile"
+	"github.com/virnucpro/virnucpro/internal/fasta"
 	"github.com/virnucpro/virnucpro/internal/report"
 	"github.com/virnucpro/virnucpro/internal/seqprep"
 )
@@ -271,12 +273,115 @@ func TestResumeIsByteIdentical(t *testing.T) {
 	if st.ReplayedWindows == 0 {
 		t.Fatal("resume recomputed everything")
 	}
-	for _, f := range []string{PredictionsFile, HighestScoreFile, SequencesFile} {
-		a, _ := os.ReadFile(filepath.Join(ref, f))
-		b, _ := os.ReadFile(filepath.Join(out, f))
-		if string(a) != string(b) {
-			t.Errorf("%s differs after resume", f)
+	sameTree(t, readTree(t, ref), readTree(t, out), "after resume")
+}
+
+// readTree reads every result file under dir (not the checkpoint directory), keyed by
+// slash-separated relative path.
+func readTree(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
 		}
+		if d.IsDir() && d.Name() == ".virnucpro" {
+			return filepath.SkipDir
+		}
+		if d.Type().IsRegular() {
+			b, err := os.ReadFile(p)
+			rel, _ := filepath.Rel(dir, p)
+			files[filepath.ToSlash(rel)] = string(b)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// sameTree fails unless both trees hold the same files with the same bytes.
+func sameTree(t *testing.T, want, got map[string]string, what string) {
+	t.Helper()
+	for name, w := range want {
+		g, ok := got[name]
+		switch {
+		case !ok:
+			t.Errorf("%s: %s missing", what, name)
+		case g != w:
+			t.Errorf("%s: %s differs", what, name)
+		}
+	}
+	for name := range got {
+		if _, ok := want[name]; !ok {
+			t.Errorf("%s: unexpected %s", what, name)
+		}
+	}
+}
+
+// TestReportsRebuildFromResults checks that predict's streamed reports (sequences.tsv,
+// chunks.tsv, regions, plots, report.html) equal what report.Rebuild makes from the
+// chunks.tsv the run wrote, and that chunks.tsv's coordinates follow the chunking rule.
+func TestReportsRebuildFromResults(t *testing.T) {
+	in := filepath.Join(td, "virnucpro_e2e_tiny", "input_sequence.fasta")
+	out := t.TempDir()
+	o := predictOpts(in, out, 300)
+	o.Report = report.Options{Title: "t", PlotTop: 0}
+	if _, err := Predict(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	streamed := readTree(t, out)
+	for _, f := range []string{report.ChunksFile, report.RegionsBEDFile, report.RegionsTSVFile, report.HTMLFile} {
+		if _, ok := streamed[f]; !ok {
+			t.Fatalf("predict wrote no %s", f)
+		}
+	}
+	ro := o.Report
+	ro.Dir = out
+	if err := report.Rebuild(out, ro); err != nil {
+		t.Fatal(err)
+	}
+	sameTree(t, streamed, readTree(t, out), "rebuilt reports")
+
+	// chunks.tsv coordinates: each span of the input must be the chunk the original
+	// pipeline cut (its chunked FASTA, made by split_fasta_chunk).
+	seqs := readFASTA(t, in)
+	orig := readFASTA(t, filepath.Join(td, "virnucpro_e2e_tiny", "L300", "input_sequence_chunked300.fa"))
+	rows := strings.Split(strings.TrimSuffix(streamed[report.ChunksFile], "\n"), "\n")[1:]
+	if len(rows) != len(orig) {
+		t.Fatalf("chunks.tsv has %d chunks, the original cut %d", len(rows), len(orig))
+	}
+	for _, row := range rows {
+		f := strings.Split(row, "\t")
+		start, _ := strconv.Atoi(f[2])
+		end, _ := strconv.Atoi(f[3])
+		id := f[0] + "_chunk_" + f[1]
+		if got := seqs[f[0]][start-1 : end]; got != orig[id] {
+			t.Errorf("%s: %d..%d is %.20q..., the original's chunk is %.20q...", id, start, end, got, orig[id])
+		}
+	}
+}
+
+// readFASTA reads a small FASTA file into id -> sequence.
+func readFASTA(t *testing.T, path string) map[string]string {
+	t.Helper()
+	r, err := fasta.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	m := map[string]string{}
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			return m
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		m[rec.ID] = string(rec.Seq)
 	}
 }
 

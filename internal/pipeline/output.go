@@ -15,7 +15,7 @@ import (
 const (
 	PredictionsFile  = "prediction_results.txt"
 	HighestScoreFile = "prediction_results_highestscore.csv"
-	SequencesFile    = "sequences.tsv"
+	SequencesFile    = report.SequencesFile
 	ChunkedFile      = "chunked.fa"
 	NucleotideFile   = "identified_nucleotide.fa"
 	ProteinFile      = "identified_protein.faa"
@@ -34,6 +34,9 @@ type OutputOptions struct {
 	KeepIntermediate bool
 	// FeatureDims are the DNABERT-S and ESM-2 widths (for the embedding files).
 	FeatureDims [2]int
+	// Report configures the per-record reports (sequences.tsv, chunks.tsv, regions,
+	// plots, report.html); its Dir is set to Dir.
+	Report report.Options
 }
 
 // OutputSink writes the result files from scored windows. Every file is written under
@@ -44,9 +47,8 @@ type OutputSink struct {
 	files   []*atomicfile.File
 	preds   *report.PredictionWriter
 	highest *report.HighestScoreWriter
-	seqs    *report.SequencesWriter
+	reports *report.RunReport
 	fastas  [3]*bufio.Writer // chunked, nucleotide, protein (KeepIntermediate)
-	current *report.RecordSummary
 	embeds  [2]*embedfile.Writer
 }
 
@@ -79,10 +81,9 @@ func NewOutputSink(opts OutputOptions) (*OutputSink, error) {
 	if o.highest, err = report.NewHighestScoreWriter(f, opts.Compat); err != nil {
 		return fail(err)
 	}
-	if f, err = open(SequencesFile); err != nil {
-		return fail(err)
-	}
-	if o.seqs, err = report.NewSequencesWriter(f); err != nil {
+	ro := opts.Report
+	ro.Dir = opts.Dir
+	if o.reports, err = report.NewRunReport(ro); err != nil {
 		return fail(err)
 	}
 	if opts.KeepIntermediate {
@@ -128,10 +129,9 @@ func (o *OutputSink) Write(w *Window) error {
 	ci := 0
 	for ri, r := range w.Records {
 		if r.First {
-			if err := o.flushRecord(); err != nil {
+			if err := o.reports.BeginRecord(r.ID, r.Length); err != nil {
 				return err
 			}
-			o.current = report.NewRecordSummary(r.ID, r.Length)
 		}
 		for ; ci < len(w.Chunks) && w.Chunks[ci].Record == ri; ci++ {
 			c := w.Chunks[ci]
@@ -141,25 +141,15 @@ func (o *OutputSink) Write(w *Window) error {
 			if err := o.highest.Write(calls[ci]); err != nil {
 				return o.writeErr(HighestScoreFile, err)
 			}
-			o.current.AddChunk(calls[ci])
-		}
-		if r.Last {
-			if err := o.flushRecord(); err != nil {
+			if err := o.reports.AddChunk(report.ChunkRowOf(r.ID, c.Index, c.Start, c.End, calls[ci])); err != nil {
 				return err
 			}
 		}
-	}
-	return nil
-}
-
-func (o *OutputSink) flushRecord() error {
-	if o.current == nil {
-		return nil
-	}
-	err := o.seqs.Write(o.current)
-	o.current = nil
-	if err != nil {
-		return o.writeErr(SequencesFile, err)
+		if r.Last {
+			if err := o.reports.EndRecord(); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -170,11 +160,7 @@ func (o *OutputSink) writeErr(name string, err error) error {
 
 // Commit flushes every file and moves them to their final names.
 func (o *OutputSink) Commit() error {
-	if err := o.flushRecord(); err != nil {
-		o.Abort()
-		return err
-	}
-	flushes := []func() error{o.preds.Flush, o.highest.Close, o.seqs.Flush}
+	flushes := []func() error{o.preds.Flush, o.highest.Close}
 	for _, fw := range o.fastas {
 		if fw != nil {
 			flushes = append(flushes, fw.Flush)
@@ -194,6 +180,10 @@ func (o *OutputSink) Commit() error {
 			}
 		}
 	}
+	if err := o.reports.Finish(); err != nil {
+		o.Abort()
+		return err
+	}
 	for _, f := range o.files {
 		if err := f.Commit(); err != nil {
 			o.Abort()
@@ -203,8 +193,14 @@ func (o *OutputSink) Commit() error {
 	return nil
 }
 
+// Summary returns the run-wide record counts of the reports.
+func (o *OutputSink) Summary() report.RunSummary { return o.reports.Summary() }
+
 // Abort removes every temporary file.
 func (o *OutputSink) Abort() {
+	if o.reports != nil {
+		o.reports.Abort()
+	}
 	for _, f := range o.files {
 		f.Abort()
 	}

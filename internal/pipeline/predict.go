@@ -30,6 +30,8 @@ type PredictOptions struct {
 	Log      *slog.Logger
 	// Checkpoint, when set, makes the run resumable (see checkpointing in cmd).
 	Checkpoint *Checkpointer
+	// Report configures the per-record reports (its Dir is OutDir).
+	Report report.Options
 }
 
 // Predict runs the whole method on one input and writes the results to OutDir.
@@ -63,7 +65,7 @@ func Predict(ctx context.Context, o PredictOptions) (Stats, error) {
 	log.Info("models loaded", "dnabert_dim", models.Encoders[DNABERT].Dim(), "esm_dim", models.Encoders[ESM].Dim(), "seconds", fmt.Sprintf("%.1f", time.Since(t0).Seconds()))
 
 	out, err := NewOutputSink(OutputOptions{Dir: o.OutDir, Compat: o.Compat, KeepIntermediate: o.KeepIntermediate,
-		FeatureDims: [2]int{models.Encoders[DNABERT].Dim(), models.Encoders[ESM].Dim()}})
+		FeatureDims: [2]int{models.Encoders[DNABERT].Dim(), models.Encoders[ESM].Dim()}, Report: o.Report})
 	if err != nil {
 		return Stats{}, err
 	}

@@ -127,6 +127,9 @@ func NewRunReport(opts Options) (*RunReport, error) {
 		if rr.plotTmp, err = os.MkdirTemp(opts.Dir, "."+PlotsDir+".tmp-"); err != nil {
 			return fail(fmt.Errorf("plots directory: %w", err))
 		}
+		if err = os.Chmod(rr.plotTmp, 0o755); err != nil { // MkdirTemp makes it private
+			return fail(fmt.Errorf("plots directory: %w", err))
+		}
 	}
 	plotCap := opts.PlotTop
 	if plotCap <= 0 {
