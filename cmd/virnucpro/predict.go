@@ -33,6 +33,7 @@ type predictFlags struct {
 	ckpt                     checkpointFlags
 	shard                    string
 	report                   reportFlags
+	workers                  int
 }
 
 var pf predictFlags
@@ -71,6 +72,7 @@ func init() {
 	f.BoolVar(&pf.noProgress, "no-progress", false, "no progress display")
 	addCheckpointFlags(f, &pf.ckpt)
 	f.StringVar(&pf.shard, "shard", "", "process only records i, i+N, ... of the input (i/N), for scale-out; combine with `virnucpro merge`")
+	f.IntVar(&pf.workers, "workers", 0, "inference workers, each with its own model copy: 0 = one per GPU (or 1 on the CPU); on the CPU, N workers share --threads")
 	addReportFlags(f, &pf.report)
 	rootCmd.AddCommand(predictCmd)
 }
@@ -131,7 +133,7 @@ func runPredict(cmd *cobra.Command, args []string) error {
 		Models:  pipeline.ModelPaths{DNABERT: pf.dnabert, ESM: pf.esm, Classifier: pf.classifier},
 		Backend: pipeline.BackendOptions{Device: pf.device, BLAS: pf.blas, Precision: pf.precision, Threads: global.threads, ReprLayer: pf.reprLayer},
 		Compat:  compat, KeepIntermediate: pf.keep, WindowFrames: pf.window, MaxTokens: budget,
-		CacheEntries: pf.dedupCache, Shard: shard, Progress: mode, Log: log, Report: ropts,
+		CacheEntries: pf.dedupCache, Shard: shard, Progress: mode, Log: log, Report: ropts, Workers: pf.workers,
 	}
 	intr := checkpoint.NotifyInterrupt(context.Background())
 	defer intr.Stop()
@@ -148,8 +150,3 @@ func runPredict(cmd *cobra.Command, args []string) error {
 	_, err = pipeline.Predict(intr.Context(), opts)
 	return runOutcome(intr, err, pf.out, log)
 }
-
-// Exit codes of predict (documented in the README).
-const (
-	exitNumerical = 4 // NaN/Inf embeddings
-)

@@ -73,17 +73,42 @@ func openCheckpointer(input, out string, f checkpointFlags, identity func() (che
 }
 
 // runOutcome maps a finished run to the command's error and exit code: 130/143
-// after a signal (work committed, resumable), exitNumerical for NaN/Inf embeddings.
+// after a signal (work committed, resumable), and one code per worker-failure
+// category (exitCodeOf) after committing everything that completed.
 func runOutcome(intr *checkpoint.Interrupt, err error, out string, log *slog.Logger) error {
 	if code := intr.ExitCode(); code != 0 {
 		log.Warn("interrupted: committed work is saved; run the same command again to resume", "output", out)
 		return &exitError{code: code, err: fmt.Errorf("interrupted by signal (exit %d)", code)}
 	}
-	var ne *pipeline.NumericalError
-	if errors.As(err, &ne) {
-		return &exitError{code: exitNumerical, err: err}
+	if cat, ok := pipeline.CategoryOf(err); ok {
+		code := exitCodeOf(cat)
+		log.Error("worker failure", "category", cat.String(), "exit_code", code, "output", out,
+			"hint", "completed work is committed; fix the cause and run the same command again to resume")
+		return &exitError{code: code, err: err}
 	}
 	return err
+}
+
+// Exit codes of predict and features (documented in the README).
+const (
+	exitNumerical   = 4 // NaN/Inf embeddings
+	exitOutOfMemory = 5 // a batch did not fit even as a single sequence
+	exitBackend     = 6 // the compute backend or its runtime failed
+	exitWorker      = 7 // any other worker failure (including a crash of the model code)
+)
+
+// exitCodeOf is the exit code of a worker-failure category.
+func exitCodeOf(c pipeline.FailureCategory) int {
+	switch c {
+	case pipeline.FailureNumerical:
+		return exitNumerical
+	case pipeline.FailureOutOfMemory:
+		return exitOutOfMemory
+	case pipeline.FailureBackend:
+		return exitBackend
+	default:
+		return exitWorker
+	}
 }
 
 // addCheckpointFlags registers --resume, --restart, --no-checkpoint,

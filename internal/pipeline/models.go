@@ -3,6 +3,7 @@ package pipeline
 import (
 	"fmt"
 	"log/slog"
+	"runtime"
 
 	"github.com/virnucpro/virnucpro/internal/model/dnabert"
 	"github.com/virnucpro/virnucpro/internal/model/esm2"
@@ -80,4 +81,69 @@ func LoadModels(paths ModelPaths, b tensor.Backend, o BackendOptions) (Models, e
 			paths.Classifier, clf.InputDim(), dna.Dim(), esm.Dim(), dna.Dim()+esm.Dim())
 	}
 	return Models{Encoders: [2]Encoder{dna, esm}, Classifier: clf}, nil
+}
+
+// LoadWorkers loads the models for the inference workers: one worker per GPU that
+// o.Device selects ("cuda" and "auto": every visible device, CUDA_VISIBLE_DEVICES
+// respected; "cuda:N,M": those), each with its own copy of the encoders; on the CPU,
+// workers (default 1) copies sharing o.Threads between them. workers > 0 on GPUs
+// uses only the first that many devices. The classifier and the tokenizers are
+// shared.
+func LoadWorkers(paths ModelPaths, o BackendOptions, workers int, log *slog.Logger) (Models, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	ords, err := cuda.Ordinals(o.Device)
+	if err != nil {
+		return Models{}, err
+	}
+	var backends []tensor.Backend
+	if len(ords) > 0 {
+		if workers > 0 && workers < len(ords) {
+			ords = ords[:workers]
+		}
+		for _, ord := range ords {
+			b, err := cuda.Open(ord, precisionOr(o.Precision))
+			if err != nil {
+				return Models{}, fmt.Errorf("worker %d: %w", len(backends), err)
+			}
+			log.Info("compute backend", "worker", len(backends), "device", b.Name(), "precision", precisionOr(o.Precision))
+			backends = append(backends, b)
+		}
+	} else {
+		if p := o.Precision; p != "" && p != "fp32" {
+			return Models{}, fmt.Errorf("--precision %s needs a GPU; the CPU backend computes in fp32", p)
+		}
+		workers = max(workers, 1)
+		threads := o.Threads
+		if threads <= 0 {
+			threads = runtime.GOMAXPROCS(0)
+		}
+		for k := range workers {
+			t := threads / workers
+			if k < threads%workers {
+				t++
+			}
+			b, err := cpu.Open(o.BLAS, max(t, 1), log)
+			if err != nil {
+				return Models{}, err
+			}
+			backends = append(backends, b)
+		}
+	}
+	var m Models
+	for k, b := range backends {
+		one, err := LoadModels(paths, b, o)
+		if err != nil {
+			return Models{}, err
+		}
+		if k == 0 {
+			m = one
+		}
+		m.Workers = append(m.Workers, Worker{Device: b.Name(), Encoders: one.Encoders})
+	}
+	if len(m.Workers) > 1 {
+		log.Info("inference workers", "count", len(m.Workers))
+	}
+	return m, nil
 }

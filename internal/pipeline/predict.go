@@ -25,6 +25,9 @@ type PredictOptions struct {
 	MaxTokens        [2]int
 	CacheEntries     int
 	Shard            ShardSpec
+	// Workers is the number of inference workers: 0 = one per GPU, or one on the CPU
+	// (see LoadWorkers).
+	Workers int
 	// Progress selects the display: "bar", "log" or "none".
 	Progress string
 	Log      *slog.Logger
@@ -32,6 +35,9 @@ type PredictOptions struct {
 	Checkpoint *Checkpointer
 	// Report configures the per-record reports (its Dir is OutDir).
 	Report report.Options
+
+	// wrapModels, in tests, replaces the loaded models (fault injection).
+	wrapModels func(Models) Models
 }
 
 // Predict runs the whole method on one input and writes the results to OutDir.
@@ -54,13 +60,12 @@ func Predict(ctx context.Context, o PredictOptions) (Stats, error) {
 	r.RequireDNA()
 
 	t0 := time.Now()
-	b, err := OpenBackend(o.Backend, log)
+	models, err := LoadWorkers(o.Models, o.Backend, o.Workers, log)
 	if err != nil {
 		return Stats{}, err
 	}
-	models, err := LoadModels(o.Models, b, o.Backend)
-	if err != nil {
-		return Stats{}, err
+	if o.wrapModels != nil {
+		models = o.wrapModels(models)
 	}
 	log.Info("models loaded", "dnabert_dim", models.Encoders[DNABERT].Dim(), "esm_dim", models.Encoders[ESM].Dim(), "seconds", fmt.Sprintf("%.1f", time.Since(t0).Seconds()))
 
@@ -71,7 +76,7 @@ func Predict(ctx context.Context, o PredictOptions) (Stats, error) {
 	}
 	src := NewFASTASource(r, SourceOptions{ChunkSize: o.ChunkSize, WindowFrames: o.WindowFrames, Shard: o.Shard,
 		KeepChunkSeqs: o.KeepIntermediate, Log: log})
-	opts := Options{Threads: o.Backend.Threads, MaxTokens: o.MaxTokens, CacheEntries: o.CacheEntries,
+	opts := Options{Threads: o.Backend.Threads, MaxTokens: o.MaxTokens, CacheEntries: o.CacheEntries, Log: log,
 		KeepFeatures: o.KeepIntermediate || o.Checkpoint != nil}
 	st, runErr := Drive(ctx, r, src, models, opts, out, o.Checkpoint, o.Progress, log)
 	if runErr != nil {
@@ -94,7 +99,7 @@ func logSummary(log *slog.Logger, st Stats) {
 	for e, name := range []string{"DNABERT-S", "ESM-2"} {
 		es := st.Encoders[e]
 		log.Info("encoder", "model", name, "embedded", es.Embedded, "reused_by_dedup", es.Reused, "batches", es.Batches,
-			"tokens", es.Tokens, "token_efficiency", fmt.Sprintf("%.3f", es.Efficiency()),
+			"tokens", es.Tokens, "token_efficiency", fmt.Sprintf("%.3f", es.Efficiency()), "oom_retries", es.OOMRetries,
 			"tokenize_s", fmt.Sprintf("%.2f", es.Tokenize.Seconds()), "embed_s", fmt.Sprintf("%.2f", es.Embed.Seconds()),
 			"tokens_per_s", fmt.Sprintf("%.0f", float64(es.Tokens)/max(es.Embed.Seconds(), 1e-9)))
 	}

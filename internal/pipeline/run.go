@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"runtime"
+	"runtime/debug"
+	"sort"
 	"sync"
 	"time"
 
@@ -27,8 +30,29 @@ type Sink interface {
 
 // Models are the two encoders and the classifier.
 type Models struct {
-	Encoders   [2]Encoder // [DNABERT] and [ESM]
+	// Encoders are [DNABERT] and [ESM]; they tokenize, and embed when Workers is
+	// empty.
+	Encoders   [2]Encoder
 	Classifier Classifier
+	// Workers are the inference workers, each with its own copy of the encoders
+	// (on its own backend: one per GPU, or CPU threads split between them). Empty
+	// means one worker using Encoders.
+	Workers []Worker
+}
+
+// Worker is one inference worker's copy of the encoders.
+type Worker struct {
+	// Device names the worker's backend in logs and errors.
+	Device   string
+	Encoders [2]Encoder
+}
+
+// workers returns the inference workers (at least one).
+func (m Models) workers() []Worker {
+	if len(m.Workers) > 0 {
+		return m.Workers
+	}
+	return []Worker{{Encoders: m.Encoders}}
 }
 
 // Options tune a run; the zero value is usable.
@@ -43,6 +67,8 @@ type Options struct {
 	CacheEntries int
 	// KeepFeatures fills Window.Features.
 	KeepFeatures bool
+	// Log receives warnings (out-of-memory retries); nil is slog.Default().
+	Log *slog.Logger
 	// QueueDepth is the number of windows buffered between stages (default 2).
 	QueueDepth int
 	// Replay, when set, is offered every window first: when it fills w.Scores (and
@@ -263,10 +289,19 @@ type inferrer struct {
 	st       *Stats
 	progress *Progress
 	caches   [2]*embeddingCache
+	budgets  [][2]int // per worker and encoder: token budget, halved on out-of-memory
+	log      *slog.Logger
 }
 
 func newInferrer(m Models, opts Options, st *Stats, progress *Progress) *inferrer {
-	inf := &inferrer{m: m, opts: opts, st: st, progress: progress}
+	inf := &inferrer{m: m, opts: opts, st: st, progress: progress, log: opts.Log}
+	if inf.log == nil {
+		inf.log = slog.Default()
+	}
+	inf.budgets = make([][2]int, len(m.workers()))
+	for k := range inf.budgets {
+		inf.budgets[k] = opts.MaxTokens
+	}
 	for e := range inf.caches {
 		inf.caches[e] = newEmbeddingCache(opts.CacheEntries)
 	}
@@ -312,9 +347,11 @@ func (inf *inferrer) score(ctx context.Context, w *Window) error {
 }
 
 // embed returns the embedding of every distinct sequence of the window for encoder e,
-// from the cache or by running the model on packed batches of the others.
+// from the cache or by running the models on packed batches of the others. The
+// sequences to embed are sorted by length and dealt to the workers in turn (a
+// length-sorted stride), so every worker gets a similar mix; each packs its share
+// under its token budget.
 func (inf *inferrer) embed(ctx context.Context, e int, w *Window) ([][]float32, error) {
-	enc := inf.m.Encoders[e]
 	ep := &w.prep.enc[e]
 	es := &inf.st.Encoders[e]
 	rows := make([][]float32, len(ep.uniq))
@@ -329,45 +366,137 @@ func (inf *inferrer) embed(ctx context.Context, e int, w *Window) ([][]float32, 
 	es.Reused += len(w.Frames) - len(items)
 	es.Embedded += len(items)
 	t0 := time.Now()
-	budget := inf.opts.MaxTokens[e]
-	plan := batch.Plan(items, budget)
-	for _, b := range plan {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+	workers := inf.m.workers()
+	shares := strideShares(items, len(workers))
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	for k, share := range shares {
+		if len(share) == 0 {
+			continue
 		}
-		toks := make([][]int32, len(b.Items))
-		out := make([][]float32, len(b.Items))
-		for i, it := range b.Items {
-			toks[i] = ep.tokens[it.Index]
-			out[i] = make([]float32, enc.Dim())
-		}
-		if err := enc.EmbedBatch(toks, out); err != nil {
-			return nil, fmt.Errorf("%s: %w", enc.Name(), err)
-		}
-		var bad []string
-		for i, it := range b.Items {
-			if !finite(out[i]) {
-				bad = append(bad, framesOf(w, ep, it.Index)...)
+		g.Go(func() error {
+			var local EncoderStats
+			defer func() {
+				mu.Lock()
+				es.add(local)
+				mu.Unlock()
+			}()
+			for _, b := range batch.Plan(share, inf.budgets[k][e]) {
+				if err := gctx.Err(); err != nil {
+					return err
+				}
+				if err := inf.runBatch(k, e, w, b.Items, inf.budgets[k][e], rows, &local); err != nil {
+					return err
+				}
 			}
-			rows[it.Index] = out[i]
-		}
-		if len(bad) > 0 {
-			return nil, &NumericalError{Model: enc.Name(), IDs: bad}
-		}
-		es.Batches++
-		es.Tokens += b.Tokens
-		if budget > 0 && b.Tokens <= budget {
-			es.Budget += budget
-		} else {
-			es.Budget += b.Tokens
-		}
-		inf.progress.Tokens.Add(int64(b.Tokens))
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	es.Embed += time.Since(t0)
 	for u, seq := range ep.uniq {
 		inf.caches[e].put(seq, rows[u])
 	}
 	return rows, nil
+}
+
+// strideShares sorts items by length (longest first, stable) and deals them to n
+// workers in turn.
+func strideShares(items []batch.Item, n int) [][]batch.Item {
+	sorted := append([]batch.Item(nil), items...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Tokens > sorted[j].Tokens })
+	shares := make([][]batch.Item, n)
+	for i, it := range sorted {
+		shares[i%n] = append(shares[i%n], it)
+	}
+	return shares
+}
+
+// runBatch embeds one packed batch on worker k. When the backend runs out of memory
+// the batch is split under half the token budget and retried, down to single
+// sequences; the halved budget stays in force for the worker's later batches. Any
+// other failure is classified and returned as a *WorkerError.
+func (inf *inferrer) runBatch(k, e int, w *Window, items []batch.Item, budget int, rows [][]float32, st *EncoderStats) error {
+	wk := inf.m.workers()[k]
+	enc := wk.Encoders[e]
+	ep := &w.prep.enc[e]
+	toks := make([][]int32, len(items))
+	out := make([][]float32, len(items))
+	total := 0
+	for i, it := range items {
+		toks[i] = ep.tokens[it.Index]
+		out[i] = make([]float32, enc.Dim())
+		total += it.Tokens
+	}
+	fail := func(cat FailureCategory, ids []string, advice string, err error) error {
+		return &WorkerError{Worker: k, Device: wk.Device, Model: enc.Name(), Category: cat, IDs: ids, Advice: advice, Err: err}
+	}
+	if err := embedSafely(enc, toks, out); err != nil {
+		cat := classify(err)
+		if cat != FailureOutOfMemory {
+			return fail(cat, framesOfItems(w, ep, items), "", err)
+		}
+		if len(items) == 1 {
+			return fail(cat, framesOfItems(w, ep, items),
+				fmt.Sprintf("a single %d-token sequence does not fit: use a device with more free memory, --precision fp16/bf16, or --device cpu", total), err)
+		}
+		half := max(total/2, 1)
+		inf.log.Warn("out of memory: retrying the batch with half the token budget", "worker", k, "device", wk.Device,
+			"model", enc.Name(), "sequences", len(items), "tokens", total, "budget", half)
+		st.OOMRetries++
+		if half < inf.budgets[k][e] || inf.budgets[k][e] <= 0 {
+			inf.budgets[k][e] = half
+		}
+		for _, b := range batch.Plan(items, half) {
+			if err := inf.runBatch(k, e, w, b.Items, half, rows, st); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var bad []string
+	for i, it := range items {
+		if !finite(out[i]) {
+			bad = append(bad, framesOf(w, ep, it.Index)...)
+		}
+		rows[it.Index] = out[i]
+	}
+	if len(bad) > 0 {
+		return fail(FailureNumerical, nil, "", &NumericalError{Model: enc.Name(), IDs: bad})
+	}
+	st.Batches++
+	st.Tokens += total
+	if budget > 0 && total <= budget {
+		st.Budget += budget
+	} else {
+		st.Budget += total
+	}
+	inf.progress.Tokens.Add(int64(total))
+	return nil
+}
+
+// embedSafely runs one batch, turning a panic of the model code into an error.
+func embedSafely(enc Encoder, toks [][]int32, out [][]float32) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &panicError{value: v, stack: string(debug.Stack())}
+		}
+	}()
+	return enc.EmbedBatch(toks, out)
+}
+
+// framesOfItems lists the frames of a batch's sequences (at most 20).
+func framesOfItems(w *Window, ep *encoderPrep, items []batch.Item) []string {
+	var ids []string
+	for _, it := range items {
+		ids = append(ids, framesOf(w, ep, it.Index)...)
+		if len(ids) >= 20 {
+			return ids[:20]
+		}
+	}
+	return ids
 }
 
 // framesOf lists the ids of the window's frames whose sequence is uniq u.

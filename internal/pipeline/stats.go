@@ -21,6 +21,16 @@ type EncoderStats struct {
 	Batches, Tokens, Budget int
 	// Tokenize and Embed are the wall time spent in each step.
 	Tokenize, Embed time.Duration
+	// OOMRetries counts batches split and retried after running out of memory.
+	OOMRetries int
+}
+
+// add adds another worker's batch counts to s.
+func (s *EncoderStats) add(o EncoderStats) {
+	s.Batches += o.Batches
+	s.Tokens += o.Tokens
+	s.Budget += o.Budget
+	s.OOMRetries += o.OOMRetries
 }
 
 // Efficiency is the share of the token budget filled with real tokens.

@@ -55,3 +55,7 @@ func CheckFinite(b Backend, t Tensor) error {
 	}
 	return nil
 }
+
+// ErrOutOfMemory reports that a backend could not allocate the memory a batch needs;
+// the caller may retry with a smaller batch (after Sync on asynchronous backends).
+var ErrOutOfMemory = errors.New("out of memory")

@@ -1,9 +1,10 @@
 package cuda
 
 import (
-	"errors"
 	"fmt"
 	"unsafe"
+
+	"github.com/virnucpro/virnucpro/internal/tensor"
 )
 
 // CUDA driver API result codes used by name.
@@ -23,8 +24,9 @@ const (
 )
 
 // ErrOutOfMemory reports that a device allocation failed; callers may retry
-// with a smaller batch after Sync.
-var ErrOutOfMemory = errors.New("CUDA out of memory")
+// with a smaller batch after Sync. It is tensor.ErrOutOfMemory, so callers test
+// for it without importing this package.
+var ErrOutOfMemory = tensor.ErrOutOfMemory
 
 // driverAPI holds the CUDA driver entry points.
 type driverAPI struct {
@@ -92,7 +94,7 @@ func (d *driverAPI) err(r int32) error {
 	}
 	e := fmt.Errorf("CUDA error %d %s: %s", r, goString(name), goString(desc))
 	if r == cudaErrorOutOfMemory {
-		return fmt.Errorf("%w (%v)", ErrOutOfMemory, e)
+		return fmt.Errorf("CUDA %w (%v)", ErrOutOfMemory, e)
 	}
 	return e
 }
