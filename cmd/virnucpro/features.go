@@ -98,6 +98,11 @@ func runFeatures(cmd *cobra.Command, args []string) error {
 		ShardRows: ff.shardRows, Shard: shard, Progress: mode, Log: log}
 	intr := checkpoint.NotifyInterrupt(cmd.Context())
 	defer intr.Stop()
+	lock, err := checkpoint.LockOutput(ff.out)
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
 	opts.Checkpoint, err = openCheckpointer(args[0], ff.out, ff.ckpt, func() (checkpoint.Identity, error) {
 		return runIdentityOf(version+" features", args[0],
 			map[string]string{"dnabert": opts.DNABERT, "esm": opts.ESM},

@@ -137,6 +137,11 @@ func runPredict(cmd *cobra.Command, args []string) error {
 	}
 	intr := checkpoint.NotifyInterrupt(context.Background())
 	defer intr.Stop()
+	lock, err := checkpoint.LockOutput(pf.out)
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
 	opts.Checkpoint, err = openCheckpointer(args[0], pf.out, pf.ckpt, func() (checkpoint.Identity, error) {
 		return runIdentityOf(version, args[0],
 			map[string]string{"dnabert": pf.dnabert, "esm": pf.esm, "classifier": pf.classifier},

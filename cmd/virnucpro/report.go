@@ -2,10 +2,12 @@ package main
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/virnucpro/virnucpro/internal/checkpoint"
 	"github.com/virnucpro/virnucpro/internal/report"
 )
 
@@ -68,6 +70,14 @@ Every file is replaced atomically; on error the old files stay. See docs/report.
 		if opts.Title == "" {
 			opts.Title = "virnucpro report: " + args[0]
 		}
+		if _, err := os.Stat(args[0]); err != nil {
+			return fmt.Errorf("output directory: %w", err)
+		}
+		lock, err := checkpoint.LockOutput(args[0])
+		if err != nil {
+			return err
+		}
+		defer lock.Unlock()
 		return report.Rebuild(args[0], opts)
 	},
 }

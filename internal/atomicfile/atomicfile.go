@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // File is a file being written under a temporary name.
@@ -91,5 +92,24 @@ func SyncDir(dir string) {
 	if d, err := os.Open(dir); err == nil {
 		d.Sync()
 		d.Close()
+	}
+}
+
+// RemoveStale deletes the temporary files (and directories) that Create, or a
+// MkdirTemp with the same pattern (".<name>.tmp-*", or ".<name>.rows-*" for row
+// spools), left in dir for the given final names when a
+// process was killed before committing or aborting them. Call it only while holding
+// the directory's lock.
+func RemoveStale(dir string, names ...string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		for _, name := range names {
+			if strings.HasPrefix(e.Name(), "."+name+".tmp-") || strings.HasPrefix(e.Name(), "."+name+".rows-") {
+				os.RemoveAll(filepath.Join(dir, e.Name()))
+			}
+		}
 	}
 }

@@ -18,6 +18,10 @@ const ManifestVersion = 2
 // Dir is the checkpoint directory inside a run's output directory.
 const Dir = ".virnucpro"
 
+// LockName is the lock file inside Dir that the process writing the output directory
+// holds (see LockOutput); a restart keeps it.
+const LockName = "lock"
+
 const (
 	manifestName = "manifest.json"
 	previousName = "manifest.prev.json"

@@ -40,8 +40,14 @@ func Open(outDir string, id Identity, opts OpenOptions, log *slog.Logger) (*Stor
 	dir := filepath.Join(outDir, Dir)
 	s := &Store{dir: dir, log: log}
 	if opts.Restart {
-		if err := os.RemoveAll(dir); err != nil {
-			return nil, fmt.Errorf("discard checkpoint %s: %w", dir, err)
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			if e.Name() == LockName { // held by this run
+				continue
+			}
+			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+				return nil, fmt.Errorf("discard checkpoint %s: %w", dir, err)
+			}
 		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {

@@ -57,6 +57,11 @@ func NewOutputSink(opts OutputOptions) (*OutputSink, error) {
 	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("output directory: %w", err)
 	}
+	// Temporaries of a run killed before it could remove them (the caller holds the
+	// directory's lock).
+	atomicfile.RemoveStale(opts.Dir, PredictionsFile, HighestScoreFile, ChunkedFile, NucleotideFile, ProteinFile,
+		DNABERTEmbedFile, ESMEmbedFile, report.SequencesFile, report.ChunksFile, report.RegionsBEDFile,
+		report.RegionsTSVFile, report.HTMLFile, report.PlotsDir)
 	o := &OutputSink{opts: opts}
 	open := func(name string) (*atomicfile.File, error) {
 		f, err := atomicfile.Create(filepath.Join(opts.Dir, name))
