@@ -21,6 +21,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/virnucpro/virnucpro/internal/testutil"
 )
 
 var (
@@ -99,6 +101,20 @@ func (l longRun) command(out string, more ...string) *exec.Cmd {
 	return cmd
 }
 
+// start starts the run; done receives its end.
+func (l longRun) start(t *testing.T, out string) (cmd *exec.Cmd, stderr *bytes.Buffer, done chan error) {
+	t.Helper()
+	cmd = l.command(out)
+	stderr = &bytes.Buffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done = make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	return cmd, stderr, done
+}
+
 // run runs to the end and returns the exit code and stderr.
 func (l longRun) run(t *testing.T, out string, more ...string) (int, string) {
 	t.Helper()
@@ -150,48 +166,6 @@ func resumedWindows(stderr string) int {
 	return 0
 }
 
-// resultTree reads every result file of out (not the checkpoint).
-func resultTree(t *testing.T, out string) map[string]string {
-	t.Helper()
-	files := map[string]string{}
-	err := filepath.WalkDir(out, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && d.Name() == ".virnucpro" {
-			return filepath.SkipDir
-		}
-		if d.Type().IsRegular() {
-			b, err := os.ReadFile(p)
-			rel, _ := filepath.Rel(out, p)
-			files[filepath.ToSlash(rel)] = string(b)
-			return err
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
-}
-
-func sameResults(t *testing.T, want, got map[string]string, what string) {
-	t.Helper()
-	if len(want) == 0 {
-		t.Fatalf("%s: the reference run wrote nothing", what)
-	}
-	for name, w := range want {
-		if got[name] != w {
-			t.Errorf("%s: %s differs from the uninterrupted run", what, name)
-		}
-	}
-	for name := range got {
-		if _, ok := want[name]; !ok {
-			t.Errorf("%s: unexpected file %s", what, name)
-		}
-	}
-}
-
 // TestKillAndResume kills predict with SIGKILL at random times, resumes until done,
 // and checks that the outputs equal an uninterrupted run byte for byte and that every
 // resumed run took over all windows committed before the kill.
@@ -212,7 +186,7 @@ func TestKillAndResume(t *testing.T) {
 		t.Fatalf("reference run: exit %d\n%s", code, stderr)
 	}
 	full := time.Since(t0)
-	want := resultTree(t, ref)
+	want := testutil.ReadTree(t, ref, ".virnucpro")
 	t.Logf("uninterrupted run: %v; %d trials", full.Round(time.Millisecond), trials)
 	r := rand.New(rand.NewSource(time.Now().UnixNano()))
 	kills, resumedTotal := 0, 0
@@ -223,14 +197,7 @@ func TestKillAndResume(t *testing.T) {
 				t.Fatalf("trial %d: no completion after 50 attempts", trial)
 			}
 			before := committedWindows(t, out)
-			cmd := l.command(out)
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			done := make(chan error, 1)
-			go func() { done <- cmd.Wait() }()
+			cmd, stderr, done := l.start(t, out)
 			// Kill at a random instant of a full run's duration (the first two
 			// attempts of a trial), then let it finish.
 			var err error
@@ -262,7 +229,7 @@ func TestKillAndResume(t *testing.T) {
 				break
 			}
 		}
-		sameResults(t, want, resultTree(t, out), fmt.Sprint("trial ", trial))
+		testutil.SameTree(t, want, testutil.ReadTree(t, out, ".virnucpro"), fmt.Sprint("trial ", trial))
 	}
 	t.Logf("%d kills, %d committed windows taken over by resumed runs", kills, resumedTotal)
 }
@@ -271,14 +238,7 @@ func TestKillAndResume(t *testing.T) {
 // sig and returns the exit code and how long the run took to stop.
 func startAndSignal(t *testing.T, l longRun, out string, sig syscall.Signal, minWindows int) (int, time.Duration, string) {
 	t.Helper()
-	cmd := l.command(out)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	cmd, stderr, done := l.start(t, out)
 	for committedWindows(t, out) < minWindows {
 		select {
 		case err := <-done:
@@ -319,7 +279,7 @@ func TestSignalsStopCommitAndResume(t *testing.T) {
 	if code, stderr := l.run(t, ref); code != 0 {
 		t.Fatalf("reference run: exit %d\n%s", code, stderr)
 	}
-	want := resultTree(t, ref)
+	want := testutil.ReadTree(t, ref, ".virnucpro")
 	for _, c := range []struct {
 		sig  syscall.Signal
 		code int
@@ -343,7 +303,7 @@ func TestSignalsStopCommitAndResume(t *testing.T) {
 		if code != 0 || resumedWindows(stderr) != before {
 			t.Fatalf("%v: resume exit %d, resumed %d of %d committed windows\n%s", c.sig, code, resumedWindows(stderr), before, stderr)
 		}
-		sameResults(t, want, resultTree(t, out), c.sig.String())
+		testutil.SameTree(t, want, testutil.ReadTree(t, out, ".virnucpro"), c.sig.String())
 		t.Logf("%v: exit %d after %v, %d windows committed", c.sig, c.code, took.Round(time.Millisecond), before)
 	}
 }
@@ -368,7 +328,7 @@ func TestResumeRefusesAnotherRunAndRepairsDamage(t *testing.T) {
 	if code, stderr := l.run(t, ref, "--no-checkpoint"); code != 0 {
 		t.Fatalf("reference run: exit %d\n%s", code, stderr)
 	}
-	want := resultTree(t, ref)
+	want := testutil.ReadTree(t, ref, ".virnucpro")
 	interrupted := func(name string) string {
 		out := filepath.Join(dir, name)
 		if code, _, stderr := startAndSignal(t, l, out, syscall.SIGTERM, 3); code != 143 {
@@ -409,7 +369,7 @@ func TestResumeRefusesAnotherRunAndRepairsDamage(t *testing.T) {
 	if code != 0 || !strings.Contains(stderr, "damaged") || resumedWindows(stderr) == 0 {
 		t.Fatalf("resume after a damaged shard: exit %d, resumed %d windows\n%s", code, resumedWindows(stderr), stderr)
 	}
-	sameResults(t, want, resultTree(t, out), "after a damaged shard")
+	testutil.SameTree(t, want, testutil.ReadTree(t, out, ".virnucpro"), "after a damaged shard")
 
 	// A truncated manifest: recovered from the previous copy.
 	out = interrupted("out2")
@@ -420,5 +380,5 @@ func TestResumeRefusesAnotherRunAndRepairsDamage(t *testing.T) {
 	if code != 0 || !strings.Contains(stderr, "previous copy") || resumedWindows(stderr) == 0 {
 		t.Fatalf("resume after a damaged manifest: exit %d, resumed %d windows\n%s", code, resumedWindows(stderr), stderr)
 	}
-	sameResults(t, want, resultTree(t, out), "after a damaged manifest")
+	testutil.SameTree(t, want, testutil.ReadTree(t, out, ".virnucpro"), "after a damaged manifest")
 }

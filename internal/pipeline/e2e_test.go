@@ -20,6 +20,7 @@ import (
 	"github.com/virnucpro/virnucpro/internal/fasta"
 	"github.com/virnucpro/virnucpro/internal/report"
 	"github.com/virnucpro/virnucpro/internal/seqprep"
+	"github.com/virnucpro/virnucpro/internal/testutil"
 )
 
 var td = filepath.Join("..", "..", "testdata")
@@ -227,6 +228,20 @@ func TestPredictEdgeCases(t *testing.T) {
 	})
 }
 
+// checkpointOpener returns a function that opens (resuming) out's checkpoint for a
+// test run, committing every 7 frames.
+func checkpointOpener(t *testing.T, out string) func() *Checkpointer {
+	id := checkpoint.Identity{Tool: "test", Options: map[string]string{"chunk-size": "300"}}
+	return func() *Checkpointer {
+		os.MkdirAll(out, 0o755)
+		st, err := checkpoint.Open(out, id, checkpoint.OpenOptions{Resume: true}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return NewCheckpointer(st, 7, 1<<40, nil)
+	}
+}
+
 // TestResumeIsByteIdentical interrupts a checkpointed run after some windows and
 // resumes it; the outputs must equal an uninterrupted run's byte for byte.
 func TestResumeIsByteIdentical(t *testing.T) {
@@ -236,15 +251,7 @@ func TestResumeIsByteIdentical(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "run")
-	id := checkpoint.Identity{Tool: "test", Options: map[string]string{"chunk-size": "300"}}
-	open := func() *Checkpointer {
-		os.MkdirAll(out, 0o755)
-		st, err := checkpoint.Open(out, id, checkpoint.OpenOptions{Resume: true}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return NewCheckpointer(st, 7, 1<<40, nil)
-	}
+	open := checkpointOpener(t, out)
 	// First run: cancelled after three windows are written.
 	ctx, cancel := context.WithCancel(context.Background())
 	o := predictOpts(in, out, 300)
@@ -273,52 +280,7 @@ func TestResumeIsByteIdentical(t *testing.T) {
 	if st.ReplayedWindows == 0 {
 		t.Fatal("resume recomputed everything")
 	}
-	sameTree(t, readTree(t, ref), readTree(t, out), "after resume")
-}
-
-// readTree reads every result file under dir (not the checkpoint directory), keyed by
-// slash-separated relative path.
-func readTree(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	files := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && d.Name() == ".virnucpro" {
-			return filepath.SkipDir
-		}
-		if d.Type().IsRegular() {
-			b, err := os.ReadFile(p)
-			rel, _ := filepath.Rel(dir, p)
-			files[filepath.ToSlash(rel)] = string(b)
-			return err
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
-}
-
-// sameTree fails unless both trees hold the same files with the same bytes.
-func sameTree(t *testing.T, want, got map[string]string, what string) {
-	t.Helper()
-	for name, w := range want {
-		g, ok := got[name]
-		switch {
-		case !ok:
-			t.Errorf("%s: %s missing", what, name)
-		case g != w:
-			t.Errorf("%s: %s differs", what, name)
-		}
-	}
-	for name := range got {
-		if _, ok := want[name]; !ok {
-			t.Errorf("%s: unexpected %s", what, name)
-		}
-	}
+	testutil.SameTree(t, testutil.ReadTree(t, ref, ".virnucpro"), testutil.ReadTree(t, out, ".virnucpro"), "after resume")
 }
 
 // TestReportsRebuildFromResults checks that predict's streamed reports (sequences.tsv,
@@ -332,7 +294,7 @@ func TestReportsRebuildFromResults(t *testing.T) {
 	if _, err := Predict(context.Background(), o); err != nil {
 		t.Fatal(err)
 	}
-	streamed := readTree(t, out)
+	streamed := testutil.ReadTree(t, out, ".virnucpro")
 	for _, f := range []string{report.ChunksFile, report.RegionsBEDFile, report.RegionsTSVFile, report.HTMLFile} {
 		if _, ok := streamed[f]; !ok {
 			t.Fatalf("predict wrote no %s", f)
@@ -343,7 +305,7 @@ func TestReportsRebuildFromResults(t *testing.T) {
 	if err := report.Rebuild(out, ro); err != nil {
 		t.Fatal(err)
 	}
-	sameTree(t, streamed, readTree(t, out), "rebuilt reports")
+	testutil.SameTree(t, streamed, testutil.ReadTree(t, out, ".virnucpro"), "rebuilt reports")
 
 	// chunks.tsv coordinates: each span of the input must be the chunk the original
 	// pipeline cut (its chunked FASTA, made by split_fasta_chunk).

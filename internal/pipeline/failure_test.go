@@ -11,8 +11,8 @@ import (
 	"testing"
 
 	"github.com/virnucpro/virnucpro/internal/batch"
-	"github.com/virnucpro/virnucpro/internal/checkpoint"
 	"github.com/virnucpro/virnucpro/internal/tensor"
+	"github.com/virnucpro/virnucpro/internal/testutil"
 )
 
 // faultyEncoder wraps fakeEncoder and injects one kind of failure.
@@ -243,15 +243,7 @@ func TestFailedRunCommitsAndResumes(t *testing.T) {
 	} {
 		t.Run(c.want.String(), func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "run")
-			id := checkpoint.Identity{Tool: "test", Options: map[string]string{"chunk-size": "300"}}
-			open := func() *Checkpointer {
-				os.MkdirAll(out, 0o755)
-				st, err := checkpoint.Open(out, id, checkpoint.OpenOptions{Resume: true}, nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return NewCheckpointer(st, 7, 1<<40, nil)
-			}
+			open := checkpointOpener(t, out)
 			o := predictOpts(in, out, 300)
 			o.MaxTokens = [2]int{0, 0} // one sequence per batch: the failure comes mid-run
 			o.Checkpoint = open()
@@ -281,7 +273,7 @@ func TestFailedRunCommitsAndResumes(t *testing.T) {
 			if st.ReplayedWindows != committed {
 				t.Errorf("replayed %d windows, %d were committed", st.ReplayedWindows, committed)
 			}
-			sameTree(t, readTree(t, ref), readTree(t, out), "after resuming a failed run")
+			testutil.SameTree(t, testutil.ReadTree(t, ref, ".virnucpro"), testutil.ReadTree(t, out, ".virnucpro"), "after resuming a failed run")
 		})
 	}
 }
@@ -306,5 +298,5 @@ func TestWorkersGiveIdenticalResults(t *testing.T) {
 	if workers != 3 {
 		t.Fatalf("%d workers loaded, want 3", workers)
 	}
-	sameTree(t, readTree(t, ref), readTree(t, out), "three workers")
+	testutil.SameTree(t, testutil.ReadTree(t, ref, ".virnucpro"), testutil.ReadTree(t, out, ".virnucpro"), "three workers")
 }

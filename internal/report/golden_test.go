@@ -11,49 +11,10 @@ import (
 
 	"github.com/virnucpro/virnucpro/internal/fasta"
 	"github.com/virnucpro/virnucpro/internal/seqprep"
+	"github.com/virnucpro/virnucpro/internal/testutil"
 )
 
 const e2eDir = "../../testdata/virnucpro_e2e_tiny"
-
-// pythonChunkSpans is an independent transcription of split_fasta_chunk
-// (method.md §2), written the way the Python reads: build the shifts list by list
-// concatenation and truncation, then slice with the running sum of the shifts.
-func pythonChunkSpans(L, cs int) [][2]int {
-	if L == 0 {
-		return nil
-	}
-	n := L / cs
-	if L%cs != 0 {
-		n++
-	}
-	rep := n*cs - L
-	lo := rep / n
-	up := lo + 1
-	need := rep - lo*(n-1)
-	var shifts []int
-	for range need {
-		shifts = append(shifts, up)
-	}
-	for range max(0, n-1-need) {
-		shifts = append(shifts, lo)
-	}
-	shifts = append(shifts, 0)
-	shifts = shifts[:n]
-	var out [][2]int
-	for i := range n {
-		a := i * cs
-		if i == 0 {
-			out = append(out, [2]int{0, min(cs, L)})
-			continue
-		}
-		m := 0
-		for _, s := range shifts[:i] {
-			m += s
-		}
-		out = append(out, [2]int{a - m, min(a-m+cs, L)})
-	}
-	return out
-}
 
 // e2eRun writes the reports of one golden run through RunReport, chunking the input
 // with the pipeline's seqprep and scoring chunks from the original's
@@ -163,7 +124,7 @@ func TestChunksTSVGolden(t *testing.T) {
 			var want []ChunkRow
 			seqOf := map[string][]byte{}
 			for _, rec := range recs {
-				for i, s := range pythonChunkSpans(len(rec.Seq), cs) {
+				for i, s := range testutil.OriginalChunkSpans(len(rec.Seq), cs) {
 					want = append(want, ChunkRow{Record: rec.ID, Index: i, Start: s[0], End: s[1]})
 					seqOf[rec.ID+"_chunk_"+itoa(i+1)] = rec.Seq[s[0]:s[1]]
 				}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/virnucpro/virnucpro/internal/fasta"
+	"github.com/virnucpro/virnucpro/internal/testutil"
 )
 
 // original writes the e2e input through chunking and translation the way the original
@@ -72,39 +73,6 @@ func TestByteIdenticalToOriginal(t *testing.T) {
 	}
 }
 
-// naiveSpans is a direct transcription of the original Python rule, kept apart from
-// ChunkSpans on purpose.
-func naiveSpans(L, cs int) [][2]int {
-	n := (L + cs - 1) / cs
-	rep := n*cs - L
-	lo := rep / n
-	up := lo + 1
-	need := rep - lo*(n-1)
-	var shifts []int
-	for i := 0; i < need; i++ {
-		shifts = append(shifts, up)
-	}
-	for i := 0; i < n-1-need; i++ {
-		shifts = append(shifts, lo)
-	}
-	shifts = append(shifts, 0)
-	shifts = shifts[:n]
-	var out [][2]int
-	for i := 0; i < n; i++ {
-		a := i * cs
-		if i == 0 {
-			out = append(out, [2]int{0, min(cs, L)})
-			continue
-		}
-		m := 0
-		for _, s := range shifts[:i] {
-			m += s
-		}
-		out = append(out, [2]int{a - m, min(a-m+cs, L)})
-	}
-	return out
-}
-
 func TestChunkSpansProperty(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
 	lengths := []int{1, 2, 299, 300, 301, 499, 500, 501, 600, 1000, 1001, 1500, 20000}
@@ -113,7 +81,7 @@ func TestChunkSpansProperty(t *testing.T) {
 	}
 	for _, cs := range []int{300, 500} {
 		for _, L := range lengths {
-			got, want := ChunkSpans(L, cs), naiveSpans(L, cs)
+			got, want := ChunkSpans(L, cs), testutil.OriginalChunkSpans(L, cs)
 			if fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Fatalf("L=%d cs=%d: got %v want %v", L, cs, got, want)
 			}

@@ -1,0 +1,61 @@
+package testutil
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// ReadTree reads every regular file under dir, keyed by slash-separated relative
+// path, skipping the directories named in skip (e.g. ".virnucpro", the checkpoint).
+func ReadTree(t testing.TB, dir string, skip ...string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			for _, s := range skip {
+				if d.Name() == s {
+					return filepath.SkipDir
+				}
+			}
+			return nil
+		}
+		if d.Type().IsRegular() {
+			b, err := os.ReadFile(p)
+			rel, _ := filepath.Rel(dir, p)
+			files[filepath.ToSlash(rel)] = string(b)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// SameTree fails t unless got holds exactly want's files with the same bytes; what
+// says which comparison this is. An empty want is an error (nothing was compared).
+func SameTree(t testing.TB, want, got map[string]string, what string) {
+	t.Helper()
+	if len(want) == 0 {
+		t.Fatalf("%s: the reference holds no file", what)
+	}
+	for name, w := range want {
+		g, ok := got[name]
+		switch {
+		case !ok:
+			t.Errorf("%s: %s missing", what, name)
+		case g != w:
+			t.Errorf("%s: %s differs", what, name)
+		}
+	}
+	for name := range got {
+		if _, ok := want[name]; !ok {
+			t.Errorf("%s: unexpected file %s", what, name)
+		}
+	}
+}
