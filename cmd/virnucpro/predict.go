@@ -71,7 +71,7 @@ func init() {
 	f.IntVar(&pf.reprLayer, "repr-layer", -1, "ESM-2 representation layer (-1: last, as VirNucPro)")
 	f.BoolVar(&pf.noProgress, "no-progress", false, "no progress display")
 	addCheckpointFlags(f, &pf.ckpt)
-	f.StringVar(&pf.shard, "shard", "", "process only records i, i+N, ... of the input (i/N), for scale-out; combine with `virnucpro merge`")
+	f.StringVar(&pf.shard, "shard", "", "process only records i, i+N, ... of the input (i/N), for scale-out; combine the shard outputs with virnucpro merge")
 	f.IntVar(&pf.workers, "workers", 0, "inference workers, each with its own model copy: 0 = one per GPU (or 1 on the CPU); on the CPU, N workers share --threads")
 	addReportFlags(f, &pf.report)
 	rootCmd.AddCommand(predictCmd)

@@ -47,7 +47,7 @@ func init() {
 	pf.IntVarP(&global.threads, "threads", "j", runtime.NumCPU(), "worker threads (default: all cores)")
 	pf.StringVar(&global.logLevel, "log-level", "info", "log level: debug|info|warn|error")
 	pf.BoolVarP(&global.quiet, "quiet", "q", false, "only log warnings and errors")
-	pf.StringVar(&global.configFile, "config", "", "YAML file setting any option (see `virnucpro config init`)")
+	pf.StringVar(&global.configFile, "config", "", "YAML `FILE` setting any option (see: virnucpro config init)")
 }
 
 func setupLogging() error {
