@@ -142,13 +142,32 @@ func runPredict(cmd *cobra.Command, args []string) error {
 		return err
 	}
 	defer lock.Unlock()
-	opts.Checkpoint, err = openCheckpointer(args[0], pf.out, pf.ckpt, func() (checkpoint.Identity, error) {
-		return runIdentityOf(version, args[0],
-			map[string]string{"dnabert": pf.dnabert, "esm": pf.esm, "classifier": pf.classifier},
-			map[string]string{"chunk-size": fmt.Sprint(opts.ChunkSize), "window": fmt.Sprint(opts.WindowFrames),
-				"max-tokens": fmt.Sprint(budget), "dedup-cache": fmt.Sprint(opts.CacheEntries),
-				"repr-layer": fmt.Sprint(opts.Backend.ReprLayer), "shard": opts.Shard.String(), "precision": opts.Backend.Precision})
-	}, log)
+	var identity *checkpoint.Identity // computed once: hashing the models takes a while
+	identityOf := func() (checkpoint.Identity, error) {
+		if identity == nil {
+			id, err := runIdentityOf(version, args[0],
+				map[string]string{"dnabert": pf.dnabert, "esm": pf.esm, "classifier": pf.classifier},
+				map[string]string{"chunk-size": fmt.Sprint(opts.ChunkSize), "window": fmt.Sprint(opts.WindowFrames),
+					"max-tokens": fmt.Sprint(budget), "dedup-cache": fmt.Sprint(opts.CacheEntries),
+					"repr-layer": fmt.Sprint(opts.Backend.ReprLayer), "shard": opts.Shard.String(), "precision": opts.Backend.Precision})
+			if err != nil {
+				return id, err
+			}
+			identity = &id
+		}
+		return *identity, nil
+	}
+	if shard.Count > 0 {
+		if args[0] == "-" {
+			return errors.New("--shard needs a file input, not stdin: every shard reads the whole input")
+		}
+		id, err := identityOf()
+		if err != nil {
+			return err
+		}
+		opts.ShardIdentity = &id
+	}
+	opts.Checkpoint, err = openCheckpointer(args[0], pf.out, pf.ckpt, identityOf, log)
 	if err != nil {
 		return err
 	}

@@ -41,8 +41,8 @@ func resetFlags(cmds ...string) {
 // runOut executes the CLI in-process and returns its standard output.
 func runOut(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	resetFlags("train", "evaluate", "features", "predict")
-	defer resetFlags("train", "evaluate", "features", "predict") // leave defaults for other tests
+	resetFlags("train", "evaluate", "features", "predict", "merge")
+	defer resetFlags("train", "evaluate", "features", "predict", "merge") // leave defaults for other tests
 	var out bytes.Buffer
 	rootCmd.SetArgs(args)
 	rootCmd.SetOut(&out)

@@ -50,6 +50,12 @@ type OutputSink struct {
 	reports *report.RunReport
 	fastas  [3]*bufio.Writer // chunked, nucleotide, protein (KeepIntermediate)
 	embeds  [2]*embedfile.Writer
+	counts  OutputCounts
+}
+
+// OutputCounts are the records, chunks and kept frames written.
+type OutputCounts struct {
+	Records, Chunks, Frames int
 }
 
 // NewOutputSink creates the output directory and opens the temporary files.
@@ -110,6 +116,8 @@ func NewOutputSink(opts OutputOptions) (*OutputSink, error) {
 // Write appends a scored window's rows.
 func (o *OutputSink) Write(w *Window) error {
 	calls := w.ChunkCalls()
+	o.counts.Frames += len(w.Scores)
+	o.counts.Chunks += len(w.Chunks)
 	for i, s := range w.Scores {
 		if err := o.preds.Write(s); err != nil {
 			return o.writeErr(PredictionsFile, err)
@@ -134,6 +142,7 @@ func (o *OutputSink) Write(w *Window) error {
 	ci := 0
 	for ri, r := range w.Records {
 		if r.First {
+			o.counts.Records++
 			if err := o.reports.BeginRecord(r.ID, r.Length); err != nil {
 				return err
 			}
@@ -197,6 +206,9 @@ func (o *OutputSink) Commit() error {
 	}
 	return nil
 }
+
+// Counts returns the records, chunks and frames written so far.
+func (o *OutputSink) Counts() OutputCounts { return o.counts }
 
 // Summary returns the run-wide record counts of the reports.
 func (o *OutputSink) Summary() report.RunSummary { return o.reports.Summary() }

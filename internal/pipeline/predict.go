@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"time"
 
+	"github.com/virnucpro/virnucpro/internal/checkpoint"
 	"github.com/virnucpro/virnucpro/internal/fasta"
 	"github.com/virnucpro/virnucpro/internal/report"
 )
@@ -35,6 +38,9 @@ type PredictOptions struct {
 	Checkpoint *Checkpointer
 	// Report configures the per-record reports (its Dir is OutDir).
 	Report report.Options
+	// ShardIdentity is the run's identity, required when Shard is set: it is recorded
+	// in shard.json so that `virnucpro merge` can check the shards belong together.
+	ShardIdentity *checkpoint.Identity
 
 	// wrapModels, in tests, replaces the loaded models (fault injection).
 	wrapModels func(Models) Models
@@ -51,6 +57,18 @@ func Predict(ctx context.Context, o PredictOptions) (Stats, error) {
 	}
 	if o.ChunkSize <= 0 {
 		return Stats{}, fmt.Errorf("--chunk-size %d: must be positive", o.ChunkSize)
+	}
+	if o.Shard.Count > 0 {
+		if o.ShardIdentity == nil {
+			return Stats{}, errors.New("internal error: a shard run needs the run identity")
+		}
+		if o.Input == "-" {
+			return Stats{}, errors.New("--shard needs a file input, not stdin: every shard reads the whole input")
+		}
+	}
+	// A completion mark of an earlier run must not outlive the start of this one.
+	if err := os.Remove(filepath.Join(o.OutDir, ShardResultFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return Stats{}, fmt.Errorf("output directory: %w", err)
 	}
 	r, err := fasta.Open(o.Input)
 	if err != nil {
@@ -85,6 +103,16 @@ func Predict(ctx context.Context, o PredictOptions) (Stats, error) {
 	}
 	if err := out.Commit(); err != nil {
 		return st, err
+	}
+	if o.Shard.Count > 0 {
+		n := out.Counts()
+		res := ShardResult{Shard: ShardCoord{Index: o.Shard.Index, Count: o.Shard.Count}, InputRecords: src.InputRecords(),
+			Records: n.Records, Chunks: n.Chunks, Frames: n.Frames, Identity: shardIdentity(*o.ShardIdentity),
+			Compat: o.Compat, KeepIntermediate: o.KeepIntermediate, FeatureDims: out.opts.FeatureDims,
+			Report: shardReportOptions(o.Report)}
+		if err := writeShardResult(o.OutDir, res); err != nil {
+			return st, err
+		}
 	}
 	logSummary(log, st)
 	return st, nil

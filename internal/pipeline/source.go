@@ -100,6 +100,10 @@ func (s *FASTASource) Next() (*Window, error) {
 	return w, nil
 }
 
+// InputRecords is the number of records read from the input so far, this shard's
+// or not: after the last window, the number of records in the input.
+func (s *FASTASource) InputRecords() int { return s.ordinal }
+
 // nextRecord returns the next record of this shard, refusing duplicate ids.
 func (s *FASTASource) nextRecord() (*fasta.Record, int, error) {
 	for {

@@ -11,21 +11,23 @@ import (
 	"strings"
 )
 
-// recordRef is a record as sequences.tsv lists it.
-type recordRef struct {
-	id             string
-	length, chunks int
+// RecordRef is a record as sequences.tsv lists it.
+type RecordRef struct {
+	ID             string
+	Length, Chunks int
 }
 
-// sequencesReader reads the id, length and chunks columns of sequences.tsv (any
+// SequencesReader reads the id, length and chunks columns of sequences.tsv (any
 // version of the file: later columns are ignored).
-type sequencesReader struct {
+type SequencesReader struct {
 	sc   *bufio.Scanner
 	name string
 	line int
 }
 
-func newSequencesReader(r io.Reader, name string) (*sequencesReader, error) {
+// NewSequencesReader checks the header of sequences.tsv read from r (name is used in
+// errors).
+func NewSequencesReader(r io.Reader, name string) (*SequencesReader, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
 	if !sc.Scan() {
@@ -37,27 +39,28 @@ func newSequencesReader(r io.Reader, name string) (*sequencesReader, error) {
 	if !strings.HasPrefix(sc.Text(), "id\tlength\tchunks\t") {
 		return nil, fmt.Errorf("%s line 1: header %q does not start with id, length, chunks", name, sc.Text())
 	}
-	return &sequencesReader{sc: sc, name: name, line: 1}, nil
+	return &SequencesReader{sc: sc, name: name, line: 1}, nil
 }
 
-func (s *sequencesReader) next() (recordRef, error) {
+// Next returns the next record, or io.EOF.
+func (s *SequencesReader) Next() (RecordRef, error) {
 	if !s.sc.Scan() {
 		if err := s.sc.Err(); err != nil {
-			return recordRef{}, fmt.Errorf("%s line %d: %w", s.name, s.line+1, err)
+			return RecordRef{}, fmt.Errorf("%s line %d: %w", s.name, s.line+1, err)
 		}
-		return recordRef{}, io.EOF
+		return RecordRef{}, io.EOF
 	}
 	s.line++
 	f := strings.SplitN(s.sc.Text(), "\t", 4)
 	if len(f) < 4 {
-		return recordRef{}, fmt.Errorf("%s line %d: %d columns, want at least 4", s.name, s.line, len(f))
+		return RecordRef{}, fmt.Errorf("%s line %d: %d columns, want at least 4", s.name, s.line, len(f))
 	}
 	l, err1 := strconv.Atoi(f[1])
 	n, err2 := strconv.Atoi(f[2])
 	if err1 != nil || err2 != nil || l < 0 || n < 0 {
-		return recordRef{}, fmt.Errorf("%s line %d: length %q and chunks %q must be non-negative integers", s.name, s.line, f[1], f[2])
+		return RecordRef{}, fmt.Errorf("%s line %d: length %q and chunks %q must be non-negative integers", s.name, s.line, f[1], f[2])
 	}
-	return recordRef{id: f[0], length: l, chunks: n}, nil
+	return RecordRef{ID: f[0], Length: l, Chunks: n}, nil
 }
 
 // Rebuild redoes the reports of an existing output directory without the models: it
@@ -77,11 +80,11 @@ func Rebuild(dir string, opts Options) error {
 	if err != nil {
 		return err
 	}
-	var seqs *sequencesReader
+	var seqs *SequencesReader
 	seqPath := filepath.Join(dir, SequencesFile)
 	if sf, err := os.Open(seqPath); err == nil {
 		defer sf.Close()
-		if seqs, err = newSequencesReader(sf, seqPath); err != nil {
+		if seqs, err = NewSequencesReader(sf, seqPath); err != nil {
 			return err
 		}
 	} else if !errors.Is(err, os.ErrNotExist) {
@@ -104,29 +107,29 @@ func Rebuild(dir string, opts Options) error {
 	return rr.Finish()
 }
 
-func rebuildWithList(rr *RunReport, cr *ChunksReader, seqs *sequencesReader, chunksPath string) error {
+func rebuildWithList(rr *RunReport, cr *ChunksReader, seqs *SequencesReader, chunksPath string) error {
 	for {
-		ref, err := seqs.next()
+		ref, err := seqs.Next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return err
 		}
-		if err := rr.BeginRecord(ref.id, ref.length); err != nil {
+		if err := rr.BeginRecord(ref.ID, ref.Length); err != nil {
 			return err
 		}
-		for i := 0; i < ref.chunks; i++ {
+		for i := 0; i < ref.Chunks; i++ {
 			c, err := cr.Next()
 			if err == io.EOF {
-				return fmt.Errorf("%s: ends before chunk %d of record %q (sequences.tsv line %d lists %d)", chunksPath, i+1, ref.id, seqs.line, ref.chunks)
+				return fmt.Errorf("%s: ends before chunk %d of record %q (sequences.tsv line %d lists %d)", chunksPath, i+1, ref.ID, seqs.line, ref.Chunks)
 			}
 			if err != nil {
 				return err
 			}
-			if c.Record != ref.id || c.Index != i || c.End > ref.length {
+			if c.Record != ref.ID || c.Index != i || c.End > ref.Length {
 				return fmt.Errorf("%s line %d: chunk %d of %q (span ..%d), want chunk %d of %q (length %d) as sequences.tsv line %d lists",
-					chunksPath, cr.line, c.Index+1, c.Record, c.End, i+1, ref.id, ref.length, seqs.line)
+					chunksPath, cr.line, c.Index+1, c.Record, c.End, i+1, ref.ID, ref.Length, seqs.line)
 			}
 			if err := rr.AddChunk(c); err != nil {
 				return err

@@ -1,0 +1,92 @@
+// Package merge combines the results of a run split with `predict --shard i/N` into
+// the outputs of the whole run, byte-identical to an unsharded run: the shards'
+// records are interleaved back into input order (record r is in shard r mod N) and
+// written through the pipeline's own output writers.
+package merge
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/virnucpro/virnucpro/internal/pipeline"
+)
+
+// Options configure a merge.
+type Options struct {
+	// Dirs are the shard output directories, in any order.
+	Dirs []string
+	// Out is the output directory of the merged run.
+	Out string
+	Log *slog.Logger
+}
+
+// Summary counts what was merged.
+type Summary struct {
+	Shards, Records, Chunks, Frames int
+}
+
+// Merge checks that Dirs are exactly the finished shards of one run (refusing
+// incomplete, duplicate and mismatched ones) and writes the whole run's outputs to
+// Out. Like predict, the outputs appear only when all of them are complete.
+func Merge(ctx context.Context, o Options) (Summary, error) {
+	log := o.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	shards, err := readShards(o.Dirs)
+	if err != nil {
+		return Summary{}, err
+	}
+	for _, s := range shards {
+		if sameDir(s.dir, o.Out) {
+			return Summary{}, fmt.Errorf("output directory %s is shard %s's directory: merge into another directory", o.Out, s.res.Shard)
+		}
+	}
+	first := shards[0].res
+	readers := make([]*shardReader, len(shards))
+	defer func() {
+		for _, r := range readers {
+			if r != nil {
+				r.close()
+			}
+		}
+	}()
+	for i, s := range shards {
+		if readers[i], err = openShard(s); err != nil {
+			return Summary{}, err
+		}
+	}
+	sink, err := pipeline.NewOutputSink(pipeline.OutputOptions{Dir: o.Out, Compat: first.Compat,
+		KeepIntermediate: first.KeepIntermediate, FeatureDims: first.FeatureDims, Report: first.Report})
+	if err != nil {
+		return Summary{}, err
+	}
+	for ord := 0; ord < first.InputRecords; ord++ {
+		if ord%1024 == 0 && ctx.Err() != nil {
+			sink.Abort()
+			return Summary{}, ctx.Err()
+		}
+		w, err := readers[ord%len(readers)].next(ord)
+		if err == nil {
+			err = sink.Write(w)
+		}
+		if err != nil {
+			sink.Abort()
+			return Summary{}, err
+		}
+	}
+	for _, r := range readers {
+		if err := r.finish(); err != nil {
+			sink.Abort()
+			return Summary{}, err
+		}
+	}
+	if err := sink.Commit(); err != nil {
+		return Summary{}, err
+	}
+	n := sink.Counts()
+	sum := Summary{Shards: len(shards), Records: n.Records, Chunks: n.Chunks, Frames: n.Frames}
+	log.Info("merged", "shards", sum.Shards, "records", sum.Records, "chunks", sum.Chunks, "frames", sum.Frames, "output", o.Out)
+	return sum, nil
+}

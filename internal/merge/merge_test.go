@@ -1,0 +1,208 @@
+package merge
+
+import (
+	"context"
+	"fmt"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/virnucpro/virnucpro/internal/checkpoint"
+	"github.com/virnucpro/virnucpro/internal/pipeline"
+	"github.com/virnucpro/virnucpro/internal/report"
+	"github.com/virnucpro/virnucpro/internal/testutil"
+)
+
+var td = filepath.Join("..", "..", "testdata")
+
+// testInput writes the demo records plus an empty record, long multi-chunk records
+// and short ones: enough records that every shard count up to 5 gets several.
+func testInput(t *testing.T) string {
+	t.Helper()
+	demo, err := os.ReadFile(filepath.Join("..", "..", "demo", "input.fasta"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	b.Write(demo)
+	rng := rand.New(rand.NewSource(7))
+	for i, n := range []int{0, 1234, 40, 777, 0, 2100, 310} {
+		fmt.Fprintf(&b, ">extra_%d some description\n", i)
+		for j := 0; j < n; j++ {
+			b.WriteByte("ACGTacgtN"[rng.Intn(9)])
+			if j%70 == 69 {
+				b.WriteByte('\n')
+			}
+		}
+		b.WriteByte('\n')
+	}
+	path := filepath.Join(t.TempDir(), "input.fa")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func runOpts(input, out string, compat report.Compat, keep bool, shard pipeline.ShardSpec) pipeline.PredictOptions {
+	id := checkpoint.Identity{Tool: "test", Options: map[string]string{"chunk-size": "300", "shard": shard.String()}}
+	return pipeline.PredictOptions{Input: input, OutDir: out, ChunkSize: 300,
+		Models: pipeline.ModelPaths{
+			DNABERT:    filepath.Join(td, "dnabert_tiny"),
+			ESM:        filepath.Join(td, "esm2_tiny", "esm2_t3_tiny_UR50D.pt"),
+			Classifier: filepath.Join(td, "virnucpro_e2e_tiny", "mlp", "model.pth"),
+		},
+		Backend: pipeline.BackendOptions{Device: "cpu", BLAS: "auto", Threads: 2, ReprLayer: -1},
+		Compat:  compat, KeepIntermediate: keep, WindowFrames: 9, MaxTokens: [2]int{512, 512}, CacheEntries: 100,
+		Shard: shard, ShardIdentity: &id, Progress: "none",
+		Report: report.Options{Title: "merge test", PlotTop: 3, Params: []report.Param{{Name: "input", Value: "x"}}},
+	}
+}
+
+func predict(t *testing.T, o pipeline.PredictOptions) {
+	t.Helper()
+	if _, err := pipeline.Predict(context.Background(), o); err != nil {
+		t.Fatalf("predict %s: %v", o.Shard, err)
+	}
+}
+
+// shardRuns runs every shard of an N-way split into dir/shard<i>.
+func shardRuns(t *testing.T, input, dir string, n int, compat report.Compat, keep bool) []string {
+	t.Helper()
+	var dirs []string
+	for i := 0; i < n; i++ {
+		d := filepath.Join(dir, fmt.Sprintf("shard%d", i))
+		predict(t, runOpts(input, d, compat, keep, pipeline.ShardSpec{Index: i, Count: n}))
+		dirs = append(dirs, d)
+	}
+	return dirs
+}
+
+func TestMergedShardsEqualTheUnshardedRun(t *testing.T) {
+	input := testInput(t)
+	for _, tc := range []struct {
+		compat report.Compat
+		keep   bool
+		counts []int
+	}{
+		{report.CompatBroad, true, []int{1, 2, 3, 4, 5}},
+		{report.CompatOriginal, false, []int{2, 3}},
+	} {
+		t.Run(fmt.Sprintf("%s-keep=%v", tc.compat, tc.keep), func(t *testing.T) {
+			ref := filepath.Join(t.TempDir(), "whole")
+			predict(t, runOpts(input, ref, tc.compat, tc.keep, pipeline.ShardSpec{}))
+			want := testutil.ReadTree(t, ref, ".virnucpro")
+			for _, n := range tc.counts {
+				dir := t.TempDir()
+				dirs := shardRuns(t, input, dir, n, tc.compat, tc.keep)
+				// Shards are given in any order.
+				rand.New(rand.NewSource(int64(n))).Shuffle(len(dirs), func(i, j int) { dirs[i], dirs[j] = dirs[j], dirs[i] })
+				out := filepath.Join(dir, "merged")
+				sum, err := Merge(context.Background(), Options{Dirs: dirs, Out: out})
+				if err != nil {
+					t.Fatalf("N=%d: %v", n, err)
+				}
+				if sum.Shards != n || sum.Records != 24 {
+					t.Errorf("N=%d: summary %+v, want %d shards of 24 records", n, sum, n)
+				}
+				testutil.SameTree(t, want, testutil.ReadTree(t, out, ".virnucpro"), fmt.Sprintf("N=%d merged vs unsharded", n))
+			}
+		})
+	}
+}
+
+func TestMergeRefusesIncompleteDuplicateAndMismatchedShards(t *testing.T) {
+	input := testInput(t)
+	dir := t.TempDir()
+	three := shardRuns(t, input, dir, 3, report.CompatBroad, false)
+	other := shardRuns(t, input, filepath.Join(dir, "two"), 2, report.CompatBroad, false)
+	// The same shard 1/3 of a run on another input.
+	changed := filepath.Join(dir, "changed.fa")
+	b, _ := os.ReadFile(input)
+	os.WriteFile(changed, append(b, ">late\nACGTACGTAAACCCGGGTTT\n"...), 0o644)
+	otherInput := filepath.Join(dir, "otherinput")
+	o := runOpts(changed, otherInput, report.CompatBroad, false, pipeline.ShardSpec{Index: 1, Count: 3})
+	o.ShardIdentity.Inputs = []checkpoint.FileIdentity{{Path: changed, Size: 1, SHA256: "ab"}}
+	predict(t, o)
+	// An unfinished shard: its result files without shard.json.
+	unfinished := filepath.Join(dir, "unfinished")
+	copyDir(t, three[2], unfinished)
+	os.Remove(filepath.Join(unfinished, pipeline.ShardResultFile))
+	// A damaged shard: a prediction row removed.
+	damaged := filepath.Join(dir, "damaged")
+	copyDir(t, three[2], damaged)
+	p := filepath.Join(damaged, pipeline.PredictionsFile)
+	rows, _ := os.ReadFile(p)
+	lines := strings.SplitAfter(string(rows), "\n")
+	os.WriteFile(p, []byte(strings.Join(append(lines[:3:3], lines[4:]...), "")), 0o644)
+
+	for _, tc := range []struct {
+		name string
+		dirs []string
+		want string
+	}{
+		{"missing", three[:2], "incomplete: shard(s) 2/3 missing"},
+		{"duplicate", []string{three[0], three[1], three[1], three[2]}, "duplicate shard 1/3"},
+		{"other N", []string{three[0], other[1], three[2]}, "mismatched shards"},
+		{"other input", []string{three[0], otherInput, three[2]}, "not from the same run"},
+		{"unfinished", []string{three[0], three[1], unfinished}, "not a finished shard"},
+		{"damaged", []string{three[0], three[1], damaged}, "prediction_results.txt line"},
+		{"no such dir", []string{three[0], three[1], filepath.Join(dir, "nope")}, "no such file"},
+		{"into a shard", append([]string{}, three...), "is shard 0/3's directory"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "merged")
+			if tc.name == "into a shard" {
+				out = three[0]
+			}
+			_, err := Merge(context.Background(), Options{Dirs: tc.dirs, Out: out})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want it to contain %q", err, tc.want)
+			}
+			if tc.name != "into a shard" {
+				if _, err := os.Stat(filepath.Join(out, pipeline.PredictionsFile)); err == nil {
+					t.Errorf("a refused merge left %s", pipeline.PredictionsFile)
+				}
+			}
+		})
+	}
+}
+
+func TestShardResultIsWrittenLastAndRemovedAtStart(t *testing.T) {
+	input := testInput(t)
+	out := filepath.Join(t.TempDir(), "s")
+	o := runOpts(input, out, report.CompatBroad, false, pipeline.ShardSpec{Index: 1, Count: 4})
+	predict(t, o)
+	res, err := pipeline.ReadShardResult(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Shard != (pipeline.ShardCoord{Index: 1, Count: 4}) || res.InputRecords != 24 || res.Records != 6 {
+		t.Errorf("shard.json %+v", res)
+	}
+	if _, ok := res.Identity.Options["shard"]; ok {
+		t.Error("the recorded identity keeps the shard option")
+	}
+	// A run that fails leaves no completion mark behind.
+	o.Models.Classifier = filepath.Join(td, "missing.pth")
+	if _, err := pipeline.Predict(context.Background(), o); err == nil {
+		t.Fatal("predict with a missing classifier succeeded")
+	}
+	if _, err := pipeline.ReadShardResult(out); err == nil {
+		t.Error("shard.json of the earlier run survived the start of a new run")
+	}
+}
+
+func copyDir(t *testing.T, from, to string) {
+	t.Helper()
+	for name, data := range testutil.ReadTree(t, from) {
+		p := filepath.Join(to, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
