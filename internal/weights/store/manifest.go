@@ -150,3 +150,13 @@ func updateManifest(dir string, try bool, fn func(*Manifest)) error {
 	fn(m)
 	return m.Save(dir)
 }
+
+// SaveHashes merges m's hash cache into dir's manifest, unless another process holds
+// the cache lock (a download: the hashes are then simply computed again next time).
+func SaveHashes(dir string, m *Manifest) error {
+	return updateManifest(dir, true, func(cur *Manifest) {
+		for k, v := range m.Hashes {
+			cur.Hashes[k] = v
+		}
+	})
+}
