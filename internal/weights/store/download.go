@@ -189,6 +189,7 @@ func (d *Downloader) attempt(ctx context.Context, rel, url, final, pin string, h
 	if st, err := os.Stat(part); err == nil {
 		have = st.Size()
 	}
+	complete := false
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
@@ -222,8 +223,13 @@ func (d *Downloader) attempt(ctx context.Context, rel, url, final, pin string, h
 			return e, true, fmt.Errorf("download %s: the server resumed at %q, not at byte %d; starting over", url, resp.Header.Get("Content-Range"), have)
 		}
 	case resp.StatusCode == http.StatusRequestedRangeNotSatisfiable:
-		os.Remove(part)
-		return e, true, fmt.Errorf("download %s: cannot resume the partial file (%s); starting over", url, resp.Status)
+		// "bytes */N" with N = the partial size: the partial file is already whole (a run
+		// stopped between the transfer and the rename); it is verified below.
+		if size, ok := rangeTotal(resp.Header.Get("Content-Range")); !ok || size != have {
+			os.Remove(part)
+			return e, true, fmt.Errorf("download %s: cannot resume the partial file (%s); starting over", url, resp.Status)
+		}
+		complete = true
 	default:
 		return e, resp.StatusCode >= 500, statusError(url, resp, hf, d.Token != "")
 	}
@@ -248,7 +254,10 @@ func (d *Downloader) attempt(ctx context.Context, rel, url, final, pin string, h
 	if err != nil {
 		return e, false, err
 	}
-	done, copyErr := d.copy(ctx, cancel, f, h, resp.Body, rel, have, total)
+	done, copyErr := have, error(nil)
+	if !complete {
+		done, copyErr = d.copy(ctx, cancel, f, h, resp.Body, rel, have, total)
+	}
 	if err := f.Sync(); err != nil && copyErr == nil {
 		copyErr = err
 	}
@@ -401,6 +410,17 @@ func rangeStart(cr string) (int64, bool) {
 		return 0, false
 	}
 	n, err := strconv.ParseInt(strings.TrimSpace(first), 10, 64)
+	return n, err == nil
+}
+
+// rangeTotal parses the total size of a Content-Range header ("bytes */200",
+// "bytes 0-99/200").
+func rangeTotal(cr string) (int64, bool) {
+	i := strings.LastIndexByte(cr, '/')
+	if !strings.HasPrefix(cr, "bytes ") || i < 0 {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(cr[i+1:], 10, 64)
 	return n, err == nil
 }
 

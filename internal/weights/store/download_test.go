@@ -479,3 +479,38 @@ func TestDownloadReportsProgress(t *testing.T) {
 		t.Fatalf("last progress report %+v", last)
 	}
 }
+
+func TestDownloadLeftoverPartial(t *testing.T) {
+	files := testFiles()
+	want := files["esm2_t36_3B_UR50D.pt"]
+	cases := []struct {
+		name      string
+		part      []byte
+		wantRange []string // Range headers the server sees
+	}{
+		{"whole file left before the rename: verified and placed", want, []string{fmt.Sprintf("bytes=%d-", len(want))}},
+		{"longer than the file: started over", append(append([]byte(nil), want...), 'x'),
+			[]string{fmt.Sprintf("bytes=%d-", len(want)+1), ""}},
+		{"a prefix: resumed", want[:1000], []string{"bytes=1000-"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			u := newUpstream(t, files)
+			cache := t.TempDir()
+			write(t, filepath.Join(cache, "esm2_t36_3B_UR50D.pt.part"), string(c.part))
+			d := newDownloader(u, cache)
+			d.Retries = 1
+			if _, err := d.Download(context.Background(), mustModel(t, "esm2-3b")); err != nil {
+				t.Fatal(err)
+			}
+			assertCached(t, cache, "esm2_t36_3B_UR50D.pt", want)
+			var got []string
+			for _, s := range u.seenBy("main") {
+				got = append(got, s.rangeHdr)
+			}
+			if strings.Join(got, "|") != strings.Join(c.wantRange, "|") {
+				t.Fatalf("Range headers %q, want %q", got, c.wantRange)
+			}
+		})
+	}
+}
