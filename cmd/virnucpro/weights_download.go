@@ -69,8 +69,8 @@ func runWeightsDownload(cmd *cobra.Command, args []string) error {
 	if token == "" {
 		token = os.Getenv("HUGGING_FACE_HUB_TOKEN")
 	}
-	log := slog.Default()
-	show := newTransferDisplay(progress.IsTerminal(os.Stderr) && !wf.noProgress && !global.quiet, log)
+	show := newTransferDisplay(progress.IsTerminal(os.Stderr) && !wf.noProgress && !global.quiet, os.Stderr, slog.Default())
+	log := show.logger(slog.Default())
 	d := &store.Downloader{
 		Cache:     loc.Cache,
 		Bases:     store.BaseURLs{ESM: wf.esm, HF: wf.hf, Classifier: wf.classifier, Mirror: wf.mirror, Revision: wf.revision},

@@ -2,8 +2,8 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
-	"os"
 	"sync"
 	"time"
 
@@ -23,12 +23,29 @@ type transferDisplay struct {
 	last map[string]time.Time
 }
 
-func newTransferDisplay(bars bool, log *slog.Logger) *transferDisplay {
+// newTransferDisplay draws bars on w (normally os.Stderr, a terminal) when bars is set,
+// and logs through log otherwise.
+func newTransferDisplay(bars bool, w io.Writer, log *slog.Logger) *transferDisplay {
 	d := &transferDisplay{log: log, bars: map[string]*mpb.Bar{}, last: map[string]time.Time{}}
 	if bars {
-		d.p = mpb.New(mpb.WithOutput(os.Stderr), mpb.WithWidth(40), mpb.WithRefreshRate(200*time.Millisecond))
+		d.p = mpb.New(mpb.WithOutput(w), mpb.WithWidth(40), mpb.WithRefreshRate(200*time.Millisecond), mpb.WithAutoRefresh())
 	}
 	return d
+}
+
+// logger is base, or on a terminal a logger at the same level that prints above the
+// bars instead of through them.
+func (d *transferDisplay) logger(base *slog.Logger) *slog.Logger {
+	if d.p == nil {
+		return base
+	}
+	var lvl slog.Level
+	lvl.UnmarshalText([]byte(global.logLevel)) // validated by setupLogging
+	if global.quiet {
+		lvl = slog.LevelWarn
+	}
+	d.log = slog.New(slog.NewTextHandler(d.p, &slog.HandlerOptions{Level: lvl}))
+	return d.log
 }
 
 // report receives one progress report from the downloader.

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,6 +15,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/virnucpro/virnucpro/internal/weights/store"
 )
 
 // weightsHome points every variable the weight store reads at an empty temporary home,
@@ -253,4 +257,33 @@ func TestWeightsDownloadListVerify(t *testing.T) {
 func sha256hex(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
+}
+
+func TestTransferDisplay(t *testing.T) {
+	cases := []struct {
+		name string
+		bars bool
+		want []string
+	}{
+		{"bars", true, []string{"DNABERT-S/pytorch_model.bin", "1.0 MiB", "config.json"}}, // (the line is cut to 40 columns off a terminal)
+		{"log lines", false, []string{"downloading", "file=DNABERT-S/pytorch_model.bin", "total=\"1.0 MiB\""}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var out, logged bytes.Buffer
+			d := newTransferDisplay(c.bars, &out, slog.New(slog.NewTextHandler(&logged, nil)))
+			name := "DNABERT-S/pytorch_model.bin"
+			d.report(store.Transfer{Name: name, Done: 1 << 19, Total: 1 << 20})
+			d.report(store.Transfer{Name: name, Done: 1 << 20, Total: 1 << 20, Final: true})
+			d.report(store.Transfer{Name: "config.json", Done: 10, Total: -1})
+			d.report(store.Transfer{Name: "config.json", Final: true, Err: io.ErrUnexpectedEOF})
+			d.wait()
+			got := out.String() + logged.String()
+			for _, w := range c.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("display does not show %q:\n%s", w, got)
+				}
+			}
+		})
+	}
 }

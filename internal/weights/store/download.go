@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/virnucpro/virnucpro/internal/atomicfile"
@@ -83,6 +84,7 @@ func (d *Downloader) Download(ctx context.Context, m Model) ([]Result, error) {
 		return nil, err
 	}
 	defer lock.Unlock()
+	atomicfile.RemoveStale(d.Cache, ManifestName) // left by a killed process
 	man, err := LoadManifest(d.Cache)
 	if err != nil {
 		return nil, err
@@ -265,9 +267,6 @@ func (d *Downloader) attempt(ctx context.Context, rel, url, final, pin string, h
 		copyErr = err
 	}
 	if copyErr != nil {
-		if ctx.Err() != nil && errors.Is(copyErr, context.Canceled) {
-			copyErr = fmt.Errorf("no data for %s", d.stall())
-		}
 		return e, true, fmt.Errorf("download %s: interrupted after %d bytes (kept in %s to resume): %w", url, done, part, copyErr)
 	}
 	sum := hex.EncodeToString(h.Sum(nil))
@@ -318,7 +317,8 @@ func openPart(part string, have int64) (*os.File, hash.Hash, error) {
 // copy streams body into f and h, reporting progress, and cancels the request when
 // nothing arrives for the stall timeout. It returns the file size reached.
 func (d *Downloader) copy(ctx context.Context, cancel context.CancelFunc, f io.Writer, h hash.Hash, body io.Reader, rel string, have, total int64) (int64, error) {
-	stall := time.AfterFunc(d.stall(), cancel)
+	var stalled atomic.Bool
+	stall := time.AfterFunc(d.stall(), func() { stalled.Store(true); cancel() })
 	defer stall.Stop()
 	buf := make([]byte, 1<<20)
 	done := have
@@ -344,6 +344,9 @@ func (d *Downloader) copy(ctx context.Context, cancel context.CancelFunc, f io.W
 			return done, nil
 		}
 		if rerr != nil {
+			if stalled.Load() {
+				return done, fmt.Errorf("no data for %s", d.stall())
+			}
 			if ctx.Err() != nil {
 				return done, ctx.Err()
 			}

@@ -143,11 +143,13 @@ func TestDownloadResumesAfterDisconnect(t *testing.T) {
 		file    string // upstream name
 		server  string // server that sees the resume
 		retries int    // 0: the first Download fails and a second one resumes
+		stall   bool   // the server hangs instead of cutting the connection
 	}{
-		{"fair-esm, retried at once", "esm2-3b", "esm2_t36_3B_UR50D.pt", "main", 2},
-		{"fair-esm, next run", "esm2-3b", "esm2_t36_3B_UR50D.pt", "main", 0},
-		{"hugging face LFS via CDN redirect, retried", "dnabert-s", "pytorch_model.bin", "cdn", 1},
-		{"hugging face LFS via CDN redirect, next run", "dnabert-s", "pytorch_model.bin", "cdn", 0},
+		{"fair-esm, retried at once", "esm2-3b", "esm2_t36_3B_UR50D.pt", "main", 2, false},
+		{"fair-esm, next run", "esm2-3b", "esm2_t36_3B_UR50D.pt", "main", 0, false},
+		{"hugging face LFS via CDN redirect, retried", "dnabert-s", "pytorch_model.bin", "cdn", 1, false},
+		{"hugging face LFS via CDN redirect, next run", "dnabert-s", "pytorch_model.bin", "cdn", 0, false},
+		{"stalled transfer, retried", "esm2-3b", "esm2_t36_3B_UR50D.pt", "main", 1, true},
 	}
 	const cut = 65536
 	for _, c := range cases {
@@ -155,10 +157,12 @@ func TestDownloadResumesAfterDisconnect(t *testing.T) {
 			files := testFiles()
 			u := newUpstream(t, files)
 			u.dropAfter[c.file] = cut
+			u.stall = c.stall
 			cache := t.TempDir()
 			m := mustModel(t, c.model)
 			d := newDownloader(u, cache)
 			d.Retries = c.retries
+			d.StallTimeout = 300 * time.Millisecond
 			_, err := d.Download(context.Background(), m)
 			if c.retries == 0 {
 				if err == nil || !strings.Contains(err.Error(), "interrupted") {

@@ -34,6 +34,9 @@ type upstream struct {
 	// then cut the connection.
 	dropAfter map[string]int
 	dropped   map[string]bool
+	// stall makes the first request of a file name send dropAfter bytes and then
+	// hang (instead of cutting the connection) until the client gives up.
+	stall bool
 	// noRange makes the servers ignore Range headers (200 with the whole file).
 	noRange bool
 	// announce overrides the sha256 announced for LFS files (X-Linked-Etag, CDN ETag).
@@ -162,6 +165,10 @@ func (u *upstream) serve(w http.ResponseWriter, r *http.Request, name, etag stri
 		}
 		w.Write(data[:n])
 		w.(http.Flusher).Flush()
+		if u.stall {
+			<-r.Context().Done()
+			return
+		}
 		panic(http.ErrAbortHandler)
 	}
 	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(data))
