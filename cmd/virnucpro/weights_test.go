@@ -287,3 +287,87 @@ func TestTransferDisplay(t *testing.T) {
 		})
 	}
 }
+
+func TestEmbedAndFeaturesResolveFromStore(t *testing.T) {
+	td := filepath.Join("..", "..", "testdata")
+	cases := []struct {
+		name    string
+		models  bool // tiny models in the cache
+		args    func(out string) []string
+		wantErr string // "" = success, out must exist
+	}{
+		{"embed dnabert", true, func(out string) []string {
+			return []string{"embed", "dnabert", "-i", filepath.Join(td, "dnabert_tiny", "dna.fasta"), "-o", out}
+		}, ""},
+		{"embed esm2", true, func(out string) []string {
+			return []string{"embed", "esm2", "-i", filepath.Join(td, "esm2_tiny", "proteins.fasta"), "-o", out}
+		}, ""},
+		{"embed esm2 without weights", false, func(out string) []string {
+			return []string{"embed", "esm2", "-i", filepath.Join(td, "esm2_tiny", "proteins.fasta"), "-o", out}
+		}, "virnucpro weights download esm2-3b\n"},
+		{"features without weights", false, func(out string) []string {
+			return []string{"features", filepath.Join("..", "..", "demo", "input.fasta"), "--label", "viral", "-o", out}
+		}, "virnucpro weights download esm2-3b dnabert-s\n"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			home := weightsHome(t)
+			if c.models {
+				tinyModelsInto(t, filepath.Join(home, ".cache", "virnucpro"))
+			}
+			out := filepath.Join(home, "out.safetensors")
+			_, err := runWeights(t, c.args(out)...)
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("got %v, want an error with %q", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat(out); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func TestWeightsDownloadFromHuggingFaceWithToken(t *testing.T) {
+	home := weightsHome(t)
+	files := map[string][]byte{"config.json": []byte(`{}`), "tokenizer.json": []byte(`{"t": 1}`), "pytorch_model.bin": bytes.Repeat([]byte{7}, 5000)}
+	var auth []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth = append(auth, r.URL.Path+" "+r.Header.Get("Authorization"))
+		if r.Header.Get("Authorization") != "Bearer hf_test" {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		name := filepath.Base(r.URL.Path)
+		if r.URL.Path != "/zhihan1996/DNABERT-S/resolve/testrev/"+name || files[name] == nil {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("X-Linked-Etag", `"`+sha256hex(files[name])+`"`)
+		http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(files[name]))
+	}))
+	defer srv.Close()
+	args := []string{"weights", "download", "dnabert-s", "--base-url-hf", srv.URL, "--dnabert-revision", "testrev", "--no-progress"}
+	if _, err := runWeights(t, args...); err == nil || !strings.Contains(err.Error(), "HF_TOKEN") {
+		t.Fatalf("without a token: %v", err)
+	}
+	t.Setenv("HF_TOKEN", "hf_test")
+	if _, err := runWeights(t, args...); err != nil {
+		t.Fatalf("with HF_TOKEN: %v (requests %q)", err, auth)
+	}
+	for name, want := range files {
+		got, err := os.ReadFile(filepath.Join(home, ".cache", "virnucpro", "DNABERT-S", name))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	out, err := runWeights(t, "weights", "verify")
+	if err != nil || strings.Count(out, "ok  ") != 3 || !strings.Contains(out, "X-Linked-Etag") {
+		t.Fatalf("verify: %v\n%s", err, out)
+	}
+}
