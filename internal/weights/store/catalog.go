@@ -6,7 +6,7 @@
 // verification, and records what it fetched in a manifest there.
 //
 // This file is THE table of models: names, upstream locations and digests, each with
-// its source. Nothing else in the package hard-codes a URL or a digest.
+// its source. Nothing else in the package hard-codes a download URL or a digest.
 package store
 
 import (
@@ -142,12 +142,13 @@ var catalog = []Model{
 		// The Go port needs only the architecture (config.json), the tokenizer and the
 		// weights; the repository's remote Python code (bert_layers.py, ...) and the
 		// tokenizer_config/special_tokens files are not used (shared/docs/model-reference.md §4-5).
+		// The weights come first: a download refused for its digest then leaves nothing.
 		Files: []File{
-			{Name: "config.json", DigestSource: "a plain git file, not LFS (Hugging Face's ETag is its git blob sha1, not a sha256): " + notPublished},
-			{Name: "tokenizer.json", DigestSource: "a plain git file, not LFS: " + notPublished},
 			{Name: "pytorch_model.bin", SHA256: "f3cfc3d0541859df64759e758cc4bc40fe1d5760799a7d098a9f9f09501c1e5f",
 				DigestSource: "the sha256 MultiMolecule's DNABERT-S fixture generator asserts for pytorch_model.bin at revision " +
 					DNABERTSRevision + " (CHECKPOINT_SHA256); Hugging Face also sends it as the LFS X-Linked-Etag, which must agree"},
+			{Name: "config.json", DigestSource: "a plain git file, not LFS (Hugging Face's ETag is its git blob sha1, not a sha256): " + notPublished},
+			{Name: "tokenizer.json", DigestSource: "a plain git file, not LFS: " + notPublished},
 		},
 		Require:  [][]string{{"config.json"}, {"tokenizer.json"}, {"model.safetensors", "pytorch_model.bin"}},
 		HFRepo:   "zhihan1996/DNABERT-S",

@@ -171,6 +171,9 @@ func (d *Downloader) fetch(ctx context.Context, rel, url, final, pin string, hf 
 			return e, nil
 		}
 		if !retry || attempt >= d.Retries || ctx.Err() != nil {
+			if dir := filepath.Dir(final); dir != filepath.Clean(d.Cache) {
+				os.Remove(dir) // a model directory left empty (fails, as it should, if not empty)
+			}
 			return Entry{}, err
 		}
 		d.log().Warn("download interrupted; resuming", "url", url, "attempt", attempt+2, "err", err)
