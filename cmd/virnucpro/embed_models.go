@@ -25,14 +25,17 @@ var embedFlags struct {
 	pool             string
 }
 
-func embedCommand(use, short string, load func() (pipeline.Encoder, error), dna bool) *cobra.Command {
+func embedCommand(use, short, model string, load func() (pipeline.Encoder, error), dna bool) *cobra.Command {
 	return &cobra.Command{
 		Use:   use,
 		Short: short,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if embedFlags.weights == "" || embedFlags.in == "" || embedFlags.out == "" {
-				return errors.New("--weights, -i and -o are required")
+			if embedFlags.in == "" || embedFlags.out == "" {
+				return errors.New("-i and -o are required")
+			}
+			if err := resolveModelOptions(slog.Default(), modelOption{flag: "--weights", val: &embedFlags.weights, model: model}); err != nil {
+				return err
 			}
 			enc, err := load()
 			if err != nil {
@@ -49,7 +52,7 @@ func backend() pipeline.BackendOptions {
 }
 
 func init() {
-	esm := embedCommand("esm2 --weights PATH -i PROTEINS.fa -o OUT.safetensors", "Mean ESM-2 embeddings of proteins", func() (pipeline.Encoder, error) {
+	esm := embedCommand("esm2 [--weights PATH] -i PROTEINS.fa -o OUT.safetensors", "Mean ESM-2 embeddings of proteins", "esm2-3b", func() (pipeline.Encoder, error) {
 		pool, err := esm2.ParsePooling(embedFlags.pool)
 		if err != nil {
 			return nil, err
@@ -60,7 +63,7 @@ func init() {
 		}
 		return esm2.Load(embedFlags.weights, b, esm2.Options{ReprLayer: embedFlags.reprLayer, Pool: pool})
 	}, false)
-	dna := embedCommand("dnabert --weights DIR -i NUCLEOTIDES.fa -o OUT.safetensors", "Mean DNABERT-S embeddings of DNA sequences", func() (pipeline.Encoder, error) {
+	dna := embedCommand("dnabert [--weights DIR] -i NUCLEOTIDES.fa -o OUT.safetensors", "Mean DNABERT-S embeddings of DNA sequences", "dnabert-s", func() (pipeline.Encoder, error) {
 		b, err := pipeline.OpenBackend(backend(), slog.Default())
 		if err != nil {
 			return nil, err
@@ -69,7 +72,7 @@ func init() {
 	}, true)
 	for _, c := range []*cobra.Command{esm, dna} {
 		f := c.Flags()
-		f.StringVar(&embedFlags.weights, "weights", "", "model weights (file or directory)")
+		f.StringVar(&embedFlags.weights, "weights", "", "model weights (file or directory; default: esm2-3b / dnabert-s as virnucpro weights list finds it)")
 		f.StringVarP(&embedFlags.in, "input", "i", "", "input FASTA")
 		f.StringVarP(&embedFlags.out, "output", "o", "", "output safetensors (embeddings [N,D] + ids)")
 		f.IntVar(&embedFlags.maxTokens, "max-tokens", 8192, "token budget per packed batch (0: no packing)")

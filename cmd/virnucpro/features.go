@@ -27,7 +27,7 @@ var featFlags struct {
 }
 
 var featuresCmd = &cobra.Command{
-	Use:   "features IN.fa[.gz] --label viral|other --esm PATH --dnabert DIR -o FEATURES_DIR",
+	Use:   "features IN.fa[.gz] --label viral|other [--esm PATH --dnabert DIR] -o FEATURES_DIR",
 	Short: "Extract labelled training features: chunk, translate, DNABERT-S + ESM-2, merged per frame",
 	Long: `Run the first half of the method (chunk -> six-frame translation -> DNABERT-S and
 ESM-2 embeddings) on a DNA FASTA file and write each kept frame's merged feature row
@@ -71,13 +71,9 @@ func runFeatures(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return fmt.Errorf("--label: %w", err)
 	}
-	for _, m := range []struct{ flag, val string }{{"--esm", ff.esm}, {"--dnabert", ff.dnabert}} {
-		if m.val == "" {
-			return fmt.Errorf("%s is required: the path of the model (see README: real weights)", m.flag)
-		}
-		if _, err := os.Stat(m.val); err != nil {
-			return fmt.Errorf("%s: %w", m.flag, err)
-		}
+	if err := resolveModelOptions(slog.Default(), modelOption{flag: "--esm", val: &ff.esm, model: "esm2-3b"},
+		modelOption{flag: "--dnabert", val: &ff.dnabert, model: "dnabert-s"}); err != nil {
+		return err
 	}
 	shard, err := pipeline.ParseShardSpec(ff.shard)
 	if err != nil {

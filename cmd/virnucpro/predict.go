@@ -39,7 +39,7 @@ type predictFlags struct {
 var pf predictFlags
 
 var predictCmd = &cobra.Command{
-	Use:   "predict IN.fa[.gz] --esm PATH --dnabert DIR --classifier PATH -o OUTDIR",
+	Use:   "predict IN.fa[.gz] [--esm PATH --dnabert DIR --classifier PATH] -o OUTDIR",
 	Short: "Run VirNucPro end to end: chunk, translate, embed (DNABERT-S + ESM-2), classify",
 	Long: `Run the whole VirNucPro method on a DNA FASTA file (plain or compressed, "-" for stdin)
 and write prediction_results.txt, prediction_results_highestscore.csv, the per-record
@@ -52,9 +52,9 @@ OUTDIR/.virnucpro so an interrupted run continues with --resume (the default).`,
 
 func init() {
 	f := predictCmd.Flags()
-	f.StringVar(&pf.esm, "esm", "", "ESM-2 weights: fair-esm .pt (esm2_t36_3B_UR50D.pt) or a Hugging Face directory")
-	f.StringVar(&pf.dnabert, "dnabert", "", "DNABERT-S directory (config.json, tokenizer.json, model.safetensors or pytorch_model.bin)")
-	f.StringVar(&pf.classifier, "classifier", "", "VirNucPro classifier: 300_model.pth / 500_model.pth, a state_dict .pt or .safetensors")
+	f.StringVar(&pf.esm, "esm", "", "ESM-2 weights: fair-esm .pt (esm2_t36_3B_UR50D.pt) or a Hugging Face directory (default: esm2-3b as virnucpro weights list finds it)")
+	f.StringVar(&pf.dnabert, "dnabert", "", "DNABERT-S directory (config.json, tokenizer.json, model.safetensors or pytorch_model.bin) (default: dnabert-s as virnucpro weights list finds it)")
+	f.StringVar(&pf.classifier, "classifier", "", "VirNucPro classifier: 300_model.pth / 500_model.pth, a state_dict .pt or .safetensors (default: classifier-300 or classifier-500 by --chunk-size, as virnucpro weights list finds it)")
 	f.IntVar(&pf.chunkSize, "chunk-size", 500, "chunk length in bp (300 or 500, matching the classifier)")
 	f.StringVarP(&pf.out, "output", "o", "", "output directory")
 	f.StringVar(&pf.compat, "compat", "broad", "highestscore layout: broad (4 columns, input order) or original (2 columns, sorted)")
@@ -81,13 +81,9 @@ func runPredict(cmd *cobra.Command, args []string) error {
 	if pf.out == "" {
 		return errors.New("--output/-o is required")
 	}
-	for _, m := range []struct{ flag, val string }{{"--esm", pf.esm}, {"--dnabert", pf.dnabert}, {"--classifier", pf.classifier}} {
-		if m.val == "" {
-			return fmt.Errorf("%s is required: the path of the model (see README: real weights)", m.flag)
-		}
-		if _, err := os.Stat(m.val); err != nil {
-			return fmt.Errorf("%s: %w", m.flag, err)
-		}
+	if err := resolveModelOptions(slog.Default(), modelOption{flag: "--esm", val: &pf.esm, model: "esm2-3b"},
+		modelOption{flag: "--dnabert", val: &pf.dnabert, model: "dnabert-s"}, classifierOption(&pf.classifier, pf.chunkSize)); err != nil {
+		return err
 	}
 	compat, err := report.ParseCompat(pf.compat)
 	if err != nil {
