@@ -211,19 +211,29 @@ func (m *Model) EmbedBatch(tokens [][]int32, out [][]float32) error {
 		}
 	}()
 	hd := D / m.Heads
+	// Each residual update is fused with the layer norm that reads it next: the next
+	// layer's self_attn_layer_norm, or emb_layer_norm_after after the last layer.
+	if m.repr > 0 {
+		b.LayerNorm(h, x, m.layers[0].ln1g, m.layers[0].ln1b, m.Eps)
+	}
 	for l := 0; l < m.repr; l++ {
 		w := &m.layers[l]
-		b.LayerNorm(h, x, w.ln1g, w.ln1b, m.Eps)
 		b.Linear(qkv, h, w.wqkv, w.bqkv, false)
 		b.Attention(attn, qkv, segs, tensor.AttentionSpec{Heads: m.Heads, HeadDim: hd,
 			Scale: float32(math.Pow(float64(hd), -0.5)), RotaryInvFreq: w.invFreq})
-		b.Linear(x, attn, w.wo, w.bo, true)
-		b.LayerNorm(h, x, w.ln2g, w.ln2b, m.Eps)
-		b.Linear(ffn, h, w.w1, w.b1, false)
-		b.GELU(ffn)
-		b.Linear(x, ffn, w.w2, w.b2, true)
+		tensor.LinearResidualNorm(b, x, attn, w.wo, w.bo, x, h, w.ln2g, w.ln2b, m.Eps)
+		tensor.LinearGELU(b, ffn, h, w.w1, w.b1)
+		switch {
+		case l+1 < m.repr:
+			next := &m.layers[l+1]
+			tensor.LinearResidualNorm(b, x, ffn, w.w2, w.b2, x, h, next.ln1g, next.ln1b, m.Eps)
+		case m.repr == m.Layers:
+			tensor.LinearResidualNorm(b, x, ffn, w.w2, w.b2, x, x, m.lnfG, m.lnfB, m.Eps)
+		default:
+			b.Linear(x, ffn, w.w2, w.b2, true)
+		}
 	}
-	if m.repr == m.Layers {
+	if m.repr == 0 && m.Layers == 0 {
 		b.LayerNorm(x, x, m.lnfG, m.lnfB, m.Eps)
 	}
 	if err := tensor.PoolToHost(b, x, spans, out); err != nil {

@@ -1,0 +1,125 @@
+package cpu
+
+import (
+	"math"
+	"testing"
+)
+
+// ulps is the distance between got and the float64 value want, in float32 ulps of want.
+func ulps(got float32, want float64) float64 {
+	w := float32(want)
+	ulp := math.Nextafter32(float32(math.Abs(float64(w))), float32(math.Inf(1))) - float32(math.Abs(float64(w)))
+	return math.Abs(float64(got)-want) / float64(ulp)
+}
+
+// eachFloat32 calls fn on every stride-th float32 in [lo, hi] (both > 0), and on its negation.
+func eachFloat32(lo, hi float32, stride uint32, fn func(x float32)) {
+	for b := math.Float32bits(lo); b <= math.Float32bits(hi); b += stride {
+		x := math.Float32frombits(b)
+		fn(x)
+		fn(-x)
+	}
+}
+
+func TestExpf(t *testing.T) {
+	worst := 0.0
+	eachFloat32(1e-30, 103.9, 97, func(x float32) {
+		want := math.Exp(float64(x))
+		got := expf(x)
+		if want < 1.1754944e-38 { // subnormal results: absolute accuracy
+			if d := math.Abs(float64(got) - want); d > 3e-45 {
+				t.Fatalf("expf(%g) = %g, want %g", x, got, want)
+			}
+			return
+		}
+		if want > math.MaxFloat32 {
+			if !math.IsInf(float64(got), 1) {
+				t.Fatalf("expf(%g) = %g, want +Inf", x, got)
+			}
+			return
+		}
+		worst = max(worst, ulps(got, want))
+	})
+	t.Logf("expf: worst %.2f ulp", worst)
+	if worst > 1.5 {
+		t.Errorf("expf: worst error %.2f ulp > 1.5", worst)
+	}
+	for _, c := range []struct {
+		x, want float32
+	}{
+		{0, 1}, {float32(math.Inf(-1)), 0}, {float32(math.Inf(1)), float32(math.Inf(1))}, {-200, 0}, {89, float32(math.Inf(1))},
+	} {
+		if got := expf(c.x); got != c.want {
+			t.Errorf("expf(%g) = %g, want %g", c.x, got, c.want)
+		}
+	}
+	if got := expf(float32(math.NaN())); got == got {
+		t.Errorf("expf(NaN) = %g", got)
+	}
+}
+
+func TestErf32(t *testing.T) {
+	worstAbs, worstUlp := 0.0, 0.0
+	eachFloat32(1e-30, 10, 113, func(x float32) {
+		want := math.Erf(float64(x))
+		got := erf32(x)
+		worstAbs = max(worstAbs, math.Abs(float64(got)-want))
+		if math.Abs(want) >= 0.25 || math.Abs(float64(x)) < 1e-3 {
+			worstUlp = max(worstUlp, ulps(got, want))
+		}
+	})
+	t.Logf("erf32: worst %.3g abs, %.2f ulp", worstAbs, worstUlp)
+	if worstAbs > 7e-8 || worstUlp > 2.5 {
+		t.Errorf("erf32: worst error %.3g abs, %.2f ulp", worstAbs, worstUlp)
+	}
+	for _, c := range []struct{ x, want float32 }{
+		{0, 0}, {float32(math.Inf(1)), 1}, {float32(math.Inf(-1)), -1}, {4, 1}, {-100, -1},
+	} {
+		if got := erf32(c.x); got != c.want {
+			t.Errorf("erf32(%g) = %g, want %g", c.x, got, c.want)
+		}
+	}
+	if got := erf32(float32(math.NaN())); got == got {
+		t.Errorf("erf32(NaN) = %g", got)
+	}
+}
+
+func TestGeluf(t *testing.T) {
+	worst := 0.0
+	eachFloat32(1e-30, 20, 127, func(x float32) {
+		v := float64(x)
+		want := v * 0.5 * (1 + math.Erf(v/math.Sqrt2))
+		worst = max(worst, math.Abs(float64(geluf(x))-want)/(1+math.Abs(want)))
+	})
+	t.Logf("geluf: worst %.3g (abs/(1+|y|))", worst)
+	if worst > 2e-7 {
+		t.Errorf("geluf: worst error %.3g", worst)
+	}
+}
+
+func BenchmarkMathf(b *testing.B) {
+	xs := make([]float32, 4096)
+	for i := range xs {
+		xs[i] = float32(i-2048) / 512
+	}
+	var sink float32
+	for _, c := range []struct {
+		name string
+		fn   func(float32) float32
+	}{
+		{"expf", expf},
+		{"math.Exp", func(x float32) float32 { return float32(math.Exp(float64(x))) }},
+		{"geluf", geluf},
+		{"gelu64", func(x float32) float32 { return float32(float64(x) * 0.5 * (1 + math.Erf(float64(x)/math.Sqrt2))) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				for _, x := range xs {
+					sink += c.fn(x)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(xs)), "ns/value")
+		})
+	}
+	_ = sink
+}
