@@ -55,3 +55,11 @@ func LinearResidualNorm(b Backend, dst, x, w, bias, residual, norm, gamma, beta 
 	b.Linear(dst, x, w, bias, true)
 	b.LayerNorm(norm, dst, gamma, beta, eps)
 }
+
+// RowConcatenator is implemented by backends that can stack weight matrices of one
+// width into a single matrix without copying them (the CPU backend: the parts keep
+// aliasing the memory-mapped weight file, so fusing q, k and v costs no memory). The
+// result may only be used as the weight of Linear and of the Fuser methods.
+type RowConcatenator interface {
+	ConcatRows(parts ...Tensor) Tensor
+}

@@ -122,13 +122,20 @@ func Load(path string, b tensor.Backend, opts Options) (*Model, error) {
 			}
 			inv = append([]float32(nil), t.Data...) // the checkpoint's (fp16-rounded) values
 		}
-		wqkv := make([]float32, 0, 3*D*D)
-		wqkv = append(append(append(wqkv, q.Data...), k.Data...), v.Data...)
+		// q, k and v run as one 3D-wide product: stacked in place where the backend
+		// can (no copy of the memory-mapped weights), else copied into one matrix.
+		var wqkv tensor.Tensor
+		if c, ok := b.(tensor.RowConcatenator); ok {
+			wqkv = c.ConcatRows(up(q, D, D), up(k, D, D), up(v, D, D))
+		} else {
+			w := make([]float32, 0, 3*D*D)
+			wqkv = b.FromHost(append(append(append(w, q.Data...), k.Data...), v.Data...), 3*D, D)
+		}
 		bqkv := make([]float32, 0, 3*D)
 		bqkv = append(append(append(bqkv, qb.Data...), kb.Data...), vb.Data...)
 		m.layers = append(m.layers, layerWeights{
 			ln1g: up(ln1g, 1, D), ln1b: up(ln1b, 1, D),
-			wqkv: b.FromHost(wqkv, 3*D, D), bqkv: b.FromHost(bqkv, 1, 3*D),
+			wqkv: wqkv, bqkv: b.FromHost(bqkv, 1, 3*D),
 			wo: up(wo, D, D), bo: up(bo, 1, D),
 			ln2g: up(ln2g, 1, D), ln2b: up(ln2b, 1, D),
 			w1: up(w1, 4*D, D), b1: up(b1, 1, 4*D), w2: up(w2, D, 4*D), b2: up(b2, 1, D),

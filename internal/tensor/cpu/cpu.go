@@ -21,10 +21,12 @@ type Gemm interface {
 	SgemmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, accumulate bool)
 }
 
-// Matrix is the CPU tensor: a row-major float32 slice.
+// Matrix is the CPU tensor: a row-major float32 slice, or (ConcatRows) a stack of
+// matrices used as a Linear weight.
 type Matrix struct {
 	rows, cols int
 	data       []float32
+	parts      []*Matrix // non-nil for a ConcatRows stack (then data is nil)
 }
 
 // Rows implements tensor.Tensor.
@@ -33,7 +35,7 @@ func (m *Matrix) Rows() int { return m.rows }
 // Cols implements tensor.Tensor.
 func (m *Matrix) Cols() int { return m.cols }
 
-// Data exposes the matrix's storage (CPU backends only).
+// Data exposes the matrix's storage (CPU backends only; nil for a ConcatRows stack).
 func (m *Matrix) Data() []float32 { return m.data }
 
 // Backend implements tensor.Backend on the CPU.
@@ -93,7 +95,45 @@ func (b *Backend) FromHost(data []float32, rows, cols int) tensor.Tensor {
 }
 
 // ToHost implements tensor.Backend.
-func (b *Backend) ToHost(dst []float32, t tensor.Tensor) { copy(dst, mat(t).data) }
+func (b *Backend) ToHost(dst []float32, t tensor.Tensor) {
+	m := mat(t)
+	if m.parts == nil {
+		copy(dst, m.data)
+		return
+	}
+	off := 0
+	for _, p := range m.parts {
+		off += copy(dst[off:], p.data)
+	}
+}
+
+// ConcatRows implements tensor.RowConcatenator: the parts are not copied.
+func (b *Backend) ConcatRows(parts ...tensor.Tensor) tensor.Tensor {
+	out := &Matrix{}
+	for i, t := range parts {
+		p := mat(t)
+		if p.parts != nil || (i > 0 && p.cols != out.cols) {
+			panic(fmt.Sprintf("cpu backend: ConcatRows of a %d×%d part onto width %d", p.rows, p.cols, out.cols))
+		}
+		out.rows, out.cols = out.rows+p.rows, p.cols
+		out.parts = append(out.parts, p)
+	}
+	return out
+}
+
+// rowBlockParts computes rows [0, rows) of C = A·Wᵀ (+C) for a weight that may be a
+// ConcatRows stack: each part fills its own columns of C.
+func (b *Backend) rowBlockParts(rows, k int, a []float32, lda int, w *Matrix, c []float32, ldc int, acc bool, ws *workspace) {
+	if w.parts == nil {
+		b.kern.rowBlock(rows, w.rows, k, a, lda, w.data, k, c, ldc, acc, ws)
+		return
+	}
+	col := 0
+	for _, p := range w.parts {
+		b.kern.rowBlock(rows, p.rows, k, a, lda, p.data, k, c[col:], ldc, acc, ws)
+		col += p.rows
+	}
+}
 
 // Free implements tensor.Backend (the garbage collector reclaims CPU memory).
 func (b *Backend) Free(t tensor.Tensor) { mat(t).data = nil }
@@ -123,7 +163,7 @@ func (b *Backend) Linear(dst, x, w, bias tensor.Tensor, accumulate bool) {
 	}
 	bv := biasOf(bias, n)
 	b.forRowBlocks(m, func(r0, r1 int, ws *workspace) {
-		b.kern.rowBlock(r1-r0, n, k, xm.data[r0*k:], k, wm.data, k, d.data[r0*n:], n, accumulate, ws)
+		b.rowBlockParts(r1-r0, k, xm.data[r0*k:], k, wm, d.data[r0*n:], n, accumulate, ws)
 		addBias(d.data[r0*n:r1*n], n, bv)
 	})
 }

@@ -10,7 +10,10 @@ import (
 // block of rows right after the block's product, while it is in cache, doing exactly
 // the unfused operations in the same order (so results are identical bit for bit).
 
-var _ tensor.Fuser = (*Backend)(nil)
+var (
+	_ tensor.Fuser           = (*Backend)(nil)
+	_ tensor.RowConcatenator = (*Backend)(nil)
+)
 
 // linearShape checks x·wᵀ into an m×n destination and returns m, k, n.
 func linearShape(op string, d, xm, wm *Matrix, dstCols int) (m, k, n int) {
@@ -28,7 +31,7 @@ func (b *Backend) LinearGELU(dst, x, w, bias tensor.Tensor) {
 	bv := biasOf(bias, n)
 	b.forRowBlocks(m, func(r0, r1 int, ws *workspace) {
 		c := d.data[r0*n : r1*n]
-		b.kern.rowBlock(r1-r0, n, k, xm.data[r0*k:], k, wm.data, k, c, n, false, ws)
+		b.rowBlockParts(r1-r0, k, xm.data[r0*k:], k, wm, c, n, false, ws)
 		addBias(c, n, bv)
 		geluSlice(c)
 	})
@@ -44,7 +47,7 @@ func (b *Backend) LinearGatedGELU(dst, x, w tensor.Tensor) {
 	half := d.cols
 	b.forRowBlocks(m, func(r0, r1 int, ws *workspace) {
 		ws.prod = grow(ws.prod, (r1-r0)*n)
-		b.kern.rowBlock(r1-r0, n, k, xm.data[r0*k:], k, wm.data, k, ws.prod, n, false, ws)
+		b.rowBlockParts(r1-r0, k, xm.data[r0*k:], k, wm, ws.prod, n, false, ws)
 		gatedGELURows(d.data[r0*half:r1*half], ws.prod, half)
 	})
 }
@@ -64,7 +67,7 @@ func (b *Backend) LinearResidualNorm(dst, x, w, bias, residual, norm, gamma, bet
 		if res != d {
 			copy(c, res.data[r0*n:r1*n])
 		}
-		b.kern.rowBlock(r1-r0, n, k, xm.data[r0*k:], k, wm.data, k, c, n, true, ws)
+		b.rowBlockParts(r1-r0, k, xm.data[r0*k:], k, wm, c, n, true, ws)
 		addBias(c, n, bv)
 		for i := r0; i < r1; i++ {
 			layerNormRow(nm.data[i*n:(i+1)*n], d.data[i*n:(i+1)*n], g, be, eps)

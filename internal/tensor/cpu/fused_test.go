@@ -111,3 +111,66 @@ func TestRotaryCache(t *testing.T) {
 
 func cos32(a float32) float32 { return float32(math.Cos(float64(a))) }
 func sin32(a float32) float32 { return float32(math.Sin(float64(a))) }
+
+// TestConcatRows checks Linear and the fused operations on a ConcatRows stack against
+// the same weights copied into one matrix, and ToHost of the stack.
+func TestConcatRows(t *testing.T) {
+	r := rand.New(rand.NewSource(8))
+	for name, b := range backends(t) {
+		for _, shape := range [][2]int{{5, 12}, {64, 8}, {100, 16}} {
+			m, k := shape[0], shape[1]
+			rowsOf := []int{6, 4, 6}
+			var parts []tensor.Tensor
+			var flat []float32
+			for _, n := range rowsOf {
+				w := randSlice(r, n*k)
+				parts = append(parts, b.FromHost(w, n, k))
+				flat = append(flat, w...)
+			}
+			n := len(flat) / k
+			stack, whole := b.ConcatRows(parts...), b.FromHost(flat, n, k)
+			if stack.Rows() != n || stack.Cols() != k {
+				t.Fatalf("stack is %d×%d, want %d×%d", stack.Rows(), stack.Cols(), n, k)
+			}
+			back := make([]float32, n*k)
+			b.ToHost(back, stack)
+			if !slices.Equal(back, flat) {
+				t.Fatalf("%s: ToHost of the stack differs", name)
+			}
+			x, bias := b.FromHost(randSlice(r, m*k), m, k), b.FromHost(randSlice(r, n), 1, n)
+			for _, op := range []struct {
+				name string
+				run  func(w tensor.Tensor) []float32
+			}{
+				{"Linear", func(w tensor.Tensor) []float32 {
+					d := b.New(m, n)
+					b.Linear(d, x, w, bias, false)
+					out := make([]float32, m*n)
+					b.ToHost(out, d)
+					return out
+				}},
+				{"LinearGELU", func(w tensor.Tensor) []float32 {
+					d := b.New(m, n)
+					b.LinearGELU(d, x, w, bias)
+					out := make([]float32, m*n)
+					b.ToHost(out, d)
+					return out
+				}},
+				{"LinearGatedGELU", func(w tensor.Tensor) []float32 {
+					d := b.New(m, n/2)
+					b.LinearGatedGELU(d, x, w)
+					out := make([]float32, m*n/2)
+					b.ToHost(out, d)
+					return out
+				}},
+			} {
+				got, want := op.run(stack), op.run(whole)
+				w64 := make([]float64, len(want))
+				for i, v := range want {
+					w64[i] = float64(v)
+				}
+				assertClose(t, name+" "+op.name+" on a stack", got, w64, 1e-5) // the parts are narrower products: rounding may differ
+			}
+		}
+	}
+}
