@@ -10,6 +10,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/virnucpro/virnucpro/internal/batch"
@@ -36,6 +37,30 @@ type Workload struct {
 	// RawK and RawN give the raw product measured alongside: 2048×RawK by RawN×RawK
 	// (the model's widest projection).
 	RawK, RawN int
+	// WeightBytes is the size of the model's float32 weight file.
+	WeightBytes int64
+}
+
+func fileSize(path string) int64 {
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return st.Size()
+}
+
+// CPUModel returns the processor's name from /proc/cpuinfo ("" when unknown).
+func CPUModel() string {
+	data, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
 }
 
 // ESM2Shape is the 35M-class ESM-2 (12 layers × 480, 20 heads of 24) that VirNucPro's
@@ -51,7 +76,7 @@ const tokenBudget = 4096
 // ESM2 writes a random ESM-2 35M-class model into dir, loads it onto b and returns a
 // workload of seqs random proteins of 30–166 residues.
 func ESM2(b tensor.Backend, dir string, seqs int) (*Workload, error) {
-	if err := testmodels.ESM2(dir, 12, 480, 20); err != nil {
+	if err := WriteESM2(dir); err != nil {
 		return nil, err
 	}
 	m, err := esm2.Load(dir, b, esm2.Options{ReprLayer: -1})
@@ -68,7 +93,8 @@ func ESM2(b tensor.Backend, dir string, seqs int) (*Workload, error) {
 		}
 		toks[i] = append(t, esm2.TokenEOS)
 	}
-	return &Workload{Name: "ESM-2", Shape: ESM2Shape, Encoder: m, Batches: pack(toks), RawK: 480, RawN: 1920}, nil
+	return &Workload{Name: "ESM-2", Shape: ESM2Shape, Encoder: m, Batches: pack(toks), RawK: 480, RawN: 1920,
+		WeightBytes: fileSize(filepath.Join(dir, "model.safetensors"))}, nil
 }
 
 // minimalTokenizer is a valid DNABERT-style tokenizer.json; the workload draws token
@@ -81,11 +107,7 @@ const minimalTokenizer = `{"model":{"type":"BPE","unk_token":"[UNK]","merges":[]
 // workload of seqs inputs of 100–116 tokens ([CLS] … [SEP]), the lengths the
 // DNABERT-S tokenizer gives 500 bp of random sequence.
 func DNABERT(b tensor.Backend, dir string, seqs int) (*Workload, error) {
-	tok := filepath.Join(dir, "minimal-tokenizer.json")
-	if err := os.WriteFile(tok, []byte(minimalTokenizer), 0o644); err != nil {
-		return nil, err
-	}
-	if err := testmodels.DNABERT(dir, 12, 768, 12, 3072, tok); err != nil {
+	if err := WriteDNABERT(dir); err != nil {
 		return nil, err
 	}
 	m, err := dnabert.Load(dir, b)
@@ -102,7 +124,30 @@ func DNABERT(b tensor.Backend, dir string, seqs int) (*Workload, error) {
 		}
 		toks[i] = append(t, 2)
 	}
-	return &Workload{Name: "DNABERT-S", Shape: DNABERTShape, Encoder: m, Batches: pack(toks), RawK: 768, RawN: 2304}, nil
+	return &Workload{Name: "DNABERT-S", Shape: DNABERTShape, Encoder: m, Batches: pack(toks), RawK: 768, RawN: 2304,
+		WeightBytes: fileSize(filepath.Join(dir, "model.safetensors"))}, nil
+}
+
+// WriteESM2 writes the random ESM-2 of the ESM2 workload into dir, unless it is
+// there already.
+func WriteESM2(dir string) error {
+	if fileSize(filepath.Join(dir, "model.safetensors")) > 0 {
+		return nil
+	}
+	return testmodels.ESM2(dir, 12, 480, 20)
+}
+
+// WriteDNABERT writes the random DNABERT-S of the DNABERT workload into dir, unless
+// it is there already.
+func WriteDNABERT(dir string) error {
+	if fileSize(filepath.Join(dir, "model.safetensors")) > 0 {
+		return nil
+	}
+	tok := filepath.Join(dir, "minimal-tokenizer.json")
+	if err := os.WriteFile(tok, []byte(minimalTokenizer), 0o644); err != nil {
+		return err
+	}
+	return testmodels.DNABERT(dir, 12, 768, 12, 3072, tok)
 }
 
 // pack groups sequences into batches of at most tokenBudget tokens.
