@@ -100,10 +100,9 @@ func softmaxRow(row []float32, i int, slope float32, alibi bool) {
 			maxv = max(maxv, s)
 		}
 	}
+	expShifted(row, maxv)
 	var sum float32
-	for j, s := range row {
-		e := expf(s - maxv)
-		row[j] = e
+	for _, e := range row {
 		sum += e
 	}
 	inv := 1 / sum

@@ -248,8 +248,8 @@ func (b *Backend) GatedGELU(dst, x tensor.Tensor) {
 
 // geluSlice applies GELU to each value of x in place.
 func geluSlice(x []float32) {
-	for i, v := range x {
-		x[i] = geluf(v)
+	for i := geluFast(x); i < len(x); i++ {
+		x[i] = geluf(x[i])
 	}
 }
 

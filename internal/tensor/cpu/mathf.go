@@ -16,6 +16,22 @@ const (
 	ln2Lo = -2.1219444005469057e-4
 )
 
+// The vectorised exp (expShiftedFast) handles x in [expFastMin, expFastMax], where
+// the scale 2^k is a normal float32 (-126 <= k <= 127); expf's special cases cover
+// the rest.
+const (
+	expFastMin = -87
+	expFastMax = 88
+)
+
+// expShifted replaces each value s of row by expf(s - m), vectorised where the
+// processor allows (same results bit for bit).
+func expShifted(row []float32, m float32) {
+	for i := expShiftedFast(row, m); i < len(row); i++ {
+		row[i] = expf(row[i] - m)
+	}
+}
+
 // expf returns e^x in float32 (error within about one ulp; 0 below -103.97,
 // +Inf above 88.72, NaN for NaN).
 //

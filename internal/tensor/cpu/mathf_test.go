@@ -2,6 +2,8 @@ package cpu
 
 import (
 	"math"
+	"math/rand"
+	"slices"
 	"testing"
 )
 
@@ -108,11 +110,26 @@ func BenchmarkMathf(b *testing.B) {
 		fn   func(float32) float32
 	}{
 		{"expf", expf},
+		{"expShifted", nil},
 		{"math.Exp", func(x float32) float32 { return float32(math.Exp(float64(x))) }},
 		{"geluf", geluf},
+		{"geluSlice", nil},
 		{"gelu64", func(x float32) float32 { return float32(float64(x) * 0.5 * (1 + math.Erf(float64(x)/math.Sqrt2))) }},
 	} {
 		b.Run(c.name, func(b *testing.B) {
+			if c.fn == nil {
+				row := make([]float32, len(xs))
+				for i := 0; i < b.N; i++ {
+					copy(row, xs)
+					if c.name == "geluSlice" {
+						geluSlice(row)
+					} else {
+						expShifted(row, 4)
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(xs)), "ns/value")
+				return
+			}
 			for i := 0; i < b.N; i++ {
 				for _, x := range xs {
 					sink += c.fn(x)
@@ -122,4 +139,73 @@ func BenchmarkMathf(b *testing.B) {
 		})
 	}
 	_ = sink
+}
+
+// TestExpShifted checks the vectorised exp against expf bit for bit, across lengths
+// (partial groups of eight) and values that take expf's special cases.
+func TestExpShifted(t *testing.T) {
+	r := rand.New(rand.NewSource(5))
+	specials := []float32{float32(math.Inf(-1)), float32(math.Inf(1)), float32(math.NaN()), -87.5, -88, -104, 88.5, 89, 0, -0.0, 1e-30}
+	for _, c := range []struct {
+		name  string
+		n     int
+		scale float64
+		sp    bool
+	}{
+		{"short", 5, 3, false}, {"groups", 64, 10, false}, {"ragged", 77, 30, false},
+		{"wide", 1000, 60, false}, {"specials", 203, 20, true},
+	} {
+		row := make([]float32, c.n)
+		for i := range row {
+			row[i] = float32(r.NormFloat64() * c.scale)
+			if c.sp && r.Intn(10) == 0 {
+				row[i] = specials[r.Intn(len(specials))]
+			}
+		}
+		for _, m := range []float32{0, 2.5, -40, float32(math.Inf(1))} {
+			got := slices.Clone(row)
+			expShifted(got, m)
+			for i, s := range row {
+				want := expf(s - m)
+				if math.Float32bits(got[i]) != math.Float32bits(want) && !(got[i] != got[i] && want != want) {
+					t.Fatalf("%s m=%g: exp(%g - m) = %g, expf gives %g", c.name, m, s, got[i], want)
+				}
+			}
+		}
+	}
+	// The sweep of every 97th float32 in both signs, through the vectorised path.
+	var xs []float32
+	eachFloat32(1e-30, 90, 97, func(x float32) { xs = append(xs, x) })
+	got := slices.Clone(xs)
+	expShifted(got, 0)
+	for i, x := range xs {
+		if math.Float32bits(got[i]) != math.Float32bits(expf(x)) {
+			t.Fatalf("exp(%g) = %g, expf gives %g", x, got[i], expf(x))
+		}
+	}
+}
+
+// TestGeluSlice checks the vectorised GELU against geluf bit for bit (NaN: any NaN).
+func TestGeluSlice(t *testing.T) {
+	r := rand.New(rand.NewSource(6))
+	specials := []float32{float32(math.Inf(-1)), float32(math.Inf(1)), float32(math.NaN()), 0, -0.0, 5.6568, -5.6569, 1e30, -1e30, 1e-40}
+	var xs []float32
+	eachFloat32(1e-30, 30, 211, func(x float32) { xs = append(xs, x) })
+	for i := 0; i < 5000; i++ {
+		v := float32(r.NormFloat64() * 3)
+		if r.Intn(20) == 0 {
+			v = specials[r.Intn(len(specials))]
+		}
+		xs = append(xs, v)
+	}
+	for _, n := range []int{len(xs), 7, 13, 100} {
+		got := slices.Clone(xs[:n])
+		geluSlice(got)
+		for i, x := range xs[:n] {
+			want := geluf(x)
+			if math.Float32bits(got[i]) != math.Float32bits(want) && !(got[i] != got[i] && want != want) {
+				t.Fatalf("n=%d: gelu(%g) = %g, geluf gives %g", n, x, got[i], want)
+			}
+		}
+	}
 }
