@@ -85,7 +85,6 @@ func (b *Backend) attendHead(dst, qkv []float32, seg tensor.Segment, h int, spec
 // softmaxRow replaces row (the scores of query i) by its softmax, after adding the
 // ALiBi bias -slope·|i-j| when alibi is set.
 func softmaxRow(row []float32, i int, slope float32, alibi bool) {
-	maxv := float32(math.Inf(-1))
 	if alibi {
 		for j := range row {
 			dist := i - j
@@ -93,20 +92,14 @@ func softmaxRow(row []float32, i int, slope float32, alibi bool) {
 				dist = -dist
 			}
 			row[j] += -slope * float32(dist)
-			maxv = max(maxv, row[j])
-		}
-	} else {
-		for _, s := range row {
-			maxv = max(maxv, s)
 		}
 	}
-	expShifted(row, maxv)
-	var sum float32
-	for _, e := range row {
-		sum += e
+	maxv, j := maxFast(row)
+	for _, s := range row[j:] {
+		maxv = max(maxv, s)
 	}
-	inv := 1 / sum
-	for j := range row {
+	inv := 1 / expShiftedSum(row, maxv)
+	for j := scaleFast(row, inv); j < len(row); j++ {
 		row[j] *= inv
 	}
 }

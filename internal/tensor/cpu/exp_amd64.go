@@ -37,31 +37,69 @@ var expConsts = func() (c [14][8]uint32) {
 }()
 
 // expShiftedAVX2 replaces p[0:8n] by expf(p[i]-m), eight at a time, with exactly
-// expf's operations (no fused multiply-adds), and returns how many groups of eight
-// it did: it stops before the first group with a value outside [expFastMin,
-// expFastMax] (or NaN), which expf's special cases then handle.
+// expf's operations (no fused multiply-adds), adding each result into lanes[i%8];
+// it returns how many groups of eight it did: it stops before the first group with
+// a value outside [expFastMin, expFastMax] (or NaN), which expf's special cases
+// then handle.
 //
 //go:noescape
-func expShiftedAVX2(p *float32, n int, m float32, c *[14][8]uint32) int
+func expShiftedAVX2(p *float32, n int, m float32, c *[14][8]uint32, lanes *[8]float32) int
 
-// expShiftedFast does what it can of expShifted with AVX2 and returns the number
+// maxAVX2 sets lanes to the lane-wise maxima of p[0:8n], n >= 1.
+//
+//go:noescape
+func maxAVX2(p *float32, n int, lanes *[8]float32)
+
+// scaleAVX2 multiplies p[0:8n] by s.
+//
+//go:noescape
+func scaleAVX2(p *float32, n int, s float32)
+
+// expShiftedFast does what it can of expShiftedSum with AVX2 and returns the number
 // of values done.
-func expShiftedFast(row []float32, m float32) int {
+func expShiftedFast(row []float32, m float32, lanes *[8]float32) int {
 	if !useAVX2 {
 		return 0
 	}
 	i := 0
 	for len(row)-i >= 8 {
-		i += 8 * expShiftedAVX2(&row[i], (len(row)-i)/8, m, &expConsts)
+		i += 8 * expShiftedAVX2(&row[i], (len(row)-i)/8, m, &expConsts, lanes)
 		if len(row)-i < 8 {
 			break
 		}
 		for j := i; j < i+8; j++ { // a group with a special case
 			row[j] = expf(row[j] - m)
+			lanes[j%8] += row[j]
 		}
 		i += 8
 	}
 	return i
+}
+
+// maxFast returns the maximum of the first 8·⌊len/8⌋ values (-Inf for none) and how
+// many it covered.
+func maxFast(row []float32) (float32, int) {
+	n := len(row) / 8
+	if !useAVX2 || n == 0 {
+		return float32(math.Inf(-1)), 0
+	}
+	var lanes [8]float32
+	maxAVX2(&row[0], n, &lanes)
+	m := lanes[0]
+	for _, v := range lanes[1:] {
+		m = max(m, v)
+	}
+	return m, 8 * n
+}
+
+// scaleFast multiplies the first 8·⌊len/8⌋ values by s and returns how many.
+func scaleFast(row []float32, s float32) int {
+	n := len(row) / 8
+	if !useAVX2 || n == 0 {
+		return 0
+	}
+	scaleAVX2(&row[0], n, s)
+	return 8 * n
 }
 
 // erfCols is erfTab by columns for the gathers of geluAVX2: row 0 the pieces'

@@ -16,12 +16,14 @@
 #define FASTMIN 384(DX)
 #define SIGN 416(DX)
 
-// func expShiftedAVX2(p *float32, n int, m float32, c *[14][8]uint32) int
-TEXT ·expShiftedAVX2(SB), NOSPLIT, $0-40
+// func expShiftedAVX2(p *float32, n int, m float32, c *[14][8]uint32, lanes *[8]float32) int
+TEXT ·expShiftedAVX2(SB), NOSPLIT, $0-48
 	MOVQ         p+0(FP), SI
 	MOVQ         n+8(FP), CX
 	VBROADCASTSS m+16(FP), Y7
 	MOVQ         c+24(FP), DX
+	MOVQ         lanes+32(FP), DI
+	VMOVUPS      (DI), Y8
 	XORQ         AX, AX
 
 loop:
@@ -73,12 +75,57 @@ loop:
 	VPADDD  ONE, Y2, Y2 // + the bits of 1.0: (k+127) << 23 = 2^k
 	VMULPS  Y2, Y6, Y6  // p * 2^k
 	VMOVUPS Y6, (SI)
+	VADDPS  Y6, Y8, Y8  // lane sums
 
 	ADDQ $32, SI
 	INCQ AX
 	JMP  loop
 
 done:
+	VMOVUPS Y8, (DI)
 	VZEROUPPER
-	MOVQ AX, ret+32(FP)
+	MOVQ    AX, ret+40(FP)
+	RET
+
+// func maxAVX2(p *float32, n int, lanes *[8]float32)
+// lanes = the lane-wise maxima of p[0:8n] (n >= 1).
+TEXT ·maxAVX2(SB), NOSPLIT, $0-24
+	MOVQ    p+0(FP), SI
+	MOVQ    n+8(FP), CX
+	MOVQ    lanes+16(FP), DI
+	VMOVUPS (SI), Y0
+	ADDQ    $32, SI
+	DECQ    CX
+
+maxloop:
+	TESTQ  CX, CX
+	JZ     maxdone
+	VMAXPS (SI), Y0, Y0
+	ADDQ   $32, SI
+	DECQ   CX
+	JMP    maxloop
+
+maxdone:
+	VMOVUPS Y0, (DI)
+	VZEROUPPER
+	RET
+
+// func scaleAVX2(p *float32, n int, s float32)
+// p[0:8n] *= s.
+TEXT ·scaleAVX2(SB), NOSPLIT, $0-20
+	MOVQ         p+0(FP), SI
+	MOVQ         n+8(FP), CX
+	VBROADCASTSS s+16(FP), Y1
+
+scaleloop:
+	TESTQ   CX, CX
+	JZ      scaledone
+	VMULPS  (SI), Y1, Y0
+	VMOVUPS Y0, (SI)
+	ADDQ    $32, SI
+	DECQ    CX
+	JMP     scaleloop
+
+scaledone:
+	VZEROUPPER
 	RET

@@ -24,12 +24,21 @@ const (
 	expFastMax = 88
 )
 
-// expShifted replaces each value s of row by expf(s - m), vectorised where the
-// processor allows (same results bit for bit).
-func expShifted(row []float32, m float32) {
-	for i := expShiftedFast(row, m); i < len(row); i++ {
+// expShiftedSum replaces each value s of row by expf(s - m) and returns their sum,
+// vectorised where the processor allows. The sum is defined by its order, the same
+// on every path: value j is added into lane j%8 (in order of j), then the lanes are
+// added in order.
+func expShiftedSum(row []float32, m float32) float32 {
+	var lanes [8]float32
+	for i := expShiftedFast(row, m, &lanes); i < len(row); i++ {
 		row[i] = expf(row[i] - m)
+		lanes[i%8] += row[i]
 	}
+	var sum float32
+	for _, l := range lanes {
+		sum += l
+	}
+	return sum
 }
 
 // expf returns e^x in float32 (error within about one ulp; 0 below -103.97,

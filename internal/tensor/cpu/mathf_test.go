@@ -124,7 +124,7 @@ func BenchmarkMathf(b *testing.B) {
 					if c.name == "geluSlice" {
 						geluSlice(row)
 					} else {
-						expShifted(row, 4)
+						expShiftedSum(row, 4)
 					}
 				}
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(xs)), "ns/value")
@@ -164,12 +164,21 @@ func TestExpShifted(t *testing.T) {
 		}
 		for _, m := range []float32{0, 2.5, -40, float32(math.Inf(1))} {
 			got := slices.Clone(row)
-			expShifted(got, m)
+			sum := expShiftedSum(got, m)
+			var lanes [8]float32
 			for i, s := range row {
 				want := expf(s - m)
 				if math.Float32bits(got[i]) != math.Float32bits(want) && !(got[i] != got[i] && want != want) {
 					t.Fatalf("%s m=%g: exp(%g - m) = %g, expf gives %g", c.name, m, s, got[i], want)
 				}
+				lanes[i%8] += want
+			}
+			var wantSum float32
+			for _, l := range lanes {
+				wantSum += l
+			}
+			if math.Float32bits(sum) != math.Float32bits(wantSum) && !(sum != sum && wantSum != wantSum) {
+				t.Fatalf("%s m=%g: sum %g, want %g", c.name, m, sum, wantSum)
 			}
 		}
 	}
@@ -177,7 +186,7 @@ func TestExpShifted(t *testing.T) {
 	var xs []float32
 	eachFloat32(1e-30, 90, 97, func(x float32) { xs = append(xs, x) })
 	got := slices.Clone(xs)
-	expShifted(got, 0)
+	expShiftedSum(got, 0)
 	for i, x := range xs {
 		if math.Float32bits(got[i]) != math.Float32bits(expf(x)) {
 			t.Fatalf("exp(%g) = %g, expf gives %g", x, got[i], expf(x))
@@ -206,6 +215,57 @@ func TestGeluSlice(t *testing.T) {
 			if math.Float32bits(got[i]) != math.Float32bits(want) && !(got[i] != got[i] && want != want) {
 				t.Fatalf("n=%d: gelu(%g) = %g, geluf gives %g", n, x, got[i], want)
 			}
+		}
+	}
+}
+
+// TestSoftmaxRow checks softmaxRow against the scalar definition (ALiBi bias, max,
+// expf, the lane-ordered sum, one reciprocal) bit for bit, and against float64.
+func TestSoftmaxRow(t *testing.T) {
+	r := rand.New(rand.NewSource(9))
+	for _, c := range []struct {
+		n     int
+		alibi bool
+	}{{1, false}, {7, true}, {8, false}, {9, true}, {64, false}, {133, true}, {133, false}} {
+		row := make([]float32, c.n)
+		for j := range row {
+			row[j] = float32(r.NormFloat64() * 4)
+		}
+		i, slope := c.n/3, float32(0.25)
+		want := slices.Clone(row)
+		if c.alibi {
+			for j := range want {
+				want[j] += -slope * float32(max(i-j, j-i))
+			}
+		}
+		m := float32(math.Inf(-1))
+		for _, s := range want {
+			m = max(m, s)
+		}
+		var lanes [8]float32
+		for j, s := range want {
+			want[j] = expf(s - m)
+			lanes[j%8] += want[j]
+		}
+		var sum float32
+		for _, l := range lanes {
+			sum += l
+		}
+		inv := 1 / sum
+		for j := range want {
+			want[j] *= inv
+		}
+		got := slices.Clone(row)
+		softmaxRow(got, i, slope, c.alibi)
+		if !slices.Equal(got, want) {
+			t.Fatalf("n=%d alibi=%v: %v, want %v", c.n, c.alibi, got, want)
+		}
+		var total float64
+		for _, v := range got {
+			total += float64(v)
+		}
+		if math.Abs(total-1) > 1e-6 {
+			t.Errorf("n=%d: softmax sums to %v", c.n, total)
 		}
 	}
 }
