@@ -38,6 +38,16 @@ func (g gen) ones(n int) *weights.Tensor {
 // ESM2 writes a Hugging Face-style ESM-2 directory (config.json + model.safetensors in
 // fair-esm tensor names) with random weights into dir.
 func ESM2(dir string, layers, dim, heads int) error {
+	ts := ESM2Tensors(layers, dim)
+	if err := weights.WriteSafetensors(filepath.Join(dir, "model.safetensors"), ts, nil); err != nil {
+		return err
+	}
+	cfg, _ := json.Marshal(map[string]any{"num_attention_heads": heads, "num_hidden_layers": layers, "hidden_size": dim})
+	return os.WriteFile(filepath.Join(dir, "config.json"), cfg, 0o644)
+}
+
+// ESM2Tensors returns random ESM-2 weights (fair-esm names) of layers × dim.
+func ESM2Tensors(layers, dim int) map[string]*weights.Tensor {
 	g := gen{rand.New(rand.NewSource(1))}
 	ts := map[string]*weights.Tensor{"embed_tokens.weight": g.rnd(33, dim), "emb_layer_norm_after.weight": g.ones(dim), "emb_layer_norm_after.bias": g.rnd(dim)}
 	for l := 0; l < layers; l++ {
@@ -50,11 +60,7 @@ func ESM2(dir string, layers, dim, heads int) error {
 		ts[p+"fc1.weight"], ts[p+"fc1.bias"] = g.rnd(4*dim, dim), g.rnd(4*dim)
 		ts[p+"fc2.weight"], ts[p+"fc2.bias"] = g.rnd(dim, 4*dim), g.rnd(dim)
 	}
-	if err := weights.WriteSafetensors(filepath.Join(dir, "model.safetensors"), ts, nil); err != nil {
-		return err
-	}
-	cfg, _ := json.Marshal(map[string]any{"num_attention_heads": heads, "num_hidden_layers": layers, "hidden_size": dim})
-	return os.WriteFile(filepath.Join(dir, "config.json"), cfg, 0o644)
+	return ts
 }
 
 // DNABERT writes a DNABERT-S directory with random weights and the given tokenizer.json.

@@ -308,6 +308,9 @@ func (p *Pickle) tensor(t *ptTensor) (*Tensor, error) {
 		if vals, err = decode(raw[lo:hi], t.storage.dtype); err != nil {
 			return nil, err
 		}
+		if !aliases(vals, raw[lo:hi]) {
+			release(raw[lo:hi])
+		}
 	} else {
 		all, err := decode(raw[:t.storage.numel*size], t.storage.dtype)
 		if err != nil {

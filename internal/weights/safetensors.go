@@ -86,6 +86,9 @@ func ParseSafetensors(data []byte, name string) (*StateDict, error) {
 		if err != nil {
 			return nil, bad("tensor %q: %v", key, err)
 		}
+		if !aliases(vals, buf[lo:hi]) {
+			release(buf[lo:hi])
+		}
 		sd.Tensors[key] = &Tensor{Shape: append([]int{}, e.Shape...), Data: vals}
 	}
 	sort.Slice(spans, func(i, j int) bool { return spans[i].lo < spans[j].lo })
@@ -165,6 +168,11 @@ func decode(b []byte, dtype string) ([]float32, error) {
 		return out, nil
 	}
 	return nil, fmt.Errorf("unsupported dtype %q", dtype)
+}
+
+// aliases reports whether vals is raw reinterpreted in place (not a converted copy).
+func aliases(vals []float32, raw []byte) bool {
+	return len(vals) > 0 && len(raw) > 0 && unsafe.Pointer(&vals[0]) == unsafe.Pointer(&raw[0])
 }
 
 // EncodeSafetensors serialises float32 tensors (names sorted, offsets packed in that

@@ -162,3 +162,35 @@ func evilPickle(t *testing.T) []byte {
 	zw.Close()
 	return buf.Bytes()
 }
+
+// TestRelease checks that releasing pages never changes what a slice reads: a file
+// mapping faults its pages back in, and memory that is not a mapping is left alone.
+func TestRelease(t *testing.T) {
+	page := os.Getpagesize()
+	content := make([]byte, 5*page+123)
+	for i := range content {
+		content[i] = byte(i*7 + 3)
+	}
+	path := filepath.Join(t.TempDir(), "blob")
+	if err := os.WriteFile(path, content, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mappedData, err := mapFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		data []byte
+	}{
+		{"mapping", mappedData},
+		{"heap", append([]byte(nil), content...)},
+	} {
+		for _, r := range [][2]int{{0, len(content)}, {100, 3*page + 5}, {page, 2 * page}, {10, 20}} {
+			release(c.data[r[0]:r[1]])
+			if !bytes.Equal(c.data, content) {
+				t.Fatalf("%s: release(%v) changed the data", c.name, r)
+			}
+		}
+	}
+}

@@ -216,10 +216,14 @@ func (m *Model) EmbedBatch(tokens [][]int32, out [][]float32) error {
 	a := b.New(T, D)
 	ctx := b.New(T, D)
 	qkv := b.New(T, 3*D)
-	g := b.New(T, 2*I)
 	gl := b.New(T, I)
+	var g tensor.Tensor // the gated layer's T×2I product, only on backends that do not fuse it
+	if _, fused := b.(tensor.Fuser); !fused {
+		g = b.New(T, 2*I)
+		defer b.Free(g)
+	}
 	defer func() {
-		for _, t := range []tensor.Tensor{x, a, ctx, qkv, g, gl} {
+		for _, t := range []tensor.Tensor{x, a, ctx, qkv, gl} {
 			b.Free(t)
 		}
 	}()
@@ -230,14 +234,9 @@ func (m *Model) EmbedBatch(tokens [][]int32, out [][]float32) error {
 		w := &m.layers[l]
 		b.Linear(qkv, x, w.wqkv, w.bqkv, false)
 		b.Attention(ctx, qkv, segs, spec)
-		b.Copy(a, x)
-		b.Linear(a, ctx, w.wd, w.bd, true) // dense(ctx) + input
-		b.LayerNorm(a, a, w.ln1g, w.ln1b, eps)
-		b.Linear(g, a, w.wg, nil, false)
-		b.GatedGELU(gl, g)
-		b.Copy(x, a)
-		b.Linear(x, gl, w.wo, w.bo, true) // wo(gelu(gate)*lin) + attention output
-		b.LayerNorm(x, x, w.ln2g, w.ln2b, eps)
+		tensor.LinearResidualNorm(b, a, ctx, w.wd, w.bd, x, a, w.ln1g, w.ln1b, eps) // LN(dense(ctx) + input)
+		tensor.LinearGatedGELU(b, gl, a, w.wg, g)
+		tensor.LinearResidualNorm(b, x, gl, w.wo, w.bo, a, x, w.ln2g, w.ln2b, eps) // LN(wo(gelu(gate)*lin) + attention output)
 	}
 	if err := tensor.PoolToHost(b, x, spans, out); err != nil {
 		return fmt.Errorf("DNABERT-S on %s: %w", b.Name(), err)

@@ -122,13 +122,20 @@ func Load(path string, b tensor.Backend, opts Options) (*Model, error) {
 			}
 			inv = append([]float32(nil), t.Data...) // the checkpoint's (fp16-rounded) values
 		}
-		wqkv := make([]float32, 0, 3*D*D)
-		wqkv = append(append(append(wqkv, q.Data...), k.Data...), v.Data...)
+		// q, k and v run as one 3D-wide product: stacked in place where the backend
+		// can (no copy of the memory-mapped weights), else copied into one matrix.
+		var wqkv tensor.Tensor
+		if c, ok := b.(tensor.RowConcatenator); ok {
+			wqkv = c.ConcatRows(up(q, D, D), up(k, D, D), up(v, D, D))
+		} else {
+			w := make([]float32, 0, 3*D*D)
+			wqkv = b.FromHost(append(append(append(w, q.Data...), k.Data...), v.Data...), 3*D, D)
+		}
 		bqkv := make([]float32, 0, 3*D)
 		bqkv = append(append(append(bqkv, qb.Data...), kb.Data...), vb.Data...)
 		m.layers = append(m.layers, layerWeights{
 			ln1g: up(ln1g, 1, D), ln1b: up(ln1b, 1, D),
-			wqkv: b.FromHost(wqkv, 3*D, D), bqkv: b.FromHost(bqkv, 1, 3*D),
+			wqkv: wqkv, bqkv: b.FromHost(bqkv, 1, 3*D),
 			wo: up(wo, D, D), bo: up(bo, 1, D),
 			ln2g: up(ln2g, 1, D), ln2b: up(ln2b, 1, D),
 			w1: up(w1, 4*D, D), b1: up(b1, 1, 4*D), w2: up(w2, D, 4*D), b2: up(b2, 1, D),
@@ -211,19 +218,29 @@ func (m *Model) EmbedBatch(tokens [][]int32, out [][]float32) error {
 		}
 	}()
 	hd := D / m.Heads
+	// Each residual update is fused with the layer norm that reads it next: the next
+	// layer's self_attn_layer_norm, or emb_layer_norm_after after the last layer.
+	if m.repr > 0 {
+		b.LayerNorm(h, x, m.layers[0].ln1g, m.layers[0].ln1b, m.Eps)
+	}
 	for l := 0; l < m.repr; l++ {
 		w := &m.layers[l]
-		b.LayerNorm(h, x, w.ln1g, w.ln1b, m.Eps)
 		b.Linear(qkv, h, w.wqkv, w.bqkv, false)
 		b.Attention(attn, qkv, segs, tensor.AttentionSpec{Heads: m.Heads, HeadDim: hd,
 			Scale: float32(math.Pow(float64(hd), -0.5)), RotaryInvFreq: w.invFreq})
-		b.Linear(x, attn, w.wo, w.bo, true)
-		b.LayerNorm(h, x, w.ln2g, w.ln2b, m.Eps)
-		b.Linear(ffn, h, w.w1, w.b1, false)
-		b.GELU(ffn)
-		b.Linear(x, ffn, w.w2, w.b2, true)
+		tensor.LinearResidualNorm(b, x, attn, w.wo, w.bo, x, h, w.ln2g, w.ln2b, m.Eps)
+		tensor.LinearGELU(b, ffn, h, w.w1, w.b1)
+		switch {
+		case l+1 < m.repr:
+			next := &m.layers[l+1]
+			tensor.LinearResidualNorm(b, x, ffn, w.w2, w.b2, x, h, next.ln1g, next.ln1b, m.Eps)
+		case m.repr == m.Layers:
+			tensor.LinearResidualNorm(b, x, ffn, w.w2, w.b2, x, x, m.lnfG, m.lnfB, m.Eps)
+		default:
+			b.Linear(x, ffn, w.w2, w.b2, true)
+		}
 	}
-	if m.repr == m.Layers {
+	if m.repr == 0 && m.Layers == 0 {
 		b.LayerNorm(x, x, m.lnfG, m.lnfB, m.Eps)
 	}
 	if err := tensor.PoolToHost(b, x, spans, out); err != nil {

@@ -3,132 +3,151 @@ package cpu
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sync"
-	"sync/atomic"
 
 	"github.com/virnucpro/virnucpro/internal/tensor"
 )
 
 // attnScratch holds one task's working memory.
 type attnScratch struct {
-	q, k, v, scores, vt, out []float32
-}
-
-var scratchPool = sync.Pool{New: func() any { return new(attnScratch) }}
-
-func grow(s []float32, n int) []float32 {
-	if cap(s) < n {
-		return make([]float32, n)
-	}
-	return s[:n]
+	q, k, scores []float32
 }
 
 // Attention implements tensor.Backend: one task per (segment, head), spread over the
-// backend's threads.
+// backend's threads. Each task's products have the shape of its own sequence (and
+// read k and v straight from qkv where no rotary embedding applies), so a sequence's
+// result does not depend on what it is packed with.
 func (b *Backend) Attention(dst, qkv tensor.Tensor, segs []tensor.Segment, spec tensor.AttentionSpec) {
 	d, in := mat(dst), mat(qkv)
 	D := spec.Heads * spec.HeadDim
 	if in.cols != 3*D || d.cols != D || d.rows != in.rows {
 		panic(fmt.Sprintf("cpu backend: Attention qkv %d×%d, dst %d×%d, heads %d×%d", in.rows, in.cols, d.rows, d.cols, spec.Heads, spec.HeadDim))
 	}
-	tasks := len(segs) * spec.Heads
-	var next atomic.Int64
-	workers := min(b.threads, tasks)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sc := scratchPool.Get().(*attnScratch)
-			defer scratchPool.Put(sc)
-			for {
-				t := int(next.Add(1) - 1)
-				if t >= tasks {
-					return
-				}
-				attendHead(b.serialGemm(), d.data, in.data, segs[t/spec.Heads], t%spec.Heads, spec, sc)
-			}
-		}()
+	var rc, rs []float32
+	if spec.RotaryInvFreq != nil {
+		maxLen := 0
+		for _, s := range segs {
+			maxLen = max(maxLen, s.Len)
+		}
+		rc, rs = b.rot.table(spec.RotaryInvFreq, maxLen)
 	}
-	wg.Wait()
+	b.forTasks(len(segs)*spec.Heads, func(t int, ws *workspace) {
+		b.attendHead(d.data, in.data, segs[t/spec.Heads], t%spec.Heads, spec, rc, rs, &ws.att)
+	})
 }
 
-func attendHead(g Gemm, dst, qkv []float32, seg tensor.Segment, h int, spec tensor.AttentionSpec, sc *attnScratch) {
+func (b *Backend) attendHead(dst, qkv []float32, seg tensor.Segment, h int, spec tensor.AttentionSpec, rc, rs []float32, sc *attnScratch) {
 	L, hd := seg.Len, spec.HeadDim
+	if L == 0 {
+		return
+	}
 	D := spec.Heads * hd
-	sc.q, sc.k, sc.v = grow(sc.q, L*hd), grow(sc.k, L*hd), grow(sc.v, L*hd)
-	q, k, v := sc.q, sc.k, sc.v
+	ld, half := 3*D, hd/2
+	base := seg.Start * ld
+	rotary := spec.RotaryInvFreq != nil
+	sc.q = grow(sc.q, L*hd)
+	q := sc.q
 	for i := 0; i < L; i++ {
-		row := qkv[(seg.Start+i)*3*D:]
-		qi, ki, vi := q[i*hd:(i+1)*hd], k[i*hd:(i+1)*hd], v[i*hd:(i+1)*hd]
-		for c := 0; c < hd; c++ {
-			qi[c] = row[h*hd+c] * spec.Scale
-			ki[c] = row[D+h*hd+c]
-			vi[c] = row[2*D+h*hd+c]
+		src, qi := qkv[base+i*ld+h*hd:base+i*ld+(h+1)*hd], q[i*hd:(i+1)*hd]
+		for c, v := range src {
+			qi[c] = v * spec.Scale
 		}
-		if spec.RotaryInvFreq != nil {
-			rotate(qi, i, spec.RotaryInvFreq)
-			rotate(ki, i, spec.RotaryInvFreq)
+		if rotary {
+			rotate(qi, rc[i*half:(i+1)*half], rs[i*half:(i+1)*half])
 		}
 	}
-	// scores = Q·Kᵀ, then bias and a float32 softmax per row.
+	k, ldk := qkv[base+D+h*hd:], ld
+	if rotary {
+		sc.k = grow(sc.k, L*hd)
+		k, ldk = sc.k, hd
+		for i := 0; i < L; i++ {
+			ki := k[i*hd : (i+1)*hd]
+			copy(ki, qkv[base+i*ld+D+h*hd:base+i*ld+D+(h+1)*hd])
+			rotate(ki, rc[i*half:(i+1)*half], rs[i*half:(i+1)*half])
+		}
+	}
+	// scores = Q·Kᵀ, then the ALiBi bias and a float32 softmax per row.
 	sc.scores = grow(sc.scores, L*L)
 	p := sc.scores
-	g.SgemmNT(L, L, hd, q, hd, k, hd, p, L, false)
+	b.kern.nt(L, L, hd, q, hd, k, ldk, p, L)
 	var slope float32
 	if spec.ALiBiSlopes != nil {
 		slope = spec.ALiBiSlopes[h]
 	}
 	for i := 0; i < L; i++ {
-		row := p[i*L : (i+1)*L]
-		if spec.ALiBiSlopes != nil {
-			for j := range row {
-				dist := i - j
-				if dist < 0 {
-					dist = -dist
-				}
-				row[j] += -slope * float32(dist)
-			}
-		}
-		maxv := float32(math.Inf(-1))
-		for _, s := range row {
-			maxv = max(maxv, s)
-		}
-		var sum float32
-		for j, s := range row {
-			e := float32(math.Exp(float64(s - maxv)))
-			row[j] = e
-			sum += e
-		}
-		inv := 1 / sum
+		softmaxRow(p[i*L:(i+1)*L], i, slope, spec.ALiBiSlopes != nil)
+	}
+	// out = P·V, V read in place and the result written into the head's columns.
+	b.kern.nn(L, hd, L, p, L, qkv[base+2*D+h*hd:], ld, dst[seg.Start*D+h*hd:], D)
+}
+
+// softmaxRow replaces row (the scores of query i) by its softmax, after adding the
+// ALiBi bias -slope·|i-j| when alibi is set.
+func softmaxRow(row []float32, i int, slope float32, alibi bool) {
+	if alibi {
 		for j := range row {
-			row[j] *= inv
+			dist := i - j
+			if dist < 0 {
+				dist = -dist
+			}
+			row[j] += -slope * float32(dist)
 		}
 	}
-	// out = P·V, with V transposed so both operands have contiguous rows.
-	sc.vt = grow(sc.vt, hd*L)
-	vt := sc.vt
-	for j := 0; j < L; j++ {
-		for c := 0; c < hd; c++ {
-			vt[c*L+j] = v[j*hd+c]
-		}
+	maxv, j := maxFast(row)
+	for _, s := range row[j:] {
+		maxv = max(maxv, s)
 	}
-	sc.out = grow(sc.out, L*hd)
-	g.SgemmNT(L, hd, L, p, L, vt, L, sc.out, hd, false)
-	for i := 0; i < L; i++ {
-		copy(dst[(seg.Start+i)*D+h*hd:(seg.Start+i)*D+(h+1)*hd], sc.out[i*hd:(i+1)*hd])
+	inv := 1 / expShiftedSum(row, maxv)
+	for j := scaleFast(row, inv); j < len(row); j++ {
+		row[j] *= inv
 	}
 }
 
-// rotate applies the half-split rotary embedding at position pos to x in place.
-func rotate(x []float32, pos int, invFreq []float32) {
+// rotate applies the half-split rotary embedding to x in place, given the cosines
+// and sines of its position's angles.
+func rotate(x, cos, sin []float32) {
 	half := len(x) / 2
-	for t := 0; t < half; t++ {
-		angle := float32(pos) * invFreq[t]
-		c := float32(math.Cos(float64(angle)))
-		s := float32(math.Sin(float64(angle)))
-		x1, x2 := x[t], x[t+half]
-		x[t] = x1*c - x2*s
-		x[t+half] = x2*c + x1*s
+	x1s, x2s := x[:half], x[half:2*half]
+	cos, sin = cos[:half], sin[:half]
+	for t, x1 := range x1s {
+		x2 := x2s[t]
+		c, s := cos[t], sin[t]
+		x1s[t] = x1*c - x2*s
+		x2s[t] = x2*c + x1*s
 	}
+}
+
+// rotaryCache keeps the cosines and sines of the rotary angles pos·inv_freq[t]
+// (angle in float32, cos and sin in float64 rounded to float32), which every layer
+// and head of a model shares.
+type rotaryCache struct {
+	mu       sync.Mutex
+	inv      []float32
+	n        int
+	cos, sin []float32 // [pos*len(inv)+t]; never modified once published
+}
+
+// table returns the cosines and sines for positions [0, n) of inv.
+func (r *rotaryCache) table(inv []float32, n int) (cos, sin []float32) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if n <= r.n && slices.Equal(inv, r.inv) {
+		return r.cos, r.sin
+	}
+	if !slices.Equal(inv, r.inv) {
+		r.n = 0
+	}
+	n = max(n, 2*r.n, 64)
+	half := len(inv)
+	cos, sin = make([]float32, n*half), make([]float32, n*half)
+	for pos := 0; pos < n; pos++ {
+		for t, f := range inv {
+			angle := float32(pos) * f
+			cos[pos*half+t] = float32(math.Cos(float64(angle)))
+			sin[pos*half+t] = float32(math.Sin(float64(angle)))
+		}
+	}
+	r.inv, r.n, r.cos, r.sin = slices.Clone(inv), n, cos, sin
+	return cos, sin
 }

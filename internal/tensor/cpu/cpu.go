@@ -21,10 +21,12 @@ type Gemm interface {
 	SgemmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, accumulate bool)
 }
 
-// Matrix is the CPU tensor: a row-major float32 slice.
+// Matrix is the CPU tensor: a row-major float32 slice, or (ConcatRows) a stack of
+// matrices used as a Linear weight.
 type Matrix struct {
 	rows, cols int
 	data       []float32
+	parts      []*Matrix // non-nil for a ConcatRows stack (then data is nil)
 }
 
 // Rows implements tensor.Tensor.
@@ -33,18 +35,16 @@ func (m *Matrix) Rows() int { return m.rows }
 // Cols implements tensor.Tensor.
 func (m *Matrix) Cols() int { return m.cols }
 
-// Data exposes the matrix's storage (CPU backends only).
+// Data exposes the matrix's storage (CPU backends only; nil for a ConcatRows stack).
 func (m *Matrix) Data() []float32 { return m.data }
 
 // Backend implements tensor.Backend on the CPU.
 type Backend struct {
 	threads int
 	gemm    Gemm
-	serial  Gemm // single-threaded variant, for products inside parallel tasks
+	kern    kernels
+	rot     rotaryCache
 }
-
-// serialGemm returns the single-threaded Gemm used inside already-parallel work.
-func (b *Backend) serialGemm() Gemm { return b.serial }
 
 // New returns a CPU backend using threads goroutines (<= 0: all cores) and gemm for
 // matrix products (nil: the pure-Go kernel).
@@ -55,13 +55,16 @@ func New(threads int, gemm Gemm) *Backend {
 	if gemm == nil {
 		gemm = &GoGemm{Threads: threads}
 	}
-	var serial Gemm = &GoGemm{Threads: 1}
-	if o, ok := gemm.(*OpenBLAS); ok {
-		one := *o
-		one.threads = 1
-		serial = &one
+	var kern kernels
+	switch g := gemm.(type) {
+	case *OpenBLAS:
+		kern = g
+	case *GoGemm:
+		kern = g
+	default:
+		kern = gemmKernels{g}
 	}
-	return &Backend{threads: threads, gemm: gemm, serial: serial}
+	return &Backend{threads: threads, gemm: gemm, kern: kern}
 }
 
 // Name implements tensor.Backend.
@@ -92,7 +95,45 @@ func (b *Backend) FromHost(data []float32, rows, cols int) tensor.Tensor {
 }
 
 // ToHost implements tensor.Backend.
-func (b *Backend) ToHost(dst []float32, t tensor.Tensor) { copy(dst, mat(t).data) }
+func (b *Backend) ToHost(dst []float32, t tensor.Tensor) {
+	m := mat(t)
+	if m.parts == nil {
+		copy(dst, m.data)
+		return
+	}
+	off := 0
+	for _, p := range m.parts {
+		off += copy(dst[off:], p.data)
+	}
+}
+
+// ConcatRows implements tensor.RowConcatenator: the parts are not copied.
+func (b *Backend) ConcatRows(parts ...tensor.Tensor) tensor.Tensor {
+	out := &Matrix{}
+	for i, t := range parts {
+		p := mat(t)
+		if p.parts != nil || (i > 0 && p.cols != out.cols) {
+			panic(fmt.Sprintf("cpu backend: ConcatRows of a %d×%d part onto width %d", p.rows, p.cols, out.cols))
+		}
+		out.rows, out.cols = out.rows+p.rows, p.cols
+		out.parts = append(out.parts, p)
+	}
+	return out
+}
+
+// rowBlockParts computes rows [0, rows) of C = A·Wᵀ (+C) for a weight that may be a
+// ConcatRows stack: each part fills its own columns of C.
+func (b *Backend) rowBlockParts(rows, k int, a []float32, lda int, w *Matrix, c []float32, ldc int, acc bool, ws *workspace) {
+	if w.parts == nil {
+		b.kern.rowBlock(rows, w.rows, k, a, lda, w.data, k, c, ldc, acc, ws)
+		return
+	}
+	col := 0
+	for _, p := range w.parts {
+		b.kern.rowBlock(rows, p.rows, k, a, lda, p.data, k, c[col:], ldc, acc, ws)
+		col += p.rows
+	}
+}
 
 // Free implements tensor.Backend (the garbage collector reclaims CPU memory).
 func (b *Backend) Free(t tensor.Tensor) { mat(t).data = nil }
@@ -120,17 +161,35 @@ func (b *Backend) Linear(dst, x, w, bias tensor.Tensor, accumulate bool) {
 	if wm.cols != k || d.rows != m || d.cols != n {
 		panic(fmt.Sprintf("cpu backend: Linear %d×%d · (%d×%d)ᵀ into %d×%d", m, k, wm.rows, wm.cols, d.rows, d.cols))
 	}
-	b.gemm.SgemmNT(m, n, k, xm.data, k, wm.data, k, d.data, n, accumulate)
-	if bias != nil {
-		bv := mat(bias).data
-		b.parallelRows(m, func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				row := d.data[i*n : (i+1)*n]
-				for j := range row {
-					row[j] += bv[j]
-				}
-			}
-		})
+	bv := biasOf(bias, n)
+	b.forRowBlocks(m, func(r0, r1 int, ws *workspace) {
+		b.rowBlockParts(r1-r0, k, xm.data[r0*k:], k, wm, d.data[r0*n:], n, accumulate, ws)
+		addBias(d.data[r0*n:r1*n], n, bv)
+	})
+}
+
+// biasOf returns bias's values (nil for no bias), checking its width.
+func biasOf(bias tensor.Tensor, n int) []float32 {
+	if bias == nil {
+		return nil
+	}
+	bv := mat(bias).data
+	if len(bv) != n {
+		panic(fmt.Sprintf("cpu backend: bias of %d values for %d outputs", len(bv), n))
+	}
+	return bv
+}
+
+// addBias adds bv (nil: nothing) to each n-wide row of c.
+func addBias(c []float32, n int, bv []float32) {
+	if bv == nil {
+		return
+	}
+	for r := 0; r+n <= len(c); r += n {
+		row := c[r : r+n]
+		for j, v := range bv[:n] {
+			row[j] += v
+		}
 	}
 }
 
@@ -141,28 +200,29 @@ func (b *Backend) LayerNorm(dst, x, gamma, beta tensor.Tensor, eps float32) {
 	c := xm.cols
 	b.parallelRows(xm.rows, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			src := xm.data[i*c : (i+1)*c]
-			var sum float64
-			for _, v := range src {
-				sum += float64(v)
-			}
-			mean := sum / float64(c)
-			var ss float64
-			for _, v := range src {
-				dv := float64(v) - mean
-				ss += dv * dv
-			}
-			inv := 1 / math.Sqrt(ss/float64(c)+float64(eps))
-			out := d.data[i*c : (i+1)*c]
-			for j, v := range src {
-				out[j] = float32((float64(v)-mean)*inv)*g[j] + be[j]
-			}
+			layerNormRow(d.data[i*c:(i+1)*c], xm.data[i*c:(i+1)*c], g, be, eps)
 		}
 	})
 }
 
-func gelu(v float32) float32 {
-	return float32(float64(v) * 0.5 * (1 + math.Erf(float64(v)/math.Sqrt2)))
+// layerNormRow normalises one row (out may be src).
+func layerNormRow(out, src, g, be []float32, eps float32) {
+	c := len(src)
+	var sum float64
+	for _, v := range src {
+		sum += float64(v)
+	}
+	mean := sum / float64(c)
+	var ss float64
+	for _, v := range src {
+		dv := float64(v) - mean
+		ss += dv * dv
+	}
+	inv := 1 / math.Sqrt(ss/float64(c)+float64(eps))
+	out, g, be = out[:c], g[:c], be[:c]
+	for j, v := range src {
+		out[j] = float32((float64(v)-mean)*inv)*g[j] + be[j]
+	}
 }
 
 // GELU implements tensor.Backend.
@@ -170,9 +230,7 @@ func (b *Backend) GELU(x tensor.Tensor) {
 	xm := mat(x)
 	c := xm.cols
 	b.parallelRows(xm.rows, func(lo, hi int) {
-		for i := lo * c; i < hi*c; i++ {
-			xm.data[i] = gelu(xm.data[i])
-		}
+		geluSlice(xm.data[lo*c : hi*c])
 	})
 }
 
@@ -184,14 +242,26 @@ func (b *Backend) GatedGELU(dst, x tensor.Tensor) {
 		panic(fmt.Sprintf("cpu backend: GatedGELU %d columns into %d", xm.cols, half))
 	}
 	b.parallelRows(xm.rows, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			src := xm.data[i*2*half : (i+1)*2*half]
-			out := d.data[i*half : (i+1)*half]
-			for j := range out {
-				out[j] = gelu(src[j]) * src[half+j]
-			}
-		}
+		gatedGELURows(d.data[lo*half:hi*half], xm.data[lo*2*half:hi*2*half], half)
 	})
+}
+
+// geluSlice applies GELU to each value of x in place.
+func geluSlice(x []float32) {
+	for i := geluFast(x); i < len(x); i++ {
+		x[i] = geluf(x[i])
+	}
+}
+
+// gatedGELURows writes GELU(src[:, j])·src[:, half+j] into each half-wide row of out.
+func gatedGELURows(out, src []float32, half int) {
+	for r := 0; r*half < len(out); r++ {
+		o, s := out[r*half:(r+1)*half], src[r*2*half:(r+1)*2*half]
+		gate, lin := s[:half], s[half:2*half]
+		for j := range o {
+			o[j] = geluf(gate[j]) * lin[j]
+		}
+	}
 }
 
 // MeanPool implements tensor.Backend (sums in float64).

@@ -3,6 +3,7 @@ package cpu
 import (
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 
@@ -35,6 +36,18 @@ var (
 // LoadOpenBLAS opens OpenBLAS once per process and sets its thread count.
 func LoadOpenBLAS(threads int) (*OpenBLAS, error) {
 	openBLASOnce.Do(func() {
+		// OpenBLAS starts its worker threads when it loads unless told it has one: they
+		// would never get work (every call here is single-threaded) but still spin
+		// between calls, taking CPU from the goroutines that do the work.
+		prev, had := os.LookupEnv("OPENBLAS_NUM_THREADS")
+		os.Setenv("OPENBLAS_NUM_THREADS", "1")
+		defer func() {
+			if had {
+				os.Setenv("OPENBLAS_NUM_THREADS", prev)
+			} else {
+				os.Unsetenv("OPENBLAS_NUM_THREADS")
+			}
+		}()
 		var errs []string
 		for _, name := range openBLASNames {
 			h, err := purego.Dlopen(name, purego.RTLD_NOW|purego.RTLD_GLOBAL)

@@ -1,0 +1,36 @@
+package main
+
+import (
+	"bytes"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestBenchArguments covers the bench command's cheap paths (a full run takes
+// seconds of CPU at the real shapes, so it is left to manual use): a bad --blas is
+// refused, and the memory-measurement child loads a model and prints its peak RSS.
+func TestBenchArguments(t *testing.T) {
+	for _, c := range []struct {
+		args    []string
+		wantErr string
+		wantOut string
+	}{
+		{[]string{"bench", "--blas", "mkl"}, "--blas", ""},
+		{[]string{"bench", "rss-child", filepath.Join("..", "..", "testdata", "esm2_tiny", "hf")}, "", "VmHWM "},
+		{[]string{"bench", "rss-child", "/nonexistent"}, "nonexistent", ""},
+	} {
+		var out bytes.Buffer
+		rootCmd.SetArgs(c.args)
+		rootCmd.SetOut(&out)
+		err := rootCmd.Execute()
+		switch {
+		case c.wantErr != "" && (err == nil || !strings.Contains(err.Error(), c.wantErr)):
+			t.Errorf("%v: error %v, want one mentioning %q", c.args, err, c.wantErr)
+		case c.wantErr == "" && err != nil:
+			t.Errorf("%v: %v", c.args, err)
+		case !strings.Contains(out.String(), c.wantOut):
+			t.Errorf("%v: output %q lacks %q", c.args, out.String(), c.wantOut)
+		}
+	}
+}

@@ -1,0 +1,17 @@
+//go:build !amd64
+
+package cpu
+
+import "math"
+
+// expShiftedFast has no vectorised version on this architecture.
+func expShiftedFast(row []float32, m float32, lanes *[8]float32) int { return 0 }
+
+// maxFast has no vectorised version on this architecture.
+func maxFast(row []float32) (float32, int) { return float32(math.Inf(-1)), 0 }
+
+// scaleFast has no vectorised version on this architecture.
+func scaleFast(row []float32, s float32) int { return 0 }
+
+// geluFast has no vectorised version on this architecture.
+func geluFast(x []float32) int { return 0 }

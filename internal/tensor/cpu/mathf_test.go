@@ -1,0 +1,271 @@
+package cpu
+
+import (
+	"math"
+	"math/rand"
+	"slices"
+	"testing"
+)
+
+// ulps is the distance between got and the float64 value want, in float32 ulps of want.
+func ulps(got float32, want float64) float64 {
+	w := float32(want)
+	ulp := math.Nextafter32(float32(math.Abs(float64(w))), float32(math.Inf(1))) - float32(math.Abs(float64(w)))
+	return math.Abs(float64(got)-want) / float64(ulp)
+}
+
+// eachFloat32 calls fn on every stride-th float32 in [lo, hi] (both > 0), and on its negation.
+func eachFloat32(lo, hi float32, stride uint32, fn func(x float32)) {
+	for b := math.Float32bits(lo); b <= math.Float32bits(hi); b += stride {
+		x := math.Float32frombits(b)
+		fn(x)
+		fn(-x)
+	}
+}
+
+func TestExpf(t *testing.T) {
+	worst := 0.0
+	eachFloat32(1e-30, 103.9, 97, func(x float32) {
+		want := math.Exp(float64(x))
+		got := expf(x)
+		if want < 1.1754944e-38 { // subnormal results: absolute accuracy
+			if d := math.Abs(float64(got) - want); d > 3e-45 {
+				t.Fatalf("expf(%g) = %g, want %g", x, got, want)
+			}
+			return
+		}
+		if want > math.MaxFloat32 {
+			if !math.IsInf(float64(got), 1) {
+				t.Fatalf("expf(%g) = %g, want +Inf", x, got)
+			}
+			return
+		}
+		worst = max(worst, ulps(got, want))
+	})
+	t.Logf("expf: worst %.2f ulp", worst)
+	if worst > 1.5 {
+		t.Errorf("expf: worst error %.2f ulp > 1.5", worst)
+	}
+	for _, c := range []struct {
+		x, want float32
+	}{
+		{0, 1}, {float32(math.Inf(-1)), 0}, {float32(math.Inf(1)), float32(math.Inf(1))}, {-200, 0}, {89, float32(math.Inf(1))},
+	} {
+		if got := expf(c.x); got != c.want {
+			t.Errorf("expf(%g) = %g, want %g", c.x, got, c.want)
+		}
+	}
+	if got := expf(float32(math.NaN())); got == got {
+		t.Errorf("expf(NaN) = %g", got)
+	}
+}
+
+func TestErf32(t *testing.T) {
+	worstAbs, worstUlp := 0.0, 0.0
+	eachFloat32(1e-30, 10, 113, func(x float32) {
+		want := math.Erf(float64(x))
+		got := erf32(x)
+		worstAbs = max(worstAbs, math.Abs(float64(got)-want))
+		if math.Abs(want) >= 0.25 || math.Abs(float64(x)) < 1e-3 {
+			worstUlp = max(worstUlp, ulps(got, want))
+		}
+	})
+	t.Logf("erf32: worst %.3g abs, %.2f ulp", worstAbs, worstUlp)
+	if worstAbs > 7e-8 || worstUlp > 2.5 {
+		t.Errorf("erf32: worst error %.3g abs, %.2f ulp", worstAbs, worstUlp)
+	}
+	for _, c := range []struct{ x, want float32 }{
+		{0, 0}, {float32(math.Inf(1)), 1}, {float32(math.Inf(-1)), -1}, {4, 1}, {-100, -1},
+	} {
+		if got := erf32(c.x); got != c.want {
+			t.Errorf("erf32(%g) = %g, want %g", c.x, got, c.want)
+		}
+	}
+	if got := erf32(float32(math.NaN())); got == got {
+		t.Errorf("erf32(NaN) = %g", got)
+	}
+}
+
+func TestGeluf(t *testing.T) {
+	worst := 0.0
+	eachFloat32(1e-30, 20, 127, func(x float32) {
+		v := float64(x)
+		want := v * 0.5 * (1 + math.Erf(v/math.Sqrt2))
+		worst = max(worst, math.Abs(float64(geluf(x))-want)/(1+math.Abs(want)))
+	})
+	t.Logf("geluf: worst %.3g (abs/(1+|y|))", worst)
+	if worst > 2e-7 {
+		t.Errorf("geluf: worst error %.3g", worst)
+	}
+}
+
+func BenchmarkMathf(b *testing.B) {
+	xs := make([]float32, 4096)
+	for i := range xs {
+		xs[i] = float32(i-2048) / 512
+	}
+	var sink float32
+	for _, c := range []struct {
+		name string
+		fn   func(float32) float32
+	}{
+		{"expf", expf},
+		{"expShifted", nil},
+		{"math.Exp", func(x float32) float32 { return float32(math.Exp(float64(x))) }},
+		{"geluf", geluf},
+		{"geluSlice", nil},
+		{"gelu64", func(x float32) float32 { return float32(float64(x) * 0.5 * (1 + math.Erf(float64(x)/math.Sqrt2))) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			if c.fn == nil {
+				row := make([]float32, len(xs))
+				for i := 0; i < b.N; i++ {
+					copy(row, xs)
+					if c.name == "geluSlice" {
+						geluSlice(row)
+					} else {
+						expShiftedSum(row, 4)
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(xs)), "ns/value")
+				return
+			}
+			for i := 0; i < b.N; i++ {
+				for _, x := range xs {
+					sink += c.fn(x)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(xs)), "ns/value")
+		})
+	}
+	_ = sink
+}
+
+// TestExpShifted checks the vectorised exp against expf bit for bit, across lengths
+// (partial groups of eight) and values that take expf's special cases.
+func TestExpShifted(t *testing.T) {
+	r := rand.New(rand.NewSource(5))
+	specials := []float32{float32(math.Inf(-1)), float32(math.Inf(1)), float32(math.NaN()), -87.5, -88, -104, 88.5, 89, 0, -0.0, 1e-30}
+	for _, c := range []struct {
+		name  string
+		n     int
+		scale float64
+		sp    bool
+	}{
+		{"short", 5, 3, false}, {"groups", 64, 10, false}, {"ragged", 77, 30, false},
+		{"wide", 1000, 60, false}, {"specials", 203, 20, true},
+	} {
+		row := make([]float32, c.n)
+		for i := range row {
+			row[i] = float32(r.NormFloat64() * c.scale)
+			if c.sp && r.Intn(10) == 0 {
+				row[i] = specials[r.Intn(len(specials))]
+			}
+		}
+		for _, m := range []float32{0, 2.5, -40, float32(math.Inf(1))} {
+			got := slices.Clone(row)
+			sum := expShiftedSum(got, m)
+			var lanes [8]float32
+			for i, s := range row {
+				want := expf(s - m)
+				if math.Float32bits(got[i]) != math.Float32bits(want) && !(got[i] != got[i] && want != want) {
+					t.Fatalf("%s m=%g: exp(%g - m) = %g, expf gives %g", c.name, m, s, got[i], want)
+				}
+				lanes[i%8] += want
+			}
+			var wantSum float32
+			for _, l := range lanes {
+				wantSum += l
+			}
+			if math.Float32bits(sum) != math.Float32bits(wantSum) && !(sum != sum && wantSum != wantSum) {
+				t.Fatalf("%s m=%g: sum %g, want %g", c.name, m, sum, wantSum)
+			}
+		}
+	}
+	// The sweep of every 97th float32 in both signs, through the vectorised path.
+	var xs []float32
+	eachFloat32(1e-30, 90, 97, func(x float32) { xs = append(xs, x) })
+	got := slices.Clone(xs)
+	expShiftedSum(got, 0)
+	for i, x := range xs {
+		if math.Float32bits(got[i]) != math.Float32bits(expf(x)) {
+			t.Fatalf("exp(%g) = %g, expf gives %g", x, got[i], expf(x))
+		}
+	}
+}
+
+// TestGeluSlice checks the vectorised GELU against geluf bit for bit (NaN: any NaN).
+func TestGeluSlice(t *testing.T) {
+	r := rand.New(rand.NewSource(6))
+	specials := []float32{float32(math.Inf(-1)), float32(math.Inf(1)), float32(math.NaN()), 0, -0.0, 5.6568, -5.6569, 1e30, -1e30, 1e-40}
+	var xs []float32
+	eachFloat32(1e-30, 30, 211, func(x float32) { xs = append(xs, x) })
+	for i := 0; i < 5000; i++ {
+		v := float32(r.NormFloat64() * 3)
+		if r.Intn(20) == 0 {
+			v = specials[r.Intn(len(specials))]
+		}
+		xs = append(xs, v)
+	}
+	for _, n := range []int{len(xs), 7, 13, 100} {
+		got := slices.Clone(xs[:n])
+		geluSlice(got)
+		for i, x := range xs[:n] {
+			want := geluf(x)
+			if math.Float32bits(got[i]) != math.Float32bits(want) && !(got[i] != got[i] && want != want) {
+				t.Fatalf("n=%d: gelu(%g) = %g, geluf gives %g", n, x, got[i], want)
+			}
+		}
+	}
+}
+
+// TestSoftmaxRow checks softmaxRow against the scalar definition (ALiBi bias, max,
+// expf, the lane-ordered sum, one reciprocal) bit for bit, and against float64.
+func TestSoftmaxRow(t *testing.T) {
+	r := rand.New(rand.NewSource(9))
+	for _, c := range []struct {
+		n     int
+		alibi bool
+	}{{1, false}, {7, true}, {8, false}, {9, true}, {64, false}, {133, true}, {133, false}} {
+		row := make([]float32, c.n)
+		for j := range row {
+			row[j] = float32(r.NormFloat64() * 4)
+		}
+		i, slope := c.n/3, float32(0.25)
+		want := slices.Clone(row)
+		if c.alibi {
+			for j := range want {
+				want[j] += -slope * float32(max(i-j, j-i))
+			}
+		}
+		m := float32(math.Inf(-1))
+		for _, s := range want {
+			m = max(m, s)
+		}
+		var lanes [8]float32
+		for j, s := range want {
+			want[j] = expf(s - m)
+			lanes[j%8] += want[j]
+		}
+		var sum float32
+		for _, l := range lanes {
+			sum += l
+		}
+		inv := 1 / sum
+		for j := range want {
+			want[j] *= inv
+		}
+		got := slices.Clone(row)
+		softmaxRow(got, i, slope, c.alibi)
+		if !slices.Equal(got, want) {
+			t.Fatalf("n=%d alibi=%v: %v, want %v", c.n, c.alibi, got, want)
+		}
+		var total float64
+		for _, v := range got {
+			total += float64(v)
+		}
+		if math.Abs(total-1) > 1e-6 {
+			t.Errorf("n=%d: softmax sums to %v", c.n, total)
+		}
+	}
+}
