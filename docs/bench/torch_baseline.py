@@ -51,7 +51,9 @@ def parse_args():
     p.add_argument("--model", choices=["esm2", "dnabert", "sgemm"], default="esm2")
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     p.add_argument("--lengths", help="JSON dump of the Go benchmark's inputs (see above)")
-    p.add_argument("--seconds", type=float, default=10.0, help="minimum timed seconds")
+    p.add_argument("--seconds", type=float, default=10.0,
+                   help="minimum timed seconds; whole rounds over all inputs, at least one (0 = one round), "
+                        "after an untimed warm-up on the first batch")
     p.add_argument("--batching", choices=["upstream", "padded"], default="upstream",
                    help="upstream: what VirNucPro does (ESM-2: fair-esm toks_per_batch=2048 "
                         "padded batches; DNABERT-S: one sequence per call). padded: one padded "
@@ -387,8 +389,8 @@ def flops_dnabert(n, L, D, I):
     return n * L * (8 * D * D + 6 * D * I + 4 * D * n)  # dnabert.Model.FLOPsPerToken(n) * n
 
 
-def timed(fn, seconds):
-    fn()  # warm-up (caches, allocator, rotary tables)
+def timed(fn, seconds, warm=None):
+    (warm or fn)()  # warm-up (allocator, rotary tables); untimed
     rounds, t0 = 0, time.perf_counter()
     while True:
         out = fn()
@@ -413,7 +415,8 @@ def bench_esm2(dump):
         groups = go_groups(dump)
     batches = [(g, pad_batch([toks[i] for i in g], ESM_PAD)) for g in groups]
     with torch.inference_mode():
-        out, rounds, el = timed(lambda: esm_embed(model, batches), ARGS.seconds)
+        out, rounds, el = timed(lambda: esm_embed(model, batches), ARGS.seconds,
+                                lambda: esm_embed(model, batches[:1]))
     emb = torch.stack([out[i] for i in range(len(toks))])
     return emb, groups, batches, rounds, el, sum(flops_esm(len(t), L, D) for t in toks), D
 
@@ -436,7 +439,8 @@ def bench_dnabert(dump):
                 mask[j, : len(toks[i])] = 1
             batches.append((g, ids, mask))
     with torch.inference_mode():
-        out, rounds, el = timed(lambda: dnabert_embed(model, batches), ARGS.seconds)
+        out, rounds, el = timed(lambda: dnabert_embed(model, batches), ARGS.seconds,
+                                lambda: dnabert_embed(model, batches[:1]))
     emb = torch.stack([out[i] for i in range(len(toks))])
     batches = [(g, ids) for g, ids, _ in batches]
     return emb, groups, batches, rounds, el, sum(flops_dnabert(len(t), L, D, I) for t in toks), D
