@@ -66,7 +66,7 @@ memory against the float32 weight size.`,
 				return err
 			}
 			weightBytes += w.WeightBytes
-			fmt.Fprintf(out, "%s\n  %.0f tokens/s  %.1f GFLOP/s  raw SGEMM %.1f GFLOP/s (2048×%d·%d×%dᵀ)  ratio %.2f  (%d rounds, %.1f s in the encoder)\n",
+			fmt.Fprintf(out, "%s\n  %.0f tokens/s  %.1f GFLOP/s  raw SGEMM %.1f GFLOP/s (2048×%d·%d×%dᵀ)  ratio %.2f  (rounds: %d, %.1f s in the encoder)\n",
 				w.Shape, res.TokensPerSecond(), res.GFLOPS, res.RawGFLOPS, w.RawK, w.RawN, w.RawK, res.Ratio(), res.Rounds, res.Seconds)
 		}
 		if peak, err := perf.PeakRSS(); err == nil && rssReset {

@@ -186,9 +186,10 @@ func (r Result) TokensPerSecond() float64 { return float64(r.Tokens) / r.Seconds
 // Ratio is the encoder's speed as a fraction of the raw matrix-product speed.
 func (r Result) Ratio() float64 { return r.GFLOPS / r.RawGFLOPS }
 
-// Measure runs rounds of (raw products worth about half a pass's FLOPs, then one
-// pass over w's batches) after a warm-up batch, for at least minRounds rounds and
-// until budget has passed, and compares the totals.
+// Measure runs passes over w's batches, each batch preceded by raw products worth
+// about half its FLOPs (so that both see the same moments of a shared machine), after
+// a warm-up batch, for at least minRounds passes and until budget has passed, and
+// compares the totals.
 func Measure(b tensor.Backend, w *Workload, minRounds int, budget time.Duration) (Result, error) {
 	const rawM = 2048
 	r := rand.New(rand.NewSource(3))
@@ -205,6 +206,7 @@ func Measure(b tensor.Backend, w *Workload, minRounds int, budget time.Duration)
 	rawFLOPs := 2 * float64(rawM) * float64(w.RawK) * float64(w.RawN)
 
 	outs := make([][][]float32, len(w.Batches))
+	flops := make([]float64, len(w.Batches))
 	var passFLOPs float64
 	passTokens := 0
 	for i, bt := range w.Batches {
@@ -212,10 +214,10 @@ func Measure(b tensor.Backend, w *Workload, minRounds int, budget time.Duration)
 		for j, t := range bt {
 			outs[i][j] = make([]float32, w.Encoder.Dim())
 			passTokens += len(t)
-			passFLOPs += w.Encoder.FLOPsPerToken(len(t)) * float64(len(t))
+			flops[i] += w.Encoder.FLOPsPerToken(len(t)) * float64(len(t))
 		}
+		passFLOPs += flops[i]
 	}
-	reps := max(1, int(0.5*passFLOPs/rawFLOPs+0.5))
 	// Warm-up: first-use allocations, caches, the OpenBLAS buffers.
 	if err := w.Encoder.EmbedBatch(w.Batches[0], outs[0]); err != nil {
 		return Result{}, err
@@ -227,25 +229,27 @@ func Measure(b tensor.Backend, w *Workload, minRounds int, budget time.Duration)
 
 	var res Result
 	var encTime, rawTime time.Duration
-	var rawDone float64
+	var rawDone, rawOwed float64
 	start := time.Now()
 	for res.Rounds < minRounds || time.Since(start) < budget {
-		t0 := time.Now()
-		for i := 0; i < reps; i++ {
-			b.Linear(dst, x, wt, nil, false)
-		}
-		if err := tensor.Sync(b); err != nil {
-			return Result{}, err
-		}
-		rawTime += time.Since(t0)
-		rawDone += float64(reps) * rawFLOPs
-		t0 = time.Now()
 		for i, bt := range w.Batches {
+			// Raw products worth half the batch's FLOPs, just before it.
+			rawOwed += 0.5 * flops[i]
+			t0 := time.Now()
+			for ; rawOwed >= rawFLOPs/2 || (rawDone == 0 && i == 0); rawOwed -= rawFLOPs {
+				b.Linear(dst, x, wt, nil, false)
+				rawDone += rawFLOPs
+			}
+			if err := tensor.Sync(b); err != nil {
+				return Result{}, err
+			}
+			rawTime += time.Since(t0)
+			t0 = time.Now()
 			if err := w.Encoder.EmbedBatch(bt, outs[i]); err != nil {
 				return Result{}, fmt.Errorf("%s: %w", w.Name, err)
 			}
+			encTime += time.Since(t0)
 		}
-		encTime += time.Since(t0)
 		res.Rounds++
 		res.Tokens += passTokens
 	}

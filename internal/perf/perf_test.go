@@ -4,6 +4,8 @@ import (
 	"os"
 	"os/exec"
 	"testing"
+
+	"github.com/virnucpro/virnucpro/internal/tensor/cpu"
 )
 
 func TestParseVmHWM(t *testing.T) {
@@ -77,5 +79,44 @@ func TestRSSChild(t *testing.T) {
 	}
 	if err := RSSChild(path, os.Stdout); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// fakeEncoder counts the batches it is given.
+type fakeEncoder struct{ batches int }
+
+func (f *fakeEncoder) Dim() int                    { return 4 }
+func (f *fakeEncoder) FLOPsPerToken(n int) float64 { return 1e6 }
+func (f *fakeEncoder) EmbedBatch(tokens [][]int32, out [][]float32) error {
+	f.batches++
+	return nil
+}
+
+func TestMeasureCounts(t *testing.T) {
+	for _, c := range []struct {
+		rounds  int
+		batches [][][]int32
+	}{
+		{1, [][][]int32{{{1, 2, 3}}}},
+		{3, [][][]int32{{{1, 2}, {3}}, {{4, 5, 6, 7}}}},
+	} {
+		enc := &fakeEncoder{}
+		w := &Workload{Name: "fake", Encoder: enc, Batches: c.batches, RawK: 8, RawN: 16}
+		res, err := Measure(cpu.New(1, nil), w, c.rounds, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokens := 0
+		for _, bt := range c.batches {
+			for _, s := range bt {
+				tokens += len(s)
+			}
+		}
+		if res.Rounds != c.rounds || res.Tokens != c.rounds*tokens || enc.batches != 1+c.rounds*len(c.batches) {
+			t.Errorf("%d rounds: %+v after %d batches", c.rounds, res, enc.batches)
+		}
+		if !(res.GFLOPS > 0 && res.RawGFLOPS > 0 && res.Ratio() > 0) {
+			t.Errorf("%d rounds: %+v", c.rounds, res)
+		}
 	}
 }

@@ -28,6 +28,11 @@ func TestGoldens(t *testing.T) {
 	if lib, err := cpu.LoadOpenBLAS(2); err == nil {
 		backends["openblas"] = cpu.New(2, lib)
 	}
+	// Only the tensor.Backend methods: the unfused sequence other backends (CUDA) run.
+	backends["unfused"] = struct{ tensor.Backend }{backends["openblas"]}
+	if backends["openblas"] == nil {
+		backends["unfused"] = struct{ tensor.Backend }{backends["go"]}
+	}
 	// The safetensors copy is read when present; pytorch_model.bin via a directory holding only it.
 	binDir := t.TempDir()
 	for _, f := range []string{"config.json", "tokenizer.json", "pytorch_model.bin"} {

@@ -69,9 +69,14 @@ func splitLines(b []byte) [][]byte {
 
 func testBackends(t *testing.T) map[string]tensor.Backend {
 	out := map[string]tensor.Backend{"go": cpu.New(2, nil)}
+	plain := out["go"]
 	if lib, err := cpu.LoadOpenBLAS(2); err == nil {
 		out["openblas"] = cpu.New(2, lib)
+		plain = out["openblas"]
 	}
+	// Only the tensor.Backend methods: the unfused sequence (and the copied q/k/v
+	// matrix) that other backends (CUDA) run.
+	out["unfused"] = struct{ tensor.Backend }{plain}
 	return out
 }
 

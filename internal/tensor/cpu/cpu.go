@@ -185,10 +185,11 @@ func addBias(c []float32, n int, bv []float32) {
 	if bv == nil {
 		return
 	}
+	bv = bv[:n]
 	for r := 0; r+n <= len(c); r += n {
 		row := c[r : r+n]
-		for j, v := range bv[:n] {
-			row[j] += v
+		for j := addFast(row, bv); j < n; j++ {
+			row[j] += bv[j]
 		}
 	}
 }

@@ -42,7 +42,7 @@ func assertClose(t *testing.T, what string, got []float32, want []float64, tol f
 func TestLinear(t *testing.T) {
 	r := rand.New(rand.NewSource(1))
 	for name, b := range backends(t) {
-		for _, shape := range [][3]int{{1, 1, 1}, {7, 5, 3}, {33, 70, 65}, {130, 64, 200}} {
+		for _, shape := range [][3]int{{1, 1, 1}, {7, 5, 3}, {33, 70, 65}, {130, 64, 200}, {5, 0, 4}, {0, 3, 2}} {
 			m, k, n := shape[0], shape[1], shape[2]
 			x, w, bias, base := randSlice(r, m*k), randSlice(r, n*k), randSlice(r, n), randSlice(r, m*n)
 			for _, acc := range []bool{false, true} {

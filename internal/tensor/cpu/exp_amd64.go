@@ -158,3 +158,19 @@ func geluFast(x []float32) int {
 	}
 	return i
 }
+
+// addAVX2 adds src[0:8n] into dst[0:8n].
+//
+//go:noescape
+func addAVX2(dst, src *float32, n int)
+
+// addFast adds the first 8·⌊len/8⌋ values of src into dst (same length) and returns
+// how many.
+func addFast(dst, src []float32) int {
+	n := len(dst) / 8
+	if !useAVX2 || n == 0 || len(src) < 8*n {
+		return 0
+	}
+	addAVX2(&dst[0], &src[0], n)
+	return 8 * n
+}

@@ -129,3 +129,25 @@ scaleloop:
 scaledone:
 	VZEROUPPER
 	RET
+
+// func addAVX2(dst, src *float32, n int)
+// dst[0:8n] += src[0:8n].
+TEXT ·addAVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+
+addloop:
+	TESTQ   CX, CX
+	JZ      adddone
+	VMOVUPS (DI), Y0
+	VADDPS  (SI), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, DI
+	ADDQ    $32, SI
+	DECQ    CX
+	JMP     addloop
+
+adddone:
+	VZEROUPPER
+	RET

@@ -15,3 +15,6 @@ func scaleFast(row []float32, s float32) int { return 0 }
 
 // geluFast has no vectorised version on this architecture.
 func geluFast(x []float32) int { return 0 }
+
+// addFast has no vectorised version on this architecture.
+func addFast(dst, src []float32) int { return 0 }

@@ -79,6 +79,17 @@ func (b *Backend) forTasks(n int, fn func(task int, ws *workspace)) {
 // rowBlock implements kernels: one OpenBLAS call on exactly invariantRows rows,
 // the tail zero-padded in scratch.
 func (o *OpenBLAS) rowBlock(rows, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, acc bool, ws *workspace) {
+	if rows == 0 || n == 0 {
+		return
+	}
+	if k == 0 { // an empty sum
+		if !acc {
+			for i := 0; i < rows; i++ {
+				clear(c[i*ldc : i*ldc+n])
+			}
+		}
+		return
+	}
 	beta := float32(0)
 	if acc {
 		beta = 1

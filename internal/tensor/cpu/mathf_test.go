@@ -269,3 +269,19 @@ func TestSoftmaxRow(t *testing.T) {
 		}
 	}
 }
+
+// TestAddBias checks the (vectorised) bias addition against the scalar loop.
+func TestAddBias(t *testing.T) {
+	r := rand.New(rand.NewSource(10))
+	for _, n := range []int{1, 7, 8, 9, 33, 480} {
+		c, bias := randSlice(r, 3*n), randSlice(r, n)
+		want := slices.Clone(c)
+		for i := range want {
+			want[i] += bias[i%n]
+		}
+		addBias(c, n, bias)
+		if !slices.Equal(c, want) {
+			t.Fatalf("n=%d: %v, want %v", n, c, want)
+		}
+	}
+}

@@ -101,50 +101,13 @@ const invariantRows = 64
 // SgemmNT implements Gemm: blocks of invariantRows rows (the last one zero-padded)
 // spread over the backend's goroutines, each a single-threaded OpenBLAS call.
 func (o *OpenBLAS) SgemmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, accumulate bool) {
-	if m == 0 || n == 0 {
-		return
-	}
-	if k == 0 {
-		if !accumulate {
-			for i := 0; i < m; i++ {
-				clear(c[i*ldc : i*ldc+n])
-			}
-		}
-		return
-	}
-	beta := float32(0)
-	if accumulate {
-		beta = 1
-	}
 	blocks := (m + invariantRows - 1) / invariantRows
 	parallelRanges(blocks, o.threads, func(lo, hi int) {
-		var pa, pc []float32
+		ws := wsPool.Get().(*workspace)
+		defer wsPool.Put(ws)
 		for blk := lo; blk < hi; blk++ {
 			r0 := blk * invariantRows
-			rows := min(invariantRows, m-r0)
-			if rows == invariantRows {
-				o.sgemm(cblasRowMajor, cblasNoTrans, cblasTrans, invariantRows, int32(n), int32(k), 1,
-					&a[r0*lda], int32(lda), &b[0], int32(ldb), beta, &c[r0*ldc], int32(ldc))
-				continue
-			}
-			// Tail: pad to a full block in scratch.
-			if pa == nil {
-				pa = make([]float32, invariantRows*k)
-				pc = make([]float32, invariantRows*n)
-			}
-			clear(pa)
-			clear(pc)
-			for i := 0; i < rows; i++ {
-				copy(pa[i*k:(i+1)*k], a[(r0+i)*lda:(r0+i)*lda+k])
-				if accumulate {
-					copy(pc[i*n:(i+1)*n], c[(r0+i)*ldc:(r0+i)*ldc+n])
-				}
-			}
-			o.sgemm(cblasRowMajor, cblasNoTrans, cblasTrans, invariantRows, int32(n), int32(k), 1,
-				&pa[0], int32(k), &b[0], int32(ldb), beta, &pc[0], int32(n))
-			for i := 0; i < rows; i++ {
-				copy(c[(r0+i)*ldc:(r0+i)*ldc+n], pc[i*n:(i+1)*n])
-			}
+			o.rowBlock(min(invariantRows, m-r0), n, k, a[r0*lda:], lda, b, ldb, c[r0*ldc:], ldc, accumulate, ws)
 		}
 	})
 }
