@@ -54,9 +54,7 @@ echo "# $(date -u +%Y-%m-%dT%H:%MZ)  $(grep -m1 'model name' /proc/cpuinfo | cut
 echo "# go $(go env GOVERSION), torch $("$PYTHON" -c 'import torch; print(torch.__version__)'), Go backend $GO_BACKEND, reps=$REPS"
 
 # The Go benchmarks' exact inputs (token ids, shapes, FLOP counts) for the torch script.
-for m in esm2 dnabert; do
-	VIRNUCPRO_BENCH_DUMP="$OUT/$m.json" go test -count=1 -run '^TestDumpBenchTokens$' "./internal/model/$m" >/dev/null
-done
+VIRNUCPRO_BENCH_DUMP_DIR="$OUT" go test -count=1 -run '^TestDumpBenchTokens$' ./internal/perf >/dev/null
 # Build the test binaries before timing anything.
 go test -count=1 -run '^$' ./internal/model/esm2 ./internal/model/dnabert ./internal/tensor/cpu >/dev/null
 

@@ -20,8 +20,8 @@ passes VirNucPro runs, op for op as the upstream code computes them:
   model call, mean over all tokens incl. [CLS]/[SEP].
 
 Shapes and inputs come from a JSON file written by the Go benchmarks' generators
-(`VIRNUCPRO_BENCH_DUMP=FILE go test -run TestDumpBenchTokens ./internal/model/esm2`,
-same for ./internal/model/dnabert): the same token ids, lengths, layer/width/head
+(`VIRNUCPRO_BENCH_DUMP_DIR=DIR go test -run TestDumpBenchTokens ./internal/perf` writes
+DIR/esm2.json and DIR/dnabert.json): the same token ids, lengths, layer/width/head
 counts, and the Go FLOP count (checked against this script's own count).
 
 Usage:
@@ -470,8 +470,8 @@ def main():
         print("RESULT " + json.dumps(info))
         return
     if not ARGS.lengths:
-        sys.exit("--lengths FILE is required (VIRNUCPRO_BENCH_DUMP=FILE go test -run TestDumpBenchTokens ./internal/model/%s)"
-                 % ARGS.model)
+        sys.exit("--lengths FILE is required (VIRNUCPRO_BENCH_DUMP_DIR=DIR go test -run TestDumpBenchTokens ./internal/perf"
+                 " writes DIR/%s.json)" % ARGS.model)
     with open(ARGS.lengths) as f:
         dump = json.load(f)
     if dump.get("model") != ARGS.model:

@@ -70,6 +70,14 @@ const ESM2Shape = "ESM-2 12×480, 20 heads, FFN 1920; proteins 30–166 aa"
 // DNABERTShape is DNABERT-S's real architecture on 500 bp inputs.
 const DNABERTShape = "DNABERT-S 12×768, 12 heads, GLU 3072, vocab 4096; 500 bp (100–116 tokens)"
 
+// BenchSequences are the sequences per pass of the encoder benchmarks
+// (BenchmarkEncoder35M, BenchmarkEncoderDNABERTS) and of the inputs dumped for the
+// PyTorch baseline.
+const (
+	BenchESM2Sequences    = 32
+	BenchDNABERTSequences = 16
+)
+
 // tokenBudget is the packed batch size in tokens, as the pipeline uses on CPU.
 const tokenBudget = 4096
 

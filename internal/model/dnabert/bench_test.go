@@ -19,7 +19,7 @@ func BenchmarkEncoderDNABERTS(b *testing.B) {
 	}
 	for name, be := range backends {
 		b.Run(name, func(b *testing.B) {
-			w, err := perf.DNABERT(be, b.TempDir(), 16)
+			w, err := perf.DNABERT(be, b.TempDir(), perf.BenchDNABERTSequences)
 			if err != nil {
 				b.Fatal(err)
 			}

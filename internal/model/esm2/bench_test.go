@@ -19,7 +19,7 @@ func BenchmarkEncoder35M(b *testing.B) {
 	}
 	for name, be := range backends {
 		b.Run(name, func(b *testing.B) {
-			w, err := perf.ESM2(be, b.TempDir(), 32)
+			w, err := perf.ESM2(be, b.TempDir(), perf.BenchESM2Sequences)
 			if err != nil {
 				b.Fatal(err)
 			}
