@@ -74,7 +74,7 @@ func WritePyTorch(path string, tensors map[string]*weights.Tensor, half bool) er
 		if half {
 			raw = make([]byte, 2*len(tensors[n].Data))
 			for j, v := range tensors[n].Data {
-				binary.LittleEndian.PutUint16(raw[2*j:], toHalf(v))
+				binary.LittleEndian.PutUint16(raw[2*j:], weights.Float32ToHalf(v))
 			}
 		} else {
 			raw = make([]byte, 4*len(tensors[n].Data))
@@ -151,25 +151,4 @@ func (p *pickler) ints(vs []int) {
 		p.int(v)
 	}
 	p.op('t')
-}
-
-// toHalf converts f to IEEE binary16, rounding to nearest (ties away from zero),
-// flushing values below the normal range to zero and saturating above it: enough for
-// random weights.
-func toHalf(f float32) uint16 {
-	b := math.Float32bits(f)
-	sign := uint16(b>>16) & 0x8000
-	exp := int((b>>23)&0xff) - 127 + 15
-	mant := b & 0x7fffff
-	switch {
-	case exp <= 0:
-		return sign
-	case exp >= 31:
-		return sign | 0x7bff
-	}
-	h := uint32(exp)<<10 | mant>>13
-	if mant&0x1000 != 0 {
-		h++ // round (a carry into the exponent is still the right value)
-	}
-	return sign | uint16(min(h, 0x7bff))
 }

@@ -12,49 +12,6 @@ import (
 	"testing"
 )
 
-// toHalf rounds f to IEEE binary16 (round to nearest even), as torch's .half() does.
-func toHalf(f float32) uint16 {
-	b := math.Float32bits(f)
-	sign := uint16(b>>16) & 0x8000
-	exp := int((b>>23)&0xff) - 127 + 15
-	man := b & 0x7fffff
-	switch {
-	case (b>>23)&0xff == 0xff: // inf, nan
-		if man != 0 {
-			return sign | 0x7e00
-		}
-		return sign | 0x7c00
-	case exp >= 0x1f:
-		return sign | 0x7c00
-	case exp <= 0:
-		if exp < -10 {
-			return sign
-		}
-		man |= 0x800000
-		shift := uint32(14 - exp)
-		half := uint32(1) << (shift - 1)
-		r := man >> shift
-		if rem := man & (1<<shift - 1); rem > half || (rem == half && r&1 == 1) {
-			r++
-		}
-		return sign | uint16(r)
-	}
-	r := uint32(exp)<<10 | man>>13
-	if rem := man & 0x1fff; rem > 0x1000 || (rem == 0x1000 && r&1 == 1) {
-		r++ // may carry into the exponent, which is the correct rounding
-	}
-	return sign | uint16(r)
-}
-
-// toBF16 rounds f to bfloat16 (round to nearest even).
-func toBF16(f float32) uint16 {
-	b := math.Float32bits(f)
-	if b&0x7fffffff > 0x7f800000 {
-		return uint16(b>>16) | 0x40
-	}
-	return uint16((b + 0x7fff + (b>>16)&1) >> 16)
-}
-
 func TestHalfAndBFloat16Decoding(t *testing.T) {
 	for _, tc := range []struct {
 		bits uint16
@@ -73,12 +30,12 @@ func TestHalfAndBFloat16Decoding(t *testing.T) {
 		if got := halfToFloat(tc.bits); got != tc.half || math.Signbit(float64(got)) != math.Signbit(float64(tc.half)) {
 			t.Errorf("half %#04x = %v, want %v", tc.bits, got, tc.half)
 		}
-		if toHalf(tc.half) != tc.bits {
-			t.Errorf("toHalf(%v) = %#04x, want %#04x", tc.half, toHalf(tc.half), tc.bits)
+		if Float32ToHalf(tc.half) != tc.bits {
+			t.Errorf("Float32ToHalf(%v) = %#04x, want %#04x", tc.half, Float32ToHalf(tc.half), tc.bits)
 		}
 	}
 	for _, v := range []float32{1, -2, 3.140625, float32(math.Ldexp(1, -100)), 65536, -0.00012207031, 1.0078125} {
-		if got := bf16ToFloat(toBF16(v)); got != v {
+		if got := bf16ToFloat(Float32ToBF16(v)); got != v {
 			t.Errorf("bf16 round trip of %v = %v", v, got)
 		}
 	}
@@ -149,8 +106,8 @@ func TestHalfPrecisionCheckpoints(t *testing.T) {
 		conv    func(float32) uint16
 		back    func(uint16) float32
 	}{
-		{"HalfStorage", toHalf, halfToFloat},
-		{"BFloat16Storage", toBF16, bf16ToFloat},
+		{"HalfStorage", Float32ToHalf, halfToFloat},
+		{"BFloat16Storage", Float32ToBF16, bf16ToFloat},
 	} {
 		t.Run(tc.storage, func(t *testing.T) {
 			sd, err := Load(rewriteCheckpoint(t, tc.storage, tc.conv))

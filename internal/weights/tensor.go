@@ -97,3 +97,49 @@ func halfToFloat(h uint16) float32 {
 }
 
 func bf16ToFloat(h uint16) float32 { return math.Float32frombits(uint32(h) << 16) }
+
+// Float32ToHalf rounds f to IEEE binary16 (round to nearest even, subnormals kept,
+// overflow to infinity), as torch's .half() does: the inverse of reading a float16
+// storage.
+func Float32ToHalf(f float32) uint16 {
+	b := math.Float32bits(f)
+	sign := uint16(b>>16) & 0x8000
+	exp := int((b>>23)&0xff) - 127 + 15
+	man := b & 0x7fffff
+	switch {
+	case (b>>23)&0xff == 0xff: // inf, nan
+		if man != 0 {
+			return sign | 0x7e00
+		}
+		return sign | 0x7c00
+	case exp >= 0x1f:
+		return sign | 0x7c00
+	case exp <= 0:
+		if exp < -10 {
+			return sign
+		}
+		man |= 0x800000
+		shift := uint32(14 - exp)
+		half := uint32(1) << (shift - 1)
+		r := man >> shift
+		if rem := man & (1<<shift - 1); rem > half || (rem == half && r&1 == 1) {
+			r++
+		}
+		return sign | uint16(r)
+	}
+	r := uint32(exp)<<10 | man>>13
+	if rem := man & 0x1fff; rem > 0x1000 || (rem == 0x1000 && r&1 == 1) {
+		r++ // may carry into the exponent, which is the correct rounding
+	}
+	return sign | uint16(r)
+}
+
+// Float32ToBF16 rounds f to bfloat16 (round to nearest even), as torch's
+// .bfloat16() does.
+func Float32ToBF16(f float32) uint16 {
+	b := math.Float32bits(f)
+	if b&0x7fffffff > 0x7f800000 {
+		return uint16(b>>16) | 0x40
+	}
+	return uint16((b + 0x7fff + (b>>16)&1) >> 16)
+}
