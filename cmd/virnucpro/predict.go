@@ -154,8 +154,8 @@ func runPredict(cmd *cobra.Command, args []string) error {
 		return *identity, nil
 	}
 	if shard.Count > 0 {
-		if args[0] == "-" {
-			return errors.New("--shard needs a file input, not stdin: every shard reads the whole input")
+		if err := shard.CheckInput(args[0]); err != nil {
+			return err
 		}
 		id, err := identityOf()
 		if err != nil {

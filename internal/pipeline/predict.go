@@ -62,8 +62,8 @@ func Predict(ctx context.Context, o PredictOptions) (Stats, error) {
 		if o.ShardIdentity == nil {
 			return Stats{}, errors.New("internal error: a shard run needs the run identity")
 		}
-		if o.Input == "-" {
-			return Stats{}, errors.New("--shard needs a file input, not stdin: every shard reads the whole input")
+		if err := o.Shard.CheckInput(o.Input); err != nil {
+			return Stats{}, err
 		}
 	}
 	// A completion mark of an earlier run must not outlive the start of this one.

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -30,6 +31,15 @@ func ParseShardSpec(s string) (ShardSpec, error) {
 // Owns reports whether the record at ordinal belongs to this shard.
 func (s ShardSpec) Owns(ordinal int) bool {
 	return s.Count <= 1 || ordinal%s.Count == s.Index
+}
+
+// CheckInput refuses a shard of standard input: every shard reads the whole input,
+// so it must be a file all of them can open.
+func (s ShardSpec) CheckInput(input string) error {
+	if s.Count > 0 && input == "-" {
+		return errors.New("--shard needs a file input, not stdin: every shard reads the whole input")
+	}
+	return nil
 }
 
 // String is "i/N", or "" for the whole input.
