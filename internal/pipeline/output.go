@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -41,7 +42,10 @@ type OutputOptions struct {
 
 // OutputSink writes the result files from scored windows. Every file is written under
 // a temporary name and appears under its final name only on Commit, so an interrupted
-// or failed run never leaves output that looks complete.
+// or failed run never leaves output that looks complete. prediction_results.txt is the
+// run's completion mark: Commit renames it after every other file, and NewOutputSink
+// removes an earlier run's copy, so a run killed while committing never leaves a
+// mixture of files next to a prediction_results.txt.
 type OutputSink struct {
 	opts    OutputOptions
 	files   []*atomicfile.File
@@ -68,6 +72,9 @@ func NewOutputSink(opts OutputOptions) (*OutputSink, error) {
 	atomicfile.RemoveStale(opts.Dir, PredictionsFile, HighestScoreFile, ChunkedFile, NucleotideFile, ProteinFile,
 		DNABERTEmbedFile, ESMEmbedFile, report.SequencesFile, report.ChunksFile, report.RegionsBEDFile,
 		report.RegionsTSVFile, report.HTMLFile, report.PlotsDir)
+	if err := RemoveCompletionMarks(opts.Dir); err != nil {
+		return nil, err
+	}
 	o := &OutputSink{opts: opts}
 	open := func(name string) (*atomicfile.File, error) {
 		f, err := atomicfile.Create(filepath.Join(opts.Dir, name))
@@ -198,10 +205,24 @@ func (o *OutputSink) Commit() error {
 		o.Abort()
 		return err
 	}
-	for _, f := range o.files {
+	// o.files[0] is prediction_results.txt, the completion mark: renamed last.
+	order := append(append(make([]*atomicfile.File, 0, len(o.files)), o.files[1:]...), o.files[0])
+	for _, f := range order {
 		if err := f.Commit(); err != nil {
 			o.Abort()
 			return err
+		}
+	}
+	return nil
+}
+
+// RemoveCompletionMarks removes the files that say a run in dir completed
+// (prediction_results.txt and a shard's shard.json): the marks of an earlier run must
+// not outlive the start of a new one.
+func RemoveCompletionMarks(dir string) error {
+	for _, name := range []string{PredictionsFile, ShardResultFile} {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("output directory: %w", err)
 		}
 	}
 	return nil

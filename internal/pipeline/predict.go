@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/virnucpro/virnucpro/internal/checkpoint"
@@ -66,9 +64,8 @@ func Predict(ctx context.Context, o PredictOptions) (Stats, error) {
 			return Stats{}, err
 		}
 	}
-	// A completion mark of an earlier run must not outlive the start of this one.
-	if err := os.Remove(filepath.Join(o.OutDir, ShardResultFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return Stats{}, fmt.Errorf("output directory: %w", err)
+	if err := RemoveCompletionMarks(o.OutDir); err != nil {
+		return Stats{}, err
 	}
 	r, err := fasta.Open(o.Input)
 	if err != nil {
