@@ -15,6 +15,8 @@ import (
 // OpenBLAS is a Gemm calling cblas_sgemm from libopenblas loaded at run time (no cgo).
 type OpenBLAS struct {
 	path    string
+	core    string // kernels in use (openblas_get_corename), "" when the library does not say
+	forced  bool   // we asked for core through OPENBLAS_CORETYPE
 	threads int
 	sgemm   func(order, transA, transB, m, n, k int32, alpha float32, a *float32, lda int32, b *float32, ldb int32, beta float32, c *float32, ldc int32)
 }
@@ -48,6 +50,15 @@ func LoadOpenBLAS(threads int) (*OpenBLAS, error) {
 				os.Unsetenv("OPENBLAS_NUM_THREADS")
 			}
 		}()
+		// Kernels chosen from the CPU's features unless the user chose (see
+		// openBLASCoreFor): a library older than the CPU would run generic ones.
+		forced := ""
+		if _, set := os.LookupEnv(openBLASCoreEnv); !set {
+			if forced = hostOpenBLASCore(); forced != "" {
+				os.Setenv(openBLASCoreEnv, forced)
+				defer os.Unsetenv(openBLASCoreEnv)
+			}
+		}
 		var errs []string
 		for _, name := range openBLASNames {
 			h, err := purego.Dlopen(name, purego.RTLD_NOW|purego.RTLD_GLOBAL)
@@ -65,6 +76,12 @@ func LoadOpenBLAS(threads int) (*OpenBLAS, error) {
 				var setThreads func(int32)
 				purego.RegisterFunc(&setThreads, sym)
 				setThreads(1) // parallelism comes from our goroutines (see SgemmNT)
+			}
+			if sym, err := purego.Dlsym(h, "openblas_get_corename"); err == nil {
+				var corename func() string
+				purego.RegisterFunc(&corename, sym)
+				lib.core = strings.TrimSpace(corename())
+				lib.forced = forced != "" && strings.EqualFold(lib.core, forced)
 			}
 			openBLASLib = lib
 			return
@@ -84,6 +101,20 @@ func (o *OpenBLAS) Name() string { return "openblas" }
 
 // Path is the library that was loaded.
 func (o *OpenBLAS) Path() string { return o.path }
+
+// Core is the name of the kernels OpenBLAS runs ("SkylakeX", "Haswell", ...; "" when
+// the library does not say).
+func (o *OpenBLAS) Core() string { return o.core }
+
+// CoreFromFeatures reports whether Core was chosen from the CPU's features through
+// OPENBLAS_CORETYPE rather than by OpenBLAS's own model-number detection.
+func (o *OpenBLAS) CoreFromFeatures() bool { return o.forced }
+
+// GenericCore reports whether OpenBLAS runs its generic fallback kernels although the
+// CPU has AVX2 or AVX-512 (for instance an OPENBLAS_CORETYPE set by the user).
+func (o *OpenBLAS) GenericCore() bool {
+	return genericOpenBLASCores[strings.ToLower(o.core)] && hostOpenBLASCore() != ""
+}
 
 const (
 	cblasRowMajor = 101
@@ -131,7 +162,12 @@ func Open(kind string, threads int, log *slog.Logger) (tensor.Backend, error) {
 			log.Info("OpenBLAS not found, using the pure-Go GEMM (install libopenblas0 for speed)", "threads", threads)
 			return New(threads, nil), nil
 		}
-		log.Info("compute backend", "blas", "openblas", "library", lib.Path(), "threads", threads)
+		log.Info("compute backend", "blas", "openblas", "library", lib.Path(), "core", lib.Core(),
+			"core_from_cpu_features", lib.CoreFromFeatures(), "threads", threads)
+		if lib.GenericCore() {
+			log.Warn("OpenBLAS runs its generic kernels on a CPU with AVX2/AVX-512; unset OPENBLAS_CORETYPE or set it to "+hostOpenBLASCore(),
+				"core", lib.Core(), openBLASCoreEnv, os.Getenv(openBLASCoreEnv))
+		}
 		return New(threads, lib), nil
 	}
 	return nil, fmt.Errorf("--blas %q: want auto, openblas or go", kind)
