@@ -5,7 +5,6 @@ package cpu
 
 import (
 	"fmt"
-	"math"
 	"runtime"
 	"sync"
 
@@ -204,26 +203,6 @@ func (b *Backend) LayerNorm(dst, x, gamma, beta tensor.Tensor, eps float32) {
 			layerNormRow(d.data[i*c:(i+1)*c], xm.data[i*c:(i+1)*c], g, be, eps)
 		}
 	})
-}
-
-// layerNormRow normalises one row (out may be src).
-func layerNormRow(out, src, g, be []float32, eps float32) {
-	c := len(src)
-	var sum float64
-	for _, v := range src {
-		sum += float64(v)
-	}
-	mean := sum / float64(c)
-	var ss float64
-	for _, v := range src {
-		dv := float64(v) - mean
-		ss += dv * dv
-	}
-	inv := 1 / math.Sqrt(ss/float64(c)+float64(eps))
-	out, g, be = out[:c], g[:c], be[:c]
-	for j, v := range src {
-		out[j] = float32((float64(v)-mean)*inv)*g[j] + be[j]
-	}
 }
 
 // GELU implements tensor.Backend.
