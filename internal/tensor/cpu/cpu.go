@@ -26,6 +26,7 @@ type Matrix struct {
 	rows, cols int
 	data       []float32
 	parts      []*Matrix // non-nil for a ConcatRows stack (then data is nil)
+	scratch    bool      // data comes from the backend's scratchPool (NewScratch)
 }
 
 // Rows implements tensor.Tensor.
@@ -43,6 +44,7 @@ type Backend struct {
 	gemm    Gemm
 	kern    kernels
 	rot     rotaryCache
+	scratch scratchPool
 }
 
 // New returns a CPU backend using threads goroutines (<= 0: all cores) and gemm for
@@ -134,8 +136,15 @@ func (b *Backend) rowBlockParts(rows, k int, a []float32, lda int, w *Matrix, c 
 	}
 }
 
-// Free implements tensor.Backend (the garbage collector reclaims CPU memory).
-func (b *Backend) Free(t tensor.Tensor) { mat(t).data = nil }
+// Free implements tensor.Backend: a scratch tensor's memory goes back to the
+// backend for reuse, other memory to the garbage collector.
+func (b *Backend) Free(t tensor.Tensor) {
+	m := mat(t)
+	if m.scratch && m.data != nil {
+		b.scratch.put(m.data)
+	}
+	m.data = nil
+}
 
 // Copy implements tensor.Backend.
 func (b *Backend) Copy(dst, src tensor.Tensor) { copy(mat(dst).data, mat(src).data) }
