@@ -60,19 +60,15 @@ func prepareQK(qk []float32, qkCols int, qkv []float32, seg tensor.Segment, spec
 		row := qkv[(seg.Start+i)*3*D : (seg.Start+i+1)*3*D]
 		out := qk[(seg.Start+i)*qkCols : (seg.Start+i+1)*qkCols]
 		q := out[:D]
-		for c, v := range row[:D] {
-			q[c] = v * spec.Scale
-		}
+		scaleRow(q, row[:D], spec.Scale)
 		if !rotary {
 			continue
 		}
 		k := out[D : 2*D]
 		copy(k, row[D:2*D])
 		cos, sin := rc[i*half:(i+1)*half], rs[i*half:(i+1)*half]
-		for h := 0; h < spec.Heads; h++ {
-			rotate(q[h*hd:(h+1)*hd], cos, sin)
-			rotate(k[h*hd:(h+1)*hd], cos, sin)
-		}
+		rotateHeads(q, hd, cos, sin)
+		rotateHeads(k, hd, cos, sin)
 	}
 }
 
@@ -135,8 +131,10 @@ func rotate(x, cos, sin []float32) {
 	for t, x1 := range x1s {
 		x2 := x2s[t]
 		c, s := cos[t], sin[t]
-		x1s[t] = x1*c - x2*s
-		x2s[t] = x2*c + x1*s
+		// Each product rounded on its own (no fused multiply-add, which arm64 would
+		// otherwise use), as the vector kernel does.
+		x1s[t] = float32(x1*c) - float32(x2*s)
+		x2s[t] = float32(x2*c) + float32(x1*s)
 	}
 }
 
