@@ -150,7 +150,7 @@ func (g *GoGemm) nn(m, n, k int, a []float32, lda int, b []float32, ldb int, c [
 		for p, s := range a[i*lda : i*lda+k] {
 			row := b[p*ldb : p*ldb+n]
 			for j, v := range row {
-				out[j] += s * v
+				out[j] += float32(s * v)
 			}
 		}
 	}
