@@ -63,3 +63,22 @@ func LinearResidualNorm(b Backend, dst, x, w, bias, residual, norm, gamma, beta 
 type RowConcatenator interface {
 	ConcatRows(parts ...Tensor) Tensor
 }
+
+// ScratchAllocator is implemented by backends that can hand out tensors whose
+// contents are left undefined, reusing the memory of such tensors freed earlier (the
+// CPU backend: a batch's working tensors then cost neither zeroing nor garbage
+// collection).
+type ScratchAllocator interface {
+	// NewScratch returns a rows×cols tensor with undefined contents; Free gives its
+	// memory back for reuse.
+	NewScratch(rows, cols int) Tensor
+}
+
+// NewScratch returns a rows×cols tensor that the caller writes before reading it: b's
+// NewScratch when it is a ScratchAllocator, else New.
+func NewScratch(b Backend, rows, cols int) Tensor {
+	if s, ok := b.(ScratchAllocator); ok {
+		return s.NewScratch(rows, cols)
+	}
+	return b.New(rows, cols)
+}

@@ -212,14 +212,15 @@ func (m *Model) EmbedBatch(tokens [][]int32, out [][]float32) error {
 	}
 	T := len(ids)
 	eps := float32(m.Eps)
-	x := b.New(T, D)
-	a := b.New(T, D)
-	ctx := b.New(T, D)
-	qkv := b.New(T, 3*D)
-	gl := b.New(T, I)
+	// Working tensors: each is written before it is read, so recycled memory will do.
+	x := tensor.NewScratch(b, T, D)
+	a := tensor.NewScratch(b, T, D)
+	ctx := tensor.NewScratch(b, T, D)
+	qkv := tensor.NewScratch(b, T, 3*D)
+	gl := tensor.NewScratch(b, T, I)
 	var g tensor.Tensor // the gated layer's T×2I product, only on backends that do not fuse it
 	if _, fused := b.(tensor.Fuser); !fused {
-		g = b.New(T, 2*I)
+		g = tensor.NewScratch(b, T, 2*I)
 		defer b.Free(g)
 	}
 	defer func() {

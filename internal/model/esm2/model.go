@@ -206,12 +206,13 @@ func (m *Model) EmbedBatch(tokens [][]int32, out [][]float32) error {
 	if m.TokenDropout {
 		scale = 1 - 0.15*0.8 // inference with no <mask>: fair-esm's token-dropout rescaling
 	}
-	x := b.New(T, D)
+	// Working tensors: each is written before it is read, so recycled memory will do.
+	x := tensor.NewScratch(b, T, D)
 	b.Embed(x, m.embed, ids, scale)
-	h := b.New(T, D)
-	attn := b.New(T, D)
-	qkv := b.New(T, 3*D)
-	ffn := b.New(T, 4*D)
+	h := tensor.NewScratch(b, T, D)
+	attn := tensor.NewScratch(b, T, D)
+	qkv := tensor.NewScratch(b, T, 3*D)
+	ffn := tensor.NewScratch(b, T, 4*D)
 	defer func() {
 		for _, t := range []tensor.Tensor{x, h, attn, qkv, ffn} {
 			b.Free(t)

@@ -11,13 +11,15 @@ import (
 
 // attnScratch holds one task's working memory.
 type attnScratch struct {
-	q, k, scores []float32
+	scores []float32
 }
 
-// Attention implements tensor.Backend: one task per (segment, head), spread over the
-// backend's threads. Each task's products have the shape of its own sequence (and
-// read k and v straight from qkv where no rotary embedding applies), so a sequence's
-// result does not depend on what it is packed with.
+// Attention implements tensor.Backend: q (scaled, rotated) and, with a rotary
+// embedding, k are first prepared for every row, one task per segment; then one task
+// per (segment, head), spread over the backend's threads. Each task's products have
+// the shape of its own sequence (and read k and v straight from qkv where no rotary
+// embedding applies), so a sequence's result does not depend on what it is packed
+// with.
 func (b *Backend) Attention(dst, qkv tensor.Tensor, segs []tensor.Segment, spec tensor.AttentionSpec) {
 	d, in := mat(dst), mat(qkv)
 	D := spec.Heads * spec.HeadDim
@@ -25,52 +27,68 @@ func (b *Backend) Attention(dst, qkv tensor.Tensor, segs []tensor.Segment, spec 
 		panic(fmt.Sprintf("cpu backend: Attention qkv %d×%d, dst %d×%d, heads %d×%d", in.rows, in.cols, d.rows, d.cols, spec.Heads, spec.HeadDim))
 	}
 	var rc, rs []float32
+	qkCols := D // prepared q, then (rotary) k, per row
 	if spec.RotaryInvFreq != nil {
 		maxLen := 0
 		for _, s := range segs {
 			maxLen = max(maxLen, s.Len)
 		}
 		rc, rs = b.rot.table(spec.RotaryInvFreq, maxLen)
+		qkCols = 2 * D
 	}
+	// All heads of a row at once: contiguous copies, and a row's cosines and sines
+	// serve every head.
+	qk := b.scratch.get(in.rows * qkCols)
+	defer b.scratch.put(qk)
+	b.forTasks(len(segs), func(s int, _ *workspace) {
+		prepareQK(qk, qkCols, in.data, segs[s], spec, rc, rs)
+	})
 	b.forTasks(len(segs)*spec.Heads, func(t int, ws *workspace) {
-		b.attendHead(d.data, in.data, segs[t/spec.Heads], t%spec.Heads, spec, rc, rs, &ws.att)
+		b.attendHead(d.data, in.data, qk, qkCols, segs[t/spec.Heads], t%spec.Heads, spec, &ws.att)
 	})
 }
 
-func (b *Backend) attendHead(dst, qkv []float32, seg tensor.Segment, h int, spec tensor.AttentionSpec, rc, rs []float32, sc *attnScratch) {
+// prepareQK writes q·Scale, rotated when spec has a rotary embedding, into columns
+// [0, D) of qk's rows of seg (qkCols wide), and with a rotary embedding the rotated k
+// into columns [D, 2D).
+func prepareQK(qk []float32, qkCols int, qkv []float32, seg tensor.Segment, spec tensor.AttentionSpec, rc, rs []float32) {
+	hd := spec.HeadDim
+	D := spec.Heads * hd
+	half := hd / 2
+	rotary := spec.RotaryInvFreq != nil
+	for i := 0; i < seg.Len; i++ {
+		row := qkv[(seg.Start+i)*3*D : (seg.Start+i+1)*3*D]
+		out := qk[(seg.Start+i)*qkCols : (seg.Start+i+1)*qkCols]
+		q := out[:D]
+		scaleRow(q, row[:D], spec.Scale)
+		if !rotary {
+			continue
+		}
+		k := out[D : 2*D]
+		copy(k, row[D:2*D])
+		cos, sin := rc[i*half:(i+1)*half], rs[i*half:(i+1)*half]
+		rotateHeads(q, hd, cos, sin)
+		rotateHeads(k, hd, cos, sin)
+	}
+}
+
+func (b *Backend) attendHead(dst, qkv, qk []float32, qkCols int, seg tensor.Segment, h int, spec tensor.AttentionSpec, sc *attnScratch) {
 	L, hd := seg.Len, spec.HeadDim
 	if L == 0 {
 		return
 	}
 	D := spec.Heads * hd
-	ld, half := 3*D, hd/2
+	ld := 3 * D
 	base := seg.Start * ld
-	rotary := spec.RotaryInvFreq != nil
-	sc.q = grow(sc.q, L*hd)
-	q := sc.q
-	for i := 0; i < L; i++ {
-		src, qi := qkv[base+i*ld+h*hd:base+i*ld+(h+1)*hd], q[i*hd:(i+1)*hd]
-		for c, v := range src {
-			qi[c] = v * spec.Scale
-		}
-		if rotary {
-			rotate(qi, rc[i*half:(i+1)*half], rs[i*half:(i+1)*half])
-		}
-	}
+	q := qk[seg.Start*qkCols+h*hd:]
 	k, ldk := qkv[base+D+h*hd:], ld
-	if rotary {
-		sc.k = grow(sc.k, L*hd)
-		k, ldk = sc.k, hd
-		for i := 0; i < L; i++ {
-			ki := k[i*hd : (i+1)*hd]
-			copy(ki, qkv[base+i*ld+D+h*hd:base+i*ld+D+(h+1)*hd])
-			rotate(ki, rc[i*half:(i+1)*half], rs[i*half:(i+1)*half])
-		}
+	if spec.RotaryInvFreq != nil {
+		k, ldk = qk[seg.Start*qkCols+D+h*hd:], qkCols
 	}
 	// scores = Q·Kᵀ, then the ALiBi bias and a float32 softmax per row.
 	sc.scores = grow(sc.scores, L*L)
 	p := sc.scores
-	b.kern.nt(L, L, hd, q, hd, k, ldk, p, L)
+	b.kern.nt(L, L, hd, q, qkCols, k, ldk, p, L)
 	var slope float32
 	if spec.ALiBiSlopes != nil {
 		slope = spec.ALiBiSlopes[h]
@@ -113,8 +131,10 @@ func rotate(x, cos, sin []float32) {
 	for t, x1 := range x1s {
 		x2 := x2s[t]
 		c, s := cos[t], sin[t]
-		x1s[t] = x1*c - x2*s
-		x2s[t] = x2*c + x1*s
+		// Each product rounded on its own (no fused multiply-add, which arm64 would
+		// otherwise use), as the vector kernel does.
+		x1s[t] = float32(x1*c) - float32(x2*s)
+		x2s[t] = float32(x2*c) + float32(x1*s)
 	}
 }
 

@@ -2,8 +2,11 @@ package cpu
 
 import (
 	"fmt"
+	"math"
 	"math/rand"
 	"testing"
+
+	"github.com/virnucpro/virnucpro/internal/tensor"
 )
 
 // BenchmarkSgemm reports raw GFLOP/s of each GEMM at transformer shapes
@@ -25,5 +28,43 @@ func BenchmarkSgemm(b *testing.B) {
 				b.ReportMetric(2*float64(m)*float64(n)*float64(k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 			})
 		}
+	}
+}
+
+// BenchmarkAttention runs one layer's attention on packed sequences of 30–166
+// tokens: ESM-2 35M (20 heads of 24, rotary) and DNABERT-S (12 heads of 64, ALiBi).
+func BenchmarkAttention(b *testing.B) {
+	lib, err := LoadOpenBLAS(2)
+	if err != nil {
+		b.Skip(err)
+	}
+	be := New(2, lib)
+	r := rand.New(rand.NewSource(1))
+	var segs []tensor.Segment
+	T := 0
+	for i := 0; i < 32; i++ {
+		L := 30 + r.Intn(137)
+		segs = append(segs, tensor.Segment{Start: T, Len: L})
+		T += L
+	}
+	inv := make([]float32, 12)
+	for i := range inv {
+		inv[i] = float32(math.Pow(10000, -float64(2*i)/24))
+	}
+	slopes := make([]float32, 12)
+	for i := range slopes {
+		slopes[i] = float32(math.Pow(2, -float64(i+1)*8/12))
+	}
+	for _, spec := range []tensor.AttentionSpec{
+		{Heads: 20, HeadDim: 24, Scale: 0.2, RotaryInvFreq: inv},
+		{Heads: 12, HeadDim: 64, Scale: 0.125, ALiBiSlopes: slopes},
+	} {
+		D := spec.Heads * spec.HeadDim
+		qkv, dst := be.FromHost(randSlice(r, T*3*D), T, 3*D), be.New(T, D)
+		b.Run(fmt.Sprintf("h%d_d%d", spec.Heads, spec.HeadDim), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				be.Attention(dst, qkv, segs, spec)
+			}
+		})
 	}
 }

@@ -5,7 +5,6 @@ package cpu
 
 import (
 	"fmt"
-	"math"
 	"runtime"
 	"sync"
 
@@ -27,6 +26,7 @@ type Matrix struct {
 	rows, cols int
 	data       []float32
 	parts      []*Matrix // non-nil for a ConcatRows stack (then data is nil)
+	scratch    bool      // data comes from the backend's scratchPool (NewScratch)
 }
 
 // Rows implements tensor.Tensor.
@@ -44,6 +44,7 @@ type Backend struct {
 	gemm    Gemm
 	kern    kernels
 	rot     rotaryCache
+	scratch scratchPool
 }
 
 // New returns a CPU backend using threads goroutines (<= 0: all cores) and gemm for
@@ -135,8 +136,15 @@ func (b *Backend) rowBlockParts(rows, k int, a []float32, lda int, w *Matrix, c 
 	}
 }
 
-// Free implements tensor.Backend (the garbage collector reclaims CPU memory).
-func (b *Backend) Free(t tensor.Tensor) { mat(t).data = nil }
+// Free implements tensor.Backend: a scratch tensor's memory goes back to the
+// backend for reuse, other memory to the garbage collector.
+func (b *Backend) Free(t tensor.Tensor) {
+	m := mat(t)
+	if m.scratch && m.data != nil {
+		b.scratch.put(m.data)
+	}
+	m.data = nil
+}
 
 // Copy implements tensor.Backend.
 func (b *Backend) Copy(dst, src tensor.Tensor) { copy(mat(dst).data, mat(src).data) }
@@ -204,26 +212,6 @@ func (b *Backend) LayerNorm(dst, x, gamma, beta tensor.Tensor, eps float32) {
 			layerNormRow(d.data[i*c:(i+1)*c], xm.data[i*c:(i+1)*c], g, be, eps)
 		}
 	})
-}
-
-// layerNormRow normalises one row (out may be src).
-func layerNormRow(out, src, g, be []float32, eps float32) {
-	c := len(src)
-	var sum float64
-	for _, v := range src {
-		sum += float64(v)
-	}
-	mean := sum / float64(c)
-	var ss float64
-	for _, v := range src {
-		dv := float64(v) - mean
-		ss += dv * dv
-	}
-	inv := 1 / math.Sqrt(ss/float64(c)+float64(eps))
-	out, g, be = out[:c], g[:c], be[:c]
-	for j, v := range src {
-		out[j] = float32((float64(v)-mean)*inv)*g[j] + be[j]
-	}
 }
 
 // GELU implements tensor.Backend.

@@ -40,22 +40,25 @@ func gemmBlock(i0, i1, j0, j1, k int, a []float32, lda int, b []float32, ldb int
 			for p := 0; p < k; p++ {
 				x0, x1, x2, x3 := a0[p], a1[p], a2[p], a3[p]
 				y0, y1, y2, y3 := b0[p], b1[p], b2[p], b3[p]
-				s00 += x0 * y0
-				s01 += x0 * y1
-				s02 += x0 * y2
-				s03 += x0 * y3
-				s10 += x1 * y0
-				s11 += x1 * y1
-				s12 += x1 * y2
-				s13 += x1 * y3
-				s20 += x2 * y0
-				s21 += x2 * y1
-				s22 += x2 * y2
-				s23 += x2 * y3
-				s30 += x3 * y0
-				s31 += x3 * y1
-				s32 += x3 * y2
-				s33 += x3 * y3
+				// Each product rounded on its own: a fused multiply-add (arm64,
+				// GOAMD64=v3) would be used in some loops and not others, and a row's
+				// result would depend on which loop its batch sends it through.
+				s00 += float32(x0 * y0)
+				s01 += float32(x0 * y1)
+				s02 += float32(x0 * y2)
+				s03 += float32(x0 * y3)
+				s10 += float32(x1 * y0)
+				s11 += float32(x1 * y1)
+				s12 += float32(x1 * y2)
+				s13 += float32(x1 * y3)
+				s20 += float32(x2 * y0)
+				s21 += float32(x2 * y1)
+				s22 += float32(x2 * y2)
+				s23 += float32(x2 * y3)
+				s30 += float32(x3 * y0)
+				s31 += float32(x3 * y1)
+				s32 += float32(x3 * y2)
+				s33 += float32(x3 * y3)
 			}
 			store4(c[i*ldc+j:], s00, s01, s02, s03, acc)
 			store4(c[(i+1)*ldc+j:], s10, s11, s12, s13, acc)
@@ -91,7 +94,7 @@ func dotInto(c []float32, idx int, x, y []float32, acc bool) {
 	var s float32
 	y = y[:len(x)]
 	for p, v := range x {
-		s += v * y[p]
+		s += float32(v * y[p])
 	}
 	if acc {
 		c[idx] += s

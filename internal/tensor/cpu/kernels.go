@@ -76,8 +76,10 @@ func (b *Backend) forTasks(n int, fn func(task int, ws *workspace)) {
 	wg.Wait()
 }
 
-// rowBlock implements kernels: one OpenBLAS call on exactly invariantRows rows,
-// the tail zero-padded in scratch.
+// rowBlock implements kernels: one OpenBLAS call on exactly invariantRows rows, a
+// shorter tail block copied into scratch whose padding rows are left as they are:
+// each row of C depends only on the same row of A (and of C), so what the padding
+// holds changes nothing but the padding's own results, which are dropped.
 func (o *OpenBLAS) rowBlock(rows, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, acc bool, ws *workspace) {
 	if rows == 0 || n == 0 {
 		return
@@ -101,8 +103,6 @@ func (o *OpenBLAS) rowBlock(rows, n, k int, a []float32, lda int, b []float32, l
 	}
 	ws.pa, ws.pc = grow(ws.pa, invariantRows*k), grow(ws.pc, invariantRows*n)
 	pa, pc := ws.pa, ws.pc
-	clear(pa[rows*k:])
-	clear(pc[rows*n:])
 	for i := 0; i < rows; i++ {
 		copy(pa[i*k:(i+1)*k], a[i*lda:i*lda+k])
 		if acc {
@@ -150,7 +150,7 @@ func (g *GoGemm) nn(m, n, k int, a []float32, lda int, b []float32, ldb int, c [
 		for p, s := range a[i*lda : i*lda+k] {
 			row := b[p*ldb : p*ldb+n]
 			for j, v := range row {
-				out[j] += s * v
+				out[j] += float32(s * v)
 			}
 		}
 	}
