@@ -87,10 +87,11 @@ func expShiftedAVX512(p *float32, n int, m float32, c *[22][8]uint32, lanes *[8]
 //go:noescape
 func maxAVX2(p *float32, n int, lanes *[8]float32)
 
-// maxAVX512 sets lanes to the lane-wise maxima of p[0:16n], n >= 1.
+// maxAVX512 returns the maximum of p[0:n], n >= 1 (a NaN may or may not carry
+// through, as with the AVX2 kernel: softmax's result is all NaN either way).
 //
 //go:noescape
-func maxAVX512(p *float32, n int, lanes *[16]float32)
+func maxAVX512(p *float32, n int) float32
 
 // scaleAVX2 multiplies p[0:8n] by s.
 //
@@ -134,13 +135,8 @@ func expShiftedFast(row []float32, m float32, lanes *[8]float32) int {
 func maxFast(row []float32) (float32, int) {
 	m := float32(math.Inf(-1))
 	switch {
-	case simdLevel >= simdAVX512 && len(row) >= 16:
-		var lanes [16]float32
-		maxAVX512(&row[0], len(row)/16, &lanes)
-		for _, v := range lanes {
-			m = max(m, v)
-		}
-		return m, len(row) &^ 15
+	case simdLevel >= simdAVX512 && len(row) > 0:
+		return maxAVX512(&row[0], len(row)), len(row)
 	case simdLevel >= simdAVX2 && len(row) >= 8:
 		var lanes [8]float32
 		maxAVX2(&row[0], len(row)/8, &lanes)

@@ -298,26 +298,44 @@ zdone:
 	VZEROUPPER
 	RET
 
-// func maxAVX512(p *float32, n int, lanes *[16]float32)
-// lanes = the lane-wise maxima of p[0:16n] (n >= 1).
-TEXT ·maxAVX512(SB), NOSPLIT, $0-24
-	MOVQ    p+0(FP), SI
-	MOVQ    n+8(FP), CX
-	MOVQ    lanes+16(FP), DI
-	VMOVUPS (SI), Z0
-	ADDQ    $64, SI
-	DECQ    CX
+// func maxAVX512(p *float32, n int) float32
+// The maximum of p[0:n] (n >= 1): lane-wise maxima (the lanes past the end of the
+// last group hold -Inf), then halved down to one lane.
+TEXT ·maxAVX512(SB), NOSPLIT, $0-20
+	MOVQ         p+0(FP), SI
+	MOVQ         n+8(FP), CX
+	MOVL         $0xff800000, AX // -Inf
+	VPBROADCASTD AX, Z0
 
 zmaxloop:
-	TESTQ  CX, CX
-	JZ     zmaxdone
+	CMPQ   CX, $16
+	JLT    zmaxtail
 	VMAXPS (SI), Z0, Z0
 	ADDQ   $64, SI
-	DECQ   CX
+	SUBQ   $16, CX
 	JMP    zmaxloop
 
-zmaxdone:
-	VMOVUPS Z0, (DI)
+zmaxtail:
+	TESTQ        CX, CX
+	JZ           zmaxreduce
+	MOVL         $1, BX
+	SHLL         CX, BX
+	DECL         BX
+	KMOVW        BX, K1
+	VPBROADCASTD AX, Z1
+	VMOVUPS      (SI), K1, Z1
+	VMAXPS       Z1, Z0, Z0
+
+zmaxreduce:
+	VEXTRACTF64X4 $1, Z0, Y1
+	VMAXPS        Y1, Y0, Y0
+	VEXTRACTF128  $1, Y0, X1
+	VMAXPS        X1, X0, X0
+	VMOVHLPS      X0, X0, X1
+	VMAXPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VMAXPS        X1, X0, X0
+	VMOVSS        X0, ret+16(FP)
 	VZEROUPPER
 	RET
 
