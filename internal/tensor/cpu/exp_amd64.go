@@ -6,12 +6,13 @@ import (
 	"golang.org/x/sys/cpu"
 )
 
-// bestSIMDLevel picks AVX-512 when the processor has the foundation and the
-// 256-bit forms of its masked instructions (VL, used for the exp's lane sums) and
-// the operating system saves ZMM state (x/sys/cpu checks that), else AVX2.
+// bestSIMDLevel picks AVX-512 when the processor has its foundation (the kernels
+// use nothing from the other AVX-512 subsets: bitwise operations are the D forms,
+// masked operations are on ZMM only) and the operating system saves the ZMM and mask
+// registers (x/sys/cpu checks that), else AVX2.
 func bestSIMDLevel() int {
 	switch {
-	case cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL:
+	case cpu.X86.HasAVX512F:
 		return simdAVX512
 	case cpu.X86.HasAVX2:
 		return simdAVX2
