@@ -247,7 +247,7 @@ func gatedGELURows(out, src []float32, half int) {
 	for r := 0; r*half < len(out); r++ {
 		o, s := out[r*half:(r+1)*half], src[r*2*half:(r+1)*2*half]
 		gate, lin := s[:half], s[half:2*half]
-		for j := range o {
+		for j := gatedGELUFast(o, gate, lin); j < len(o); j++ {
 			o[j] = geluf(gate[j]) * lin[j]
 		}
 	}

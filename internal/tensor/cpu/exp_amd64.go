@@ -6,13 +6,34 @@ import (
 	"golang.org/x/sys/cpu"
 )
 
-// useAVX2 selects the vectorised exp of expShifted.
-var useAVX2 = cpu.X86.HasAVX2
+// bestSIMDLevel picks AVX-512 when the processor has its foundation (the kernels
+// use nothing from the other AVX-512 subsets: bitwise operations are the D forms,
+// masked operations are on ZMM only) and the operating system saves the ZMM and mask
+// registers (x/sys/cpu checks that), else AVX2.
+func bestSIMDLevel() int {
+	switch {
+	case cpu.X86.HasAVX512F:
+		return simdAVX512
+	case cpu.X86.HasAVX2:
+		return simdAVX2
+	}
+	return simdScalar
+}
 
-// expConsts are the float32 bit patterns expShiftedAVX2 uses, each in eight lanes,
-// taken from the same constants as expf so that both compute the same values bit
-// for bit.
-var expConsts = func() (c [14][8]uint32) {
+// simdLevels lists the levels this processor can run, lowest first (for tests).
+func simdLevels() []int {
+	levels := []int{simdScalar}
+	for l := simdAVX2; l <= bestSIMDLevel(); l++ {
+		levels = append(levels, l)
+	}
+	return levels
+}
+
+// expConsts are the float32 bit patterns the vectorised exps use, each in eight
+// lanes (the AVX-512 code broadcasts lane 0), taken from the same constants as expf
+// so that all compute the same values bit for bit. Rows 14 on are the AVX-512
+// kernel's special cases.
+var expConsts = func() (c [22][8]uint32) {
 	for i, v := range []uint32{
 		math.Float32bits(log2e),
 		math.Float32bits(0.5),
@@ -28,6 +49,15 @@ var expConsts = func() (c [14][8]uint32) {
 		math.Float32bits(expFastMax),
 		math.Float32bits(expFastMin),
 		1 << 31, // sign bit
+		// AVX-512 only:
+		uint32(0xffffff82),                // int32 -126: below, a subnormal result
+		127 + 64,                          // exponent bias + 64 (subnormal scaling)
+		128,                               // k = 128: 2·2^127
+		math.Float32bits(1.0 / (1 << 64)), // 2^-64
+		254 << 23,                         // 2^127
+		math.Float32bits(expOverflow),     // above: +Inf
+		math.Float32bits(expUnderflow),    // below: 0
+		math.Float32bits(float32(math.Inf(1))),
 	} {
 		for l := range c[i] {
 			c[i][l] = v
@@ -43,22 +73,47 @@ var expConsts = func() (c [14][8]uint32) {
 // then handle.
 //
 //go:noescape
-func expShiftedAVX2(p *float32, n int, m float32, c *[14][8]uint32, lanes *[8]float32) int
+func expShiftedAVX2(p *float32, n int, m float32, c *[22][8]uint32, lanes *[8]float32) int
+
+// expShiftedAVX512 replaces p[0:n] by expf(p[i]-m), sixteen at a time (the last
+// group masked), with exactly expf's operations including its special cases,
+// adding each result into lanes[i%8] in order of i (each group's low half, then
+// its high half).
+//
+//go:noescape
+func expShiftedAVX512(p *float32, n int, m float32, c *[22][8]uint32, lanes *[8]float32)
 
 // maxAVX2 sets lanes to the lane-wise maxima of p[0:8n], n >= 1.
 //
 //go:noescape
 func maxAVX2(p *float32, n int, lanes *[8]float32)
 
+// maxAVX512 returns the maximum of p[0:n], n >= 1 (a NaN may or may not carry
+// through, as with the AVX2 kernel: softmax's result is all NaN either way).
+//
+//go:noescape
+func maxAVX512(p *float32, n int) float32
+
 // scaleAVX2 multiplies p[0:8n] by s.
 //
 //go:noescape
 func scaleAVX2(p *float32, n int, s float32)
 
-// expShiftedFast does what it can of expShiftedSum with AVX2 and returns the number
+// scaleAVX512 multiplies p[0:n] by s.
+//
+//go:noescape
+func scaleAVX512(p *float32, n int, s float32)
+
+// expShiftedFast does what it can of expShiftedSum with SIMD and returns the number
 // of values done.
 func expShiftedFast(row []float32, m float32, lanes *[8]float32) int {
-	if !useAVX2 {
+	switch {
+	case len(row) == 0:
+		return 0
+	case simdLevel >= simdAVX512:
+		expShiftedAVX512(&row[0], len(row), m, &expConsts, lanes)
+		return len(row)
+	case simdLevel < simdAVX2:
 		return 0
 	}
 	i := 0
@@ -76,34 +131,43 @@ func expShiftedFast(row []float32, m float32, lanes *[8]float32) int {
 	return i
 }
 
-// maxFast returns the maximum of the first 8·⌊len/8⌋ values (-Inf for none) and how
-// many it covered.
+// maxFast returns the maximum of the values the SIMD kernel covers (-Inf for none)
+// and how many that is (a prefix of row).
 func maxFast(row []float32) (float32, int) {
-	n := len(row) / 8
-	if !useAVX2 || n == 0 {
-		return float32(math.Inf(-1)), 0
+	m := float32(math.Inf(-1))
+	switch {
+	case simdLevel >= simdAVX512 && len(row) > 0:
+		return maxAVX512(&row[0], len(row)), len(row)
+	case simdLevel >= simdAVX2 && len(row) >= 8:
+		var lanes [8]float32
+		maxAVX2(&row[0], len(row)/8, &lanes)
+		for _, v := range lanes {
+			m = max(m, v)
+		}
+		return m, len(row) &^ 7
 	}
-	var lanes [8]float32
-	maxAVX2(&row[0], n, &lanes)
-	m := lanes[0]
-	for _, v := range lanes[1:] {
-		m = max(m, v)
-	}
-	return m, 8 * n
+	return m, 0
 }
 
-// scaleFast multiplies the first 8·⌊len/8⌋ values by s and returns how many.
+// scaleFast multiplies a prefix of row by s with SIMD and returns its length.
 func scaleFast(row []float32, s float32) int {
-	n := len(row) / 8
-	if !useAVX2 || n == 0 {
+	switch {
+	case len(row) == 0:
 		return 0
+	case simdLevel >= simdAVX512:
+		scaleAVX512(&row[0], len(row), s)
+		return len(row)
+	case simdLevel >= simdAVX2 && len(row) >= 8:
+		scaleAVX2(&row[0], len(row)/8, s)
+		return len(row) &^ 7
 	}
-	scaleAVX2(&row[0], n, s)
-	return 8 * n
+	return 0
 }
 
-// erfCols is erfTab by columns for the gathers of geluAVX2: row 0 the pieces'
-// centres, row 1+j their coefficients k[j].
+// erfCols is erfTab by columns for the table look-ups of the vectorised GELUs: row
+// 0 the pieces' centres, row 1+j their coefficients k[j]. A row is sixteen floats,
+// one ZMM register, so the AVX-512 kernel looks pieces up with a permute instead of
+// a gather.
 var erfCols = func() (c [9][16]float32) {
 	for i, p := range erfTab {
 		c[0][i] = p.center
@@ -114,7 +178,8 @@ var erfCols = func() (c [9][16]float32) {
 	return c
 }()
 
-// geluConsts are geluAVX2's constants, each in eight lanes.
+// geluConsts are the vectorised GELUs' constants, each in eight lanes (the AVX-512
+// code broadcasts lane 0).
 var geluConsts = func() (c [7][8]uint32) {
 	for i, v := range []uint32{
 		1<<31 - 1, // |x| mask
@@ -139,10 +204,35 @@ var geluConsts = func() (c [7][8]uint32) {
 //go:noescape
 func geluAVX2(p *float32, n int, tab *[9][16]float32, c *[7][8]uint32) int
 
-// geluFast does what it can of geluSlice with AVX2 and returns the number of values
+// gatedGELUAVX2 sets out[i] = geluf(gate[i])*lin[i] for i < 8n, eight at a time,
+// and returns how many groups of eight it did: it stops before the first group
+// whose gate holds a NaN.
+//
+//go:noescape
+func gatedGELUAVX2(out, gate, lin *float32, n int, tab *[9][16]float32, c *[7][8]uint32) int
+
+// geluAVX512 replaces p[0:n] by geluf(p[i]), sixteen at a time (the last group
+// masked), with exactly geluf's operations; NaNs stay NaN as in geluf.
+//
+//go:noescape
+func geluAVX512(p *float32, n int, tab *[9][16]float32, c *[7][8]uint32)
+
+// gatedGELUAVX512 sets out[i] = geluf(gate[i])*lin[i] for i < n, sixteen at a time
+// (the last group masked).
+//
+//go:noescape
+func gatedGELUAVX512(out, gate, lin *float32, n int, tab *[9][16]float32, c *[7][8]uint32)
+
+// geluFast does what it can of geluSlice with SIMD and returns the number of values
 // done.
 func geluFast(x []float32) int {
-	if !useAVX2 {
+	switch {
+	case len(x) == 0:
+		return 0
+	case simdLevel >= simdAVX512:
+		geluAVX512(&x[0], len(x), &erfCols, &geluConsts)
+		return len(x)
+	case simdLevel < simdAVX2:
 		return 0
 	}
 	i := 0
@@ -159,18 +249,56 @@ func geluFast(x []float32) int {
 	return i
 }
 
+// gatedGELUFast does what it can of out[i] = geluf(gate[i])*lin[i] (all three the
+// same length) with SIMD and returns the number of values done.
+func gatedGELUFast(out, gate, lin []float32) int {
+	n := len(out)
+	switch {
+	case n == 0 || len(gate) < n || len(lin) < n:
+		return 0
+	case simdLevel >= simdAVX512:
+		gatedGELUAVX512(&out[0], &gate[0], &lin[0], n, &erfCols, &geluConsts)
+		return n
+	case simdLevel < simdAVX2:
+		return 0
+	}
+	i := 0
+	for n-i >= 8 {
+		i += 8 * gatedGELUAVX2(&out[i], &gate[i], &lin[i], (n-i)/8, &erfCols, &geluConsts)
+		if n-i < 8 {
+			break
+		}
+		for j := i; j < i+8; j++ { // a group with a NaN
+			out[j] = geluf(gate[j]) * lin[j]
+		}
+		i += 8
+	}
+	return i
+}
+
 // addAVX2 adds src[0:8n] into dst[0:8n].
 //
 //go:noescape
 func addAVX2(dst, src *float32, n int)
 
-// addFast adds the first 8·⌊len/8⌋ values of src into dst (same length) and returns
-// how many.
+// addAVX512 adds src[0:n] into dst[0:n].
+//
+//go:noescape
+func addAVX512(dst, src *float32, n int)
+
+// addFast adds a prefix of src into dst (same length) with SIMD and returns its
+// length.
 func addFast(dst, src []float32) int {
-	n := len(dst) / 8
-	if !useAVX2 || n == 0 || len(src) < 8*n {
+	n := len(dst)
+	switch {
+	case n == 0 || len(src) < n:
 		return 0
+	case simdLevel >= simdAVX512:
+		addAVX512(&dst[0], &src[0], n)
+		return n
+	case simdLevel >= simdAVX2 && n >= 8:
+		addAVX2(&dst[0], &src[0], n/8)
+		return n &^ 7
 	}
-	addAVX2(&dst[0], &src[0], n)
-	return 8 * n
+	return 0
 }

@@ -16,7 +16,7 @@
 #define FASTMIN 384(DX)
 #define SIGN 416(DX)
 
-// func expShiftedAVX2(p *float32, n int, m float32, c *[14][8]uint32, lanes *[8]float32) int
+// func expShiftedAVX2(p *float32, n int, m float32, c *[22][8]uint32, lanes *[8]float32) int
 TEXT ·expShiftedAVX2(SB), NOSPLIT, $0-48
 	MOVQ         p+0(FP), SI
 	MOVQ         n+8(FP), CX
@@ -149,5 +149,270 @@ addloop:
 	JMP     addloop
 
 adddone:
+	VZEROUPPER
+	RET
+
+// Offsets of the AVX-512 kernel's special-case constants in expConsts.
+#define KMIN 448(DX)
+#define SUBBIAS 480(DX)
+#define K128 512(DX)
+#define TWOM64 544(DX)
+#define TWO127 576(DX)
+#define OVER 608(DX)
+#define UNDER 640(DX)
+#define INF 672(DX)
+
+// EXP16 sets Z7 = expf(Z0 - Z30) for sixteen lanes with the operations of
+// expShiftedAVX2 (x in Z0, k in Z2, p in Z6), and K3 to the lanes whose x is in
+// [expFastMin, expFastMax], where that result is final.
+#define EXP16 \
+	VSUBPS     Z30, Z0, Z0 \
+	VMULPS     Z16, Z0, Z1 \
+	VPANDD     Z29, Z1, Z2 \
+	VPORD      Z17, Z2, Z2 \
+	VADDPS     Z2, Z1, Z2 \
+	VCVTTPS2DQ Z2, Z2 \
+	VCVTDQ2PS  Z2, Z3 \
+	VMULPS     Z18, Z3, Z4 \
+	VSUBPS     Z4, Z0, Z4 \
+	VMULPS     Z19, Z3, Z5 \
+	VSUBPS     Z5, Z4, Z4 \
+	VMULPS     Z20, Z4, Z5 \
+	VADDPS     Z21, Z5, Z5 \
+	VMULPS     Z5, Z4, Z5 \
+	VADDPS     Z22, Z5, Z5 \
+	VMULPS     Z5, Z4, Z5 \
+	VADDPS     Z23, Z5, Z5 \
+	VMULPS     Z5, Z4, Z5 \
+	VADDPS     Z24, Z5, Z5 \
+	VMULPS     Z5, Z4, Z5 \
+	VADDPS     Z25, Z5, Z5 \
+	VMULPS     Z4, Z4, Z6 \
+	VMULPS     Z5, Z6, Z6 \
+	VADDPS     Z6, Z4, Z6 \
+	VADDPS     Z26, Z6, Z6 \
+	VPSLLD     $23, Z2, Z7 \
+	VPADDD     Z26, Z7, Z7 \
+	VMULPS     Z7, Z6, Z7 \
+	VCMPPS     $2, Z27, Z0, K3 \
+	VCMPPS     $13, Z28, Z0, K3, K3
+
+// EXPSPECIAL redoes the lanes of Z7 that expf's special cases cover, in expf's
+// terms: k < -126: (p·2^(k+191))·2^-64; k = 128: (p·2)·2^127; then by x: above
+// expOverflow +Inf, below expUnderflow 0, NaN x itself.
+#define EXPSPECIAL \
+	VPBROADCASTD KMIN, Z10 \
+	VPCMPD       $1, Z10, Z2, K4 \
+	VPBROADCASTD SUBBIAS, Z11 \
+	VPADDD       Z11, Z2, Z11 \
+	VPSLLD       $23, Z11, Z11 \
+	VMULPS       Z11, Z6, K4, Z7 \
+	VBROADCASTSS TWOM64, Z12 \
+	VMULPS       Z12, Z7, K4, Z7 \
+	VPBROADCASTD K128, Z10 \
+	VPCMPEQD     Z10, Z2, K4 \
+	VADDPS       Z6, Z6, Z11 \
+	VBROADCASTSS TWO127, Z12 \
+	VMULPS       Z12, Z11, K4, Z7 \
+	VBROADCASTSS OVER, Z10 \
+	VCMPPS       $14, Z10, Z0, K4 \
+	VBROADCASTSS INF, Z11 \
+	VMOVAPS      Z11, K4, Z7 \
+	VBROADCASTSS UNDER, Z10 \
+	VCMPPS       $1, Z10, Z0, K4 \
+	VPXORD       Z11, Z11, Z11 \
+	VMOVAPS      Z11, K4, Z7 \
+	VCMPPS       $3, Z0, Z0, K4 \
+	VMOVAPS      Z0, K4, Z7
+
+// LANESUM adds Z7's low eight lanes, then its high eight, into Y8: value j goes
+// into lane j%8 in order of j, as expShiftedSum defines the sum.
+#define LANESUM \
+	VADDPS        Y7, Y8, Y8 \
+	VEXTRACTF64X4 $1, Z7, Y9 \
+	VADDPS        Y9, Y8, Y8
+
+// func expShiftedAVX512(p *float32, n int, m float32, c *[22][8]uint32, lanes *[8]float32)
+TEXT ·expShiftedAVX512(SB), NOSPLIT, $0-40
+	MOVQ         p+0(FP), SI
+	MOVQ         n+8(FP), CX
+	VBROADCASTSS m+16(FP), Z30
+	MOVQ         c+24(FP), DX
+	MOVQ         lanes+32(FP), DI
+	VMOVUPS      (DI), Y8
+	VBROADCASTSS LOG2E, Z16
+	VBROADCASTSS HALF0, Z17
+	VBROADCASTSS LN2HI, Z18
+	VBROADCASTSS LN2LO, Z19
+	VBROADCASTSS C5040, Z20
+	VBROADCASTSS C720, Z21
+	VBROADCASTSS C120, Z22
+	VBROADCASTSS C24, Z23
+	VBROADCASTSS C6, Z24
+	VBROADCASTSS C2, Z25
+	VBROADCASTSS ONE, Z26
+	VBROADCASTSS FASTMAX, Z27
+	VBROADCASTSS FASTMIN, Z28
+	VPBROADCASTD SIGN, Z29
+
+zloop:
+	CMPQ     CX, $16
+	JLT      ztail
+	VMOVUPS  (SI), Z0
+	EXP16
+	KORTESTW K3, K3
+	JCS      zstore           // all lanes in the fast range
+	EXPSPECIAL
+
+zstore:
+	VMOVUPS Z7, (SI)
+	LANESUM
+	ADDQ    $64, SI
+	SUBQ    $16, CX
+	JMP     zloop
+
+ztail:
+	TESTQ CX, CX
+	JZ    zdone
+
+	// The lanes past the end get s = m, x = 0 (in the fast range for finite m),
+	// and are zeroed before the sum.
+	MOVL     $1, BX
+	SHLL     CX, BX
+	DECL     BX
+	KMOVW    BX, K1
+	VMOVAPS  Z30, Z0
+	VMOVUPS  (SI), K1, Z0
+	EXP16
+	KORTESTW K3, K3
+	JCS      ztstore
+	EXPSPECIAL
+
+ztstore:
+	VMOVUPS   Z7, K1, (SI)
+	VMOVAPS.Z Z7, K1, Z7
+	LANESUM
+
+zdone:
+	VMOVUPS Y8, (DI)
+	VZEROUPPER
+	RET
+
+// func maxAVX512(p *float32, n int) float32
+// The maximum of p[0:n] (n >= 1): lane-wise maxima (the lanes past the end of the
+// last group hold -Inf), then halved down to one lane.
+TEXT ·maxAVX512(SB), NOSPLIT, $0-20
+	MOVQ         p+0(FP), SI
+	MOVQ         n+8(FP), CX
+	MOVL         $0xff800000, AX // -Inf
+	VPBROADCASTD AX, Z0
+
+zmaxloop:
+	CMPQ   CX, $16
+	JLT    zmaxtail
+	VMAXPS (SI), Z0, Z0
+	ADDQ   $64, SI
+	SUBQ   $16, CX
+	JMP    zmaxloop
+
+zmaxtail:
+	TESTQ        CX, CX
+	JZ           zmaxreduce
+	MOVL         $1, BX
+	SHLL         CX, BX
+	DECL         BX
+	KMOVW        BX, K1
+	VPBROADCASTD AX, Z1
+	VMOVUPS      (SI), K1, Z1
+	VMAXPS       Z1, Z0, Z0
+
+zmaxreduce:
+	VEXTRACTF64X4 $1, Z0, Y1
+	VMAXPS        Y1, Y0, Y0
+	VEXTRACTF128  $1, Y0, X1
+	VMAXPS        X1, X0, X0
+	VMOVHLPS      X0, X0, X1
+	VMAXPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VMAXPS        X1, X0, X0
+	VMOVSS        X0, ret+16(FP)
+	VZEROUPPER
+	RET
+
+// func scaleAVX512(p *float32, n int, s float32)
+// p[0:n] *= s.
+TEXT ·scaleAVX512(SB), NOSPLIT, $0-20
+	MOVQ         p+0(FP), SI
+	MOVQ         n+8(FP), CX
+	VBROADCASTSS s+16(FP), Z1
+
+zscaleloop:
+	CMPQ    CX, $16
+	JLT     zscaletail
+	VMULPS  (SI), Z1, Z0
+	VMOVUPS Z0, (SI)
+	ADDQ    $64, SI
+	SUBQ    $16, CX
+	JMP     zscaleloop
+
+zscaletail:
+	TESTQ     CX, CX
+	JZ        zscaledone
+	MOVL      $1, BX
+	SHLL      CX, BX
+	DECL      BX
+	KMOVW     BX, K1
+	VMOVUPS.Z (SI), K1, Z0
+	VMULPS    Z0, Z1, Z0
+	VMOVUPS   Z0, K1, (SI)
+
+zscaledone:
+	VZEROUPPER
+	RET
+
+// func addAVX512(dst, src *float32, n int)
+// dst[0:n] += src[0:n], two registers at a time while there are.
+TEXT ·addAVX512(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+
+zadd2:
+	CMPQ    CX, $32
+	JLT     zadd1
+	VMOVUPS (DI), Z0
+	VMOVUPS 64(DI), Z1
+	VADDPS  (SI), Z0, Z0
+	VADDPS  64(SI), Z1, Z1
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	ADDQ    $128, DI
+	ADDQ    $128, SI
+	SUBQ    $32, CX
+	JMP     zadd2
+
+zadd1:
+	CMPQ    CX, $16
+	JLT     zaddtail
+	VMOVUPS (DI), Z0
+	VADDPS  (SI), Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ    $64, DI
+	ADDQ    $64, SI
+	SUBQ    $16, CX
+
+zaddtail:
+	TESTQ     CX, CX
+	JZ        zadddone
+	MOVL      $1, BX
+	SHLL      CX, BX
+	DECL      BX
+	KMOVW     BX, K1
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z (SI), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (DI)
+
+zadddone:
 	VZEROUPPER
 	RET

@@ -24,6 +24,13 @@ const (
 	expFastMax = 88
 )
 
+// expf's limits: above expOverflow the result is +Inf, below expUnderflow 0. The
+// AVX-512 exp compares with the same float32 values.
+const (
+	expOverflow  = 88.72283
+	expUnderflow = -103.97208
+)
+
 // expShiftedSum replaces each value s of row by expf(s - m) and returns their sum,
 // vectorised where the processor allows. The sum is defined by its order, the same
 // on every path: value j is added into lane j%8 (in order of j), then the lanes are
@@ -50,9 +57,9 @@ func expShiftedSum(row []float32, m float32) float32 {
 // 2^k built from the exponent bits.
 func expf(x float32) float32 {
 	switch {
-	case x > 88.72283:
+	case x > expOverflow:
 		return float32(math.Inf(1))
-	case x < -103.97208:
+	case x < expUnderflow:
 		return 0
 	case x != x:
 		return x

@@ -143,7 +143,9 @@ func BenchmarkMathf(b *testing.B) {
 
 // TestExpShifted checks the vectorised exp against expf bit for bit, across lengths
 // (partial groups of eight) and values that take expf's special cases.
-func TestExpShifted(t *testing.T) {
+func TestExpShifted(t *testing.T) { forEachSIMDLevel(t, testExpShifted) }
+
+func testExpShifted(t *testing.T) {
 	r := rand.New(rand.NewSource(5))
 	specials := []float32{float32(math.Inf(-1)), float32(math.Inf(1)), float32(math.NaN()), -87.5, -88, -104, 88.5, 89, 0, -0.0, 1e-30}
 	for _, c := range []struct {
@@ -153,7 +155,7 @@ func TestExpShifted(t *testing.T) {
 		sp    bool
 	}{
 		{"short", 5, 3, false}, {"groups", 64, 10, false}, {"ragged", 77, 30, false},
-		{"wide", 1000, 60, false}, {"specials", 203, 20, true},
+		{"wide", 1000, 60, false}, {"specials", 203, 20, true}, {"lowtail", 45, 40, true},
 	} {
 		row := make([]float32, c.n)
 		for i := range row {
@@ -195,7 +197,9 @@ func TestExpShifted(t *testing.T) {
 }
 
 // TestGeluSlice checks the vectorised GELU against geluf bit for bit (NaN: any NaN).
-func TestGeluSlice(t *testing.T) {
+func TestGeluSlice(t *testing.T) { forEachSIMDLevel(t, testGeluSlice) }
+
+func testGeluSlice(t *testing.T) {
 	r := rand.New(rand.NewSource(6))
 	specials := []float32{float32(math.Inf(-1)), float32(math.Inf(1)), float32(math.NaN()), 0, -0.0, 5.6568, -5.6569, 1e30, -1e30, 1e-40}
 	var xs []float32
@@ -221,12 +225,14 @@ func TestGeluSlice(t *testing.T) {
 
 // TestSoftmaxRow checks softmaxRow against the scalar definition (ALiBi bias, max,
 // expf, the lane-ordered sum, one reciprocal) bit for bit, and against float64.
-func TestSoftmaxRow(t *testing.T) {
+func TestSoftmaxRow(t *testing.T) { forEachSIMDLevel(t, testSoftmaxRow) }
+
+func testSoftmaxRow(t *testing.T) {
 	r := rand.New(rand.NewSource(9))
 	for _, c := range []struct {
 		n     int
 		alibi bool
-	}{{1, false}, {7, true}, {8, false}, {9, true}, {64, false}, {133, true}, {133, false}} {
+	}{{1, false}, {7, true}, {8, false}, {9, true}, {15, false}, {16, true}, {17, false}, {31, true}, {64, false}, {133, true}, {133, false}, {519, true}} {
 		row := make([]float32, c.n)
 		for j := range row {
 			row[j] = float32(r.NormFloat64() * 4)
@@ -271,9 +277,11 @@ func TestSoftmaxRow(t *testing.T) {
 }
 
 // TestAddBias checks the (vectorised) bias addition against the scalar loop.
-func TestAddBias(t *testing.T) {
+func TestAddBias(t *testing.T) { forEachSIMDLevel(t, testAddBias) }
+
+func testAddBias(t *testing.T) {
 	r := rand.New(rand.NewSource(10))
-	for _, n := range []int{1, 7, 8, 9, 33, 480} {
+	for _, n := range []int{1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 63, 480} {
 		c, bias := randSlice(r, 3*n), randSlice(r, n)
 		want := slices.Clone(c)
 		for i := range want {
@@ -282,6 +290,223 @@ func TestAddBias(t *testing.T) {
 		addBias(c, n, bias)
 		if !slices.Equal(c, want) {
 			t.Fatalf("n=%d: %v, want %v", n, c, want)
+		}
+	}
+}
+
+// simdLevelNames names the levels in subtests and benchmarks.
+var simdLevelNames = map[int]string{simdScalar: "scalar", simdAVX2: "avx2", simdAVX512: "avx512"}
+
+// forEachSIMDLevel runs fn once per level the processor supports, with simdLevel
+// forced to it, so that every path is checked on a machine that has them all.
+func forEachSIMDLevel(t *testing.T, fn func(t *testing.T)) {
+	saved := simdLevel
+	defer func() { simdLevel = saved }()
+	for _, l := range simdLevels() {
+		simdLevel = l
+		t.Run(simdLevelNames[l], fn)
+	}
+}
+
+// sameBits reports whether got and want are the same float32 (any NaN for a NaN).
+func sameBits(got, want float32) bool {
+	return math.Float32bits(got) == math.Float32bits(want) || (got != got && want != want)
+}
+
+// guarded returns n values inside a larger buffer filled with a sentinel, and a
+// check that nothing outside them was written (the masked tails' stores).
+func guarded(t *testing.T, n int) ([]float32, func()) {
+	const pad, sentinel = 20, float32(-12345.5)
+	buf := make([]float32, n+2*pad)
+	for i := range buf {
+		buf[i] = sentinel
+	}
+	return buf[pad : pad+n : pad+n], func() {
+		t.Helper()
+		for i, v := range buf {
+			if (i < pad || i >= pad+n) && v != sentinel {
+				t.Fatalf("n=%d: wrote %g at offset %d outside the slice", n, v, i-pad)
+			}
+		}
+	}
+}
+
+// TestSIMDTails checks every vectorised kernel against its scalar definition bit for
+// bit at all lengths up to a few vectors (each partial group of eight or sixteen),
+// and that none writes outside its slice.
+func TestSIMDTails(t *testing.T) {
+	forEachSIMDLevel(t, func(t *testing.T) {
+		r := rand.New(rand.NewSource(11))
+		specials := []float32{float32(math.Inf(-1)), float32(math.Inf(1)), float32(math.NaN()), -95, -100, -110, 88.5, 0, -0.0, 6}
+		vals := func(n int, scale float64) []float32 {
+			v := make([]float32, n)
+			for i := range v {
+				v[i] = float32(r.NormFloat64() * scale)
+				if r.Intn(12) == 0 {
+					v[i] = specials[r.Intn(len(specials))]
+				}
+			}
+			return v
+		}
+		for n := 0; n <= 70; n++ {
+			// GELU in place.
+			src := vals(n, 3)
+			x, check := guarded(t, n)
+			copy(x, src)
+			geluSlice(x)
+			check()
+			for i, v := range src {
+				if !sameBits(x[i], geluf(v)) {
+					t.Fatalf("gelu n=%d i=%d: gelu(%g) = %g, geluf gives %g", n, i, v, x[i], geluf(v))
+				}
+			}
+			// Gated GELU, one row.
+			gl := vals(2*n, 3)
+			out, check := guarded(t, n)
+			gatedGELURows(out, gl, n)
+			check()
+			for i := range out {
+				if want := geluf(gl[i]) * gl[n+i]; !sameBits(out[i], want) {
+					t.Fatalf("gated n=%d i=%d: %g, want %g", n, i, out[i], want)
+				}
+			}
+			// exp(x - m) with the lane-ordered sum.
+			src = vals(n, 40)
+			for _, m := range []float32{0, 3, -50} {
+				x, check = guarded(t, n)
+				copy(x, src)
+				sum := expShiftedSum(x, m)
+				check()
+				var lanes [8]float32
+				for i, v := range src {
+					want := expf(v - m)
+					if !sameBits(x[i], want) {
+						t.Fatalf("exp n=%d m=%g i=%d: exp(%g - m) = %g, expf gives %g", n, m, i, v, x[i], want)
+					}
+					lanes[i%8] += want
+				}
+				var wantSum float32
+				for _, l := range lanes {
+					wantSum += l
+				}
+				if !sameBits(sum, wantSum) {
+					t.Fatalf("exp n=%d m=%g: sum %g, want %g", n, m, sum, wantSum)
+				}
+			}
+			// add, scale, max.
+			src, add := vals(n, 5), vals(n, 5)
+			x, check = guarded(t, n)
+			copy(x, src)
+			for j := addFast(x, add); j < n; j++ {
+				x[j] += add[j]
+			}
+			check()
+			for i := range x {
+				if !sameBits(x[i], src[i]+add[i]) {
+					t.Fatalf("add n=%d i=%d: %g, want %g", n, i, x[i], src[i]+add[i])
+				}
+			}
+			src = vals(n, 5)
+			for i := range src { // no NaN: max's NaN handling is not defined
+				if src[i] != src[i] {
+					src[i] = 1
+				}
+			}
+			x, check = guarded(t, n)
+			copy(x, src)
+			m, j := maxFast(x)
+			for _, v := range x[j:] {
+				m = max(m, v)
+			}
+			want := float32(math.Inf(-1))
+			for _, v := range src {
+				want = max(want, v)
+			}
+			if m != want {
+				t.Fatalf("max n=%d: %g, want %g", n, m, want)
+			}
+			for j := scaleFast(x, 0.37); j < n; j++ {
+				x[j] *= 0.37
+			}
+			check()
+			for i := range x {
+				if !sameBits(x[i], src[i]*0.37) {
+					t.Fatalf("scale n=%d i=%d: %g, want %g", n, i, x[i], src[i]*0.37)
+				}
+			}
+		}
+	})
+}
+
+// TestGatedGELU checks gatedGELURows against geluf(gate)·lin bit for bit over many
+// rows, a sweep of gate values and specials in both halves.
+func TestGatedGELU(t *testing.T) {
+	forEachSIMDLevel(t, func(t *testing.T) {
+		r := rand.New(rand.NewSource(12))
+		specials := []float32{float32(math.Inf(-1)), float32(math.Inf(1)), float32(math.NaN()), 0, -0.0, 5.6568, -5.6569, 1e30, -1e30, 1e-40}
+		var gates []float32
+		eachFloat32(1e-30, 30, 997, func(x float32) { gates = append(gates, x) })
+		for _, half := range []int{3072, 37} {
+			rows := (len(gates) + half - 1) / half
+			src := make([]float32, rows*2*half)
+			for i := 0; i < rows; i++ {
+				for j := 0; j < 2*half; j++ {
+					v := float32(r.NormFloat64() * 2)
+					if r.Intn(50) == 0 {
+						v = specials[r.Intn(len(specials))]
+					}
+					if k := i*half + j; j < half && k < len(gates) {
+						v = gates[k]
+					}
+					src[i*2*half+j] = v
+				}
+			}
+			out := make([]float32, rows*half)
+			gatedGELURows(out, src, half)
+			for i := 0; i < rows; i++ {
+				for j := 0; j < half; j++ {
+					g, l := src[i*2*half+j], src[i*2*half+half+j]
+					if got, want := out[i*half+j], geluf(g)*l; !sameBits(got, want) {
+						t.Fatalf("half=%d row %d col %d: gelu(%g)·%g = %g, want %g", half, i, j, g, l, got, want)
+					}
+				}
+			}
+		}
+	})
+}
+
+// BenchmarkSIMDKernels times each element-wise kernel at each level on rows of
+// the encoders' sizes (ESM-2 35M's 1920-wide GELU, DNABERT-S's 3072-wide gated GELU
+// and 768-wide bias, a 257-token softmax row), in ns per output value.
+func BenchmarkSIMDKernels(b *testing.B) {
+	r := rand.New(rand.NewSource(13))
+	saved := simdLevel
+	defer func() { simdLevel = saved }()
+	kernels := []struct {
+		name string
+		n    int // output values; the input is 2n wide for the gated GELU
+		run  func(x, y, out []float32)
+	}{
+		{"gelu", 1920, func(x, y, out []float32) { copy(out, x); geluSlice(out) }},
+		{"gatedGELU", 3072, func(x, y, out []float32) { gatedGELURows(out, x, len(out)) }},
+		{"softmax", 257, func(x, y, out []float32) { copy(out, x); softmaxRow(out, 100, 0, false) }},
+		{"softmaxALiBi", 257, func(x, y, out []float32) { copy(out, x); softmaxRow(out, 100, 0.5, true) }},
+		{"expShifted", 257, func(x, y, out []float32) { copy(out, x); expShiftedSum(out, 4) }},
+		{"addBias", 768, func(x, y, out []float32) { copy(out, x); addBias(out, len(out), y) }},
+	}
+	for _, k := range kernels {
+		x, y, out := randSlice(r, 2*k.n), randSlice(r, k.n), make([]float32, k.n)
+		for i := range x {
+			x[i] *= 3
+		}
+		for _, l := range simdLevels() {
+			b.Run(k.name+"/"+simdLevelNames[l], func(b *testing.B) {
+				simdLevel = l
+				for i := 0; i < b.N; i++ {
+					k.run(x, y, out)
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*k.n), "ns/value")
+			})
 		}
 	}
 }
