@@ -13,9 +13,10 @@ import (
 )
 
 var benchFlags struct {
-	blas    string
-	seconds float64
-	rss     bool
+	blas      string
+	seconds   float64
+	sequences int
+	rss       bool
 }
 
 // benchCmd prints this machine's encoder throughput as a ratio to its raw SGEMM speed,
@@ -51,11 +52,20 @@ memory against the float32 weight size.`,
 		if err := perf.WriteDNABERT(mkdir(dir, "dnabert")); err != nil {
 			return err
 		}
+		// One default predict batch per pass; the pure-Go GEMM would take minutes
+		// over that, so it gets a quarter of it unless told otherwise.
+		esmSeqs, dnaSeqs := perf.BenchESM2Sequences, perf.BenchDNABERTSequences
+		if b.Name() == "go" {
+			esmSeqs, dnaSeqs = esmSeqs/4, dnaSeqs/4
+		}
+		if benchFlags.sequences > 0 {
+			esmSeqs, dnaSeqs = benchFlags.sequences, benchFlags.sequences
+		}
 		rssReset := perf.ResetPeakRSS() == nil
 		var weightBytes int64
 		for _, mk := range []func() (*perf.Workload, error){
-			func() (*perf.Workload, error) { return perf.ESM2(b, mkdir(dir, "esm2"), 8) },
-			func() (*perf.Workload, error) { return perf.DNABERT(b, mkdir(dir, "dnabert"), 4) },
+			func() (*perf.Workload, error) { return perf.ESM2(b, mkdir(dir, "esm2"), esmSeqs) },
+			func() (*perf.Workload, error) { return perf.DNABERT(b, mkdir(dir, "dnabert"), dnaSeqs) },
 		} {
 			w, err := mk()
 			if err != nil {
@@ -66,8 +76,8 @@ memory against the float32 weight size.`,
 				return err
 			}
 			weightBytes += w.WeightBytes
-			fmt.Fprintf(out, "%s\n  %.0f tokens/s  %.1f GFLOP/s  raw SGEMM %.1f GFLOP/s (2048×%d·%d×%dᵀ)  ratio %.2f  (rounds: %d, %.1f s in the encoder)\n",
-				w.Shape, res.TokensPerSecond(), res.GFLOPS, res.RawGFLOPS, w.RawK, w.RawN, w.RawK, res.Ratio(), res.Rounds, res.Seconds)
+			fmt.Fprintf(out, "%s\n  %.0f tokens/s  %.1f GFLOP/s  raw SGEMM %.1f GFLOP/s (2048×%d·%d×%dᵀ)  ratio %.2f  (rounds of %d sequences, %d tokens: %d, %.1f s in the encoder)\n",
+				w.Shape, res.TokensPerSecond(), res.GFLOPS, res.RawGFLOPS, w.RawK, w.RawN, w.RawK, res.Ratio(), w.Sequences(), w.Tokens(), res.Rounds, res.Seconds)
 		}
 		if peak, err := perf.PeakRSS(); err == nil && rssReset {
 			fmt.Fprintf(out, "peak RSS %.0f MB: %.2f× the float32 weights of both models (%.0f MB), activations and the raw-SGEMM operands included\n",
@@ -125,6 +135,7 @@ var benchRSSChildCmd = &cobra.Command{
 func init() {
 	f := benchCmd.PersistentFlags()
 	f.StringVar(&benchFlags.blas, "blas", "auto", "CPU matrix library: auto, openblas or go")
+	f.IntVar(&benchFlags.sequences, "sequences", 0, "sequences per pass of each encoder (default: 64, one default 8192-token predict batch; 16 with --blas go)")
 	f.Float64Var(&benchFlags.seconds, "seconds", 4, "approximate measuring time (split between the two encoders; each runs at least one round)")
 	benchCmd.Flags().BoolVar(&benchFlags.rss, "rss", false, "also measure the peak memory of loading a 393 MB ESM-2 in each weight format (writes ~1 GB of temporary files)")
 	benchCmd.AddCommand(benchRSSChildCmd)

@@ -41,6 +41,26 @@ type Workload struct {
 	WeightBytes int64
 }
 
+// Sequences is the number of sequences in one pass over the workload.
+func (w *Workload) Sequences() int {
+	n := 0
+	for _, bt := range w.Batches {
+		n += len(bt)
+	}
+	return n
+}
+
+// Tokens is the number of tokens in one pass over the workload.
+func (w *Workload) Tokens() int {
+	n := 0
+	for _, bt := range w.Batches {
+		for _, t := range bt {
+			n += len(t)
+		}
+	}
+	return n
+}
+
 func fileSize(path string) int64 {
 	st, err := os.Stat(path)
 	if err != nil {
