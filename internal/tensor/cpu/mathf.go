@@ -64,7 +64,10 @@ func expf(x float32) float32 {
 	case x != x:
 		return x
 	}
-	z := x * log2e
+	// Every product is converted to float32 explicitly: the Go spec lets a compiler
+	// fuse x*y+z into one FMA (GOAMD64=v3, arm64 do), and the SIMD kernels, which
+	// must give the same bits, round each product.
+	z := float32(x * log2e)
 	var k int32
 	if z >= 0 {
 		k = int32(z + 0.5)
@@ -72,10 +75,15 @@ func expf(x float32) float32 {
 		k = int32(z - 0.5)
 	}
 	fk := float32(k)
-	r := x - fk*ln2Hi
-	r -= fk * ln2Lo
-	q := float32(1.0/2) + r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720+r*(1.0/5040)))))
-	p := 1 + (r + r*r*q)
+	r := x - float32(fk*ln2Hi)
+	r -= float32(fk * ln2Lo)
+	q := float32(1.0/5040)
+	q = 1.0/720 + float32(r*q)
+	q = 1.0/120 + float32(r*q)
+	q = 1.0/24 + float32(r*q)
+	q = 1.0/6 + float32(r*q)
+	q = 1.0/2 + float32(r*q)
+	p := 1 + (r + float32(float32(r*r)*q))
 	if k >= -126 {
 		if k == 128 {
 			return p * 2 * math.Float32frombits(127<<23+127<<23)
@@ -128,7 +136,11 @@ func erf32(x float32) float32 {
 		p := &erfTab[int(z*4)]
 		t := z - p.center
 		k := &p.k
-		r = k[0] + t*(k[1]+t*(k[2]+t*(k[3]+t*(k[4]+t*(k[5]+t*(k[6]+t*k[7]))))))
+		// Horner, each product rounded on its own (no fused multiply-add; see expf).
+		r = k[7]
+		for i := erfDegree - 1; i >= 0; i-- {
+			r = k[i] + float32(t*r)
+		}
 	case z == z:
 		r = 1
 	default:
