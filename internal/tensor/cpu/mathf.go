@@ -77,7 +77,7 @@ func expf(x float32) float32 {
 	fk := float32(k)
 	r := x - float32(fk*ln2Hi)
 	r -= float32(fk * ln2Lo)
-	q := float32(1.0/5040)
+	q := float32(1.0 / 5040)
 	q = 1.0/720 + float32(r*q)
 	q = 1.0/120 + float32(r*q)
 	q = 1.0/24 + float32(r*q)
