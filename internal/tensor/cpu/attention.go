@@ -101,25 +101,42 @@ func (b *Backend) attendHead(dst, qkv, qk []float32, qkCols int, seg tensor.Segm
 }
 
 // softmaxRow replaces row (the scores of query i) by its softmax, after adding the
-// ALiBi bias -slope·|i-j| when alibi is set.
+// ALiBi bias -slope·|i-j| when alibi is set. The bias is added in the same pass that
+// finds the maximum (one pass over the row fewer), with the operations of
+// softmaxRowUnfused, so the bits are the same.
 func softmaxRow(row []float32, i int, slope float32, alibi bool) {
+	var maxv float32
 	if alibi {
-		for j := range row {
-			dist := i - j
-			if dist < 0 {
-				dist = -dist
-			}
-			row[j] += -slope * float32(dist)
+		maxv = alibiMax(row, i, slope)
+	} else {
+		var j int
+		maxv, j = maxFast(row)
+		for _, s := range row[j:] {
+			maxv = max(maxv, s)
 		}
-	}
-	maxv, j := maxFast(row)
-	for _, s := range row[j:] {
-		maxv = max(maxv, s)
 	}
 	inv := 1 / expShiftedSum(row, maxv)
 	for j := scaleFast(row, inv); j < len(row); j++ {
 		row[j] *= inv
 	}
+}
+
+// alibiMax adds the ALiBi bias -slope·|i-j| into row[j] and returns the maximum
+// of the results.
+func alibiMax(row []float32, i int, slope float32) float32 {
+	negSlope := -slope
+	maxv, j := alibiMaxFast(row, i, negSlope)
+	for ; j < len(row); j++ {
+		dist := i - j
+		if dist < 0 {
+			dist = -dist
+		}
+		// The product rounded on its own, as the vector kernels do (a compiler may
+		// otherwise fuse it with the addition).
+		row[j] += float32(negSlope * float32(dist))
+		maxv = max(maxv, row[j])
+	}
+	return maxv
 }
 
 // rotate applies the half-split rotary embedding to x in place, given the cosines

@@ -83,10 +83,25 @@ func expShiftedAVX2(p *float32, n int, m float32, c *[22][8]uint32, lanes *[8]fl
 //go:noescape
 func expShiftedAVX512(p *float32, n int, m float32, c *[22][8]uint32, lanes *[8]float32)
 
-// maxAVX2 sets lanes to the lane-wise maxima of p[0:8n], n >= 1.
+// maxAVX2 returns the maximum of p[0:8n], n >= 1 (NaN as with maxAVX512).
 //
 //go:noescape
-func maxAVX2(p *float32, n int, lanes *[8]float32)
+func maxAVX2(p *float32, n int) float32
+
+// alibiMaxAVX512 adds softmaxRow's ALiBi bias negSlope·|fi-j| into p[j] for j < n
+// with exactly its float32 operations (|fi-j| is exact, one rounded product, one
+// rounded sum) and returns the maximum of the results, n >= 1; iota holds 0..15.
+//
+//go:noescape
+func alibiMaxAVX512(p *float32, n int, fi, negSlope float32, iota *[16]float32) float32
+
+// alibiMaxAVX2 does what alibiMaxAVX512 does for p[0:8n], n >= 1.
+//
+//go:noescape
+func alibiMaxAVX2(p *float32, n int, fi, negSlope float32, iota *[16]float32) float32
+
+// iota16 is the column offsets of one vector, for the ALiBi kernels.
+var iota16 = [16]float32{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}
 
 // maxAVX512 returns the maximum of p[0:n], n >= 1 (a NaN may or may not carry
 // through, as with the AVX2 kernel: softmax's result is all NaN either way).
@@ -139,14 +154,22 @@ func maxFast(row []float32) (float32, int) {
 	case simdLevel >= simdAVX512 && len(row) > 0:
 		return maxAVX512(&row[0], len(row)), len(row)
 	case simdLevel >= simdAVX2 && len(row) >= 8:
-		var lanes [8]float32
-		maxAVX2(&row[0], len(row)/8, &lanes)
-		for _, v := range lanes {
-			m = max(m, v)
-		}
-		return m, len(row) &^ 7
+		return maxAVX2(&row[0], len(row)/8), len(row) &^ 7
 	}
 	return m, 0
+}
+
+// alibiMaxFast adds the ALiBi bias negSlope·|i-j| into a prefix of row with SIMD
+// and returns the maximum of the new values (-Inf for none) and the prefix's length.
+// i must be below 2^24 and row shorter, so that float32(i)-float32(j) is exact.
+func alibiMaxFast(row []float32, i int, negSlope float32) (float32, int) {
+	switch {
+	case simdLevel >= simdAVX512 && len(row) > 0:
+		return alibiMaxAVX512(&row[0], len(row), float32(i), negSlope, &iota16), len(row)
+	case simdLevel >= simdAVX2 && len(row) >= 8:
+		return alibiMaxAVX2(&row[0], len(row)/8, float32(i), negSlope, &iota16), len(row) &^ 7
+	}
+	return float32(math.Inf(-1)), 0
 }
 
 // scaleFast multiplies a prefix of row by s with SIMD and returns its length.

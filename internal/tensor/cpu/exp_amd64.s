@@ -87,12 +87,12 @@ done:
 	MOVQ    AX, ret+40(FP)
 	RET
 
-// func maxAVX2(p *float32, n int, lanes *[8]float32)
-// lanes = the lane-wise maxima of p[0:8n] (n >= 1).
-TEXT ·maxAVX2(SB), NOSPLIT, $0-24
+// func maxAVX2(p *float32, n int) float32
+// The maximum of p[0:8n] (n >= 1): lane-wise maxima, then halved down to one lane
+// as maxAVX512 does.
+TEXT ·maxAVX2(SB), NOSPLIT, $0-20
 	MOVQ    p+0(FP), SI
 	MOVQ    n+8(FP), CX
-	MOVQ    lanes+16(FP), DI
 	VMOVUPS (SI), Y0
 	ADDQ    $32, SI
 	DECQ    CX
@@ -106,7 +106,13 @@ maxloop:
 	JMP    maxloop
 
 maxdone:
-	VMOVUPS Y0, (DI)
+	VEXTRACTF128 $1, Y0, X1
+	VMAXPS       X1, X0, X0
+	VMOVHLPS     X0, X0, X1
+	VMAXPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VMAXPS       X1, X0, X0
+	VMOVSS       X0, ret+16(FP)
 	VZEROUPPER
 	RET
 
@@ -414,5 +420,108 @@ zaddtail:
 	VMOVUPS   Z0, K1, (DI)
 
 zadddone:
+	VZEROUPPER
+	RET
+
+// func alibiMaxAVX512(p *float32, n int, fi, negSlope float32, iota *[16]float32) float32
+// p[j] += negSlope·|fi - j| for j < n, as softmaxRow's ALiBi bias (|fi - j| is
+// exact, the product rounded, then the sum), and returns the maximum of the new
+// values (n >= 1), reduced as maxAVX512 does.
+TEXT ·alibiMaxAVX512(SB), NOSPLIT, $0-36
+	MOVQ         p+0(FP), SI
+	MOVQ         n+8(FP), CX
+	VBROADCASTSS fi+16(FP), Z2
+	VBROADCASTSS negSlope+20(FP), Z3
+	MOVQ         iota+24(FP), DX
+	VMOVUPS      (DX), Z4         // j of each lane
+	MOVL         $0x41800000, BX  // 16.0
+	VPBROADCASTD BX, Z5
+	MOVL         $0x7fffffff, BX  // |x| mask
+	VPBROADCASTD BX, Z6
+	MOVL         $0xff800000, AX  // -Inf
+	VPBROADCASTD AX, Z0
+
+zaloop:
+	CMPQ    CX, $16
+	JLT     zatail
+	VSUBPS  Z4, Z2, Z1   // fi - j
+	VPANDD  Z6, Z1, Z1   // |i - j|
+	VMULPS  Z3, Z1, Z1   // -slope·|i - j|
+	VADDPS  (SI), Z1, Z1 // p[j] + bias
+	VMOVUPS Z1, (SI)
+	VMAXPS  Z1, Z0, Z0
+	VADDPS  Z5, Z4, Z4
+	ADDQ    $64, SI
+	SUBQ    $16, CX
+	JMP     zaloop
+
+zatail:
+	TESTQ        CX, CX
+	JZ           zareduce
+	MOVL         $1, BX
+	SHLL         CX, BX
+	DECL         BX
+	KMOVW        BX, K1
+	VSUBPS       Z4, Z2, Z1
+	VPANDD       Z6, Z1, Z1
+	VMULPS       Z3, Z1, Z1
+	VMOVUPS      (SI), K1, Z7
+	VADDPS       Z7, Z1, Z1
+	VMOVUPS      Z1, K1, (SI)
+	VPBROADCASTD AX, Z7
+	VMOVAPS      Z1, K1, Z7 // -Inf past the end
+	VMAXPS       Z7, Z0, Z0
+
+zareduce:
+	VEXTRACTF64X4 $1, Z0, Y1
+	VMAXPS        Y1, Y0, Y0
+	VEXTRACTF128  $1, Y0, X1
+	VMAXPS        X1, X0, X0
+	VMOVHLPS      X0, X0, X1
+	VMAXPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VMAXPS        X1, X0, X0
+	VMOVSS        X0, ret+32(FP)
+	VZEROUPPER
+	RET
+
+// func alibiMaxAVX2(p *float32, n int, fi, negSlope float32, iota *[16]float32) float32
+// alibiMaxAVX512 for p[0:8n], n >= 1, eight at a time.
+TEXT ·alibiMaxAVX2(SB), NOSPLIT, $0-36
+	MOVQ         p+0(FP), SI
+	MOVQ         n+8(FP), CX
+	VBROADCASTSS fi+16(FP), Y2
+	VBROADCASTSS negSlope+20(FP), Y3
+	MOVQ         iota+24(FP), DX
+	VMOVUPS      (DX), Y4
+	MOVL         $0x41000000, BX // 8.0
+	MOVQ         BX, X5
+	VBROADCASTSS X5, Y5
+	MOVL         $0x7fffffff, BX
+	MOVQ         BX, X6
+	VBROADCASTSS X6, Y6
+	MOVL         $0xff800000, BX
+	MOVQ         BX, X0
+	VBROADCASTSS X0, Y0
+
+aloop:
+	VSUBPS  Y4, Y2, Y1
+	VANDPS  Y6, Y1, Y1
+	VMULPS  Y3, Y1, Y1
+	VADDPS  (SI), Y1, Y1
+	VMOVUPS Y1, (SI)
+	VMAXPS  Y1, Y0, Y0
+	VADDPS  Y5, Y4, Y4
+	ADDQ    $32, SI
+	DECQ    CX
+	JNZ     aloop
+
+	VEXTRACTF128 $1, Y0, X1
+	VMAXPS       X1, X0, X0
+	VMOVHLPS     X0, X0, X1
+	VMAXPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VMAXPS       X1, X0, X0
+	VMOVSS       X0, ret+32(FP)
 	VZEROUPPER
 	RET

@@ -16,6 +16,11 @@ func expShiftedFast(row []float32, m float32, lanes *[8]float32) int { return 0 
 // maxFast has no vectorised version on this architecture.
 func maxFast(row []float32) (float32, int) { return float32(math.Inf(-1)), 0 }
 
+// alibiMaxFast has no vectorised version on this architecture.
+func alibiMaxFast(row []float32, i int, negSlope float32) (float32, int) {
+	return float32(math.Inf(-1)), 0
+}
+
 // scaleFast has no vectorised version on this architecture.
 func scaleFast(row []float32, s float32) int { return 0 }
 

@@ -510,3 +510,70 @@ func BenchmarkSIMDKernels(b *testing.B) {
 		}
 	}
 }
+
+// softmaxRowUnfused is softmaxRow as it was before the ALiBi bias moved into the max
+// pass: a scalar bias loop, then max, exp and scale.
+func softmaxRowUnfused(row []float32, i int, slope float32, alibi bool) {
+	if alibi {
+		for j := range row {
+			dist := i - j
+			if dist < 0 {
+				dist = -dist
+			}
+			row[j] += float32(-slope * float32(dist))
+		}
+	}
+	maxv, j := maxFast(row)
+	for _, s := range row[j:] {
+		maxv = max(maxv, s)
+	}
+	inv := 1 / expShiftedSum(row, maxv)
+	for j := scaleFast(row, inv); j < len(row); j++ {
+		row[j] *= inv
+	}
+}
+
+// TestSoftmaxALiBiFused checks the fused bias-and-max kernels against the unfused
+// sequence bit for bit on every path, for all lengths up to a few vectors, query
+// positions inside and beyond the row, and slopes including 0; the bias kernels
+// must write nothing outside the row.
+func TestSoftmaxALiBiFused(t *testing.T) {
+	forEachSIMDLevel(t, func(t *testing.T) {
+		r := rand.New(rand.NewSource(12))
+		for n := 1; n <= 70; n++ {
+			for _, i := range []int{0, n / 2, n - 1, n + 20, 3000} {
+				for _, slope := range []float32{0, 0.5, 0.0078125, 0.37, -0.2} {
+					src := make([]float32, n)
+					for j := range src {
+						src[j] = float32(r.NormFloat64() * 3)
+					}
+					if n > 3 {
+						src[2] = float32(math.Inf(-1))
+					}
+					want := slices.Clone(src)
+					softmaxRowUnfused(want, i, slope, true)
+					got, check := guarded(t, n)
+					copy(got, src)
+					softmaxRow(got, i, slope, true)
+					check()
+					for j := range got {
+						if !sameBits(got[j], want[j]) {
+							t.Fatalf("n=%d i=%d slope=%g: [%d] = %g, unfused %g", n, i, slope, j, got[j], want[j])
+						}
+					}
+					// The bias and max alone, before the exp rounds detail away.
+					b1, b2 := slices.Clone(src), slices.Clone(src)
+					m := alibiMax(b1, i, slope)
+					mw := float32(math.Inf(-1))
+					for j := range b2 {
+						b2[j] += float32(-slope * float32(max(i-j, j-i)))
+						mw = max(mw, b2[j])
+					}
+					if !slices.EqualFunc(b1, b2, sameBits) || m != mw {
+						t.Fatalf("n=%d i=%d slope=%g: bias %v max %g, want %v max %g", n, i, slope, b1, m, b2, mw)
+					}
+				}
+			}
+		}
+	})
+}
