@@ -173,9 +173,9 @@ func TestKillAndResume(t *testing.T) {
 	if testing.Short() {
 		t.Skip("process-level test")
 	}
-	trials, records := 3, 60
+	trials, records := 3, 150
 	if os.Getenv("VIRNUCPRO_LONG_TESTS") == "1" {
-		trials, records = 20, 600
+		trials, records = 20, 6000 // ~15-20 s uninterrupted on 2 cores with AVX-512 OpenBLAS kernels
 	}
 	dir := t.TempDir()
 	l := longRun{bin: virnucproBinary(t), input: filepath.Join(dir, "in.fa")}
@@ -214,7 +214,11 @@ func TestKillAndResume(t *testing.T) {
 			} else {
 				err = <-done
 			}
-			if got := resumedWindows(stderr.String()); got != before {
+			// A run killed before it logged its compute backend (which comes after
+			// the resume decision, and after hashing the inputs for the run's
+			// identity) never said what it resumed from.
+			decided := strings.Contains(stderr.String(), "compute backend")
+			if got := resumedWindows(stderr.String()); got != before && (!killed || decided) {
 				t.Fatalf("trial %d attempt %d: %d windows were committed, the run resumed from %d\n%s", trial, attempt, before, got, stderr.String())
 			}
 			resumedTotal += before
