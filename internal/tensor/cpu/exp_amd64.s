@@ -16,6 +16,16 @@
 #define FASTMIN 384(DX)
 #define SIGN 416(DX)
 
+// MAX8Y0 leaves the maximum of Y0's eight lanes in X0's lowest lane (clobbers X1):
+// the one reduction order shared by every max kernel.
+#define MAX8Y0 \
+	VEXTRACTF128 $1, Y0, X1 \
+	VMAXPS       X1, X0, X0 \
+	VMOVHLPS     X0, X0, X1 \
+	VMAXPS       X1, X0, X0 \
+	VMOVSHDUP    X0, X1 \
+	VMAXPS       X1, X0, X0
+
 // func expShiftedAVX2(p *float32, n int, m float32, c *[22][8]uint32, lanes *[8]float32) int
 TEXT ·expShiftedAVX2(SB), NOSPLIT, $0-48
 	MOVQ         p+0(FP), SI
@@ -106,12 +116,7 @@ maxloop:
 	JMP    maxloop
 
 maxdone:
-	VEXTRACTF128 $1, Y0, X1
-	VMAXPS       X1, X0, X0
-	VMOVHLPS     X0, X0, X1
-	VMAXPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VMAXPS       X1, X0, X0
+	MAX8Y0
 	VMOVSS       X0, ret+16(FP)
 	VZEROUPPER
 	RET
@@ -335,12 +340,7 @@ zmaxtail:
 zmaxreduce:
 	VEXTRACTF64X4 $1, Z0, Y1
 	VMAXPS        Y1, Y0, Y0
-	VEXTRACTF128  $1, Y0, X1
-	VMAXPS        X1, X0, X0
-	VMOVHLPS      X0, X0, X1
-	VMAXPS        X1, X0, X0
-	VMOVSHDUP     X0, X1
-	VMAXPS        X1, X0, X0
+	MAX8Y0
 	VMOVSS        X0, ret+16(FP)
 	VZEROUPPER
 	RET
@@ -475,12 +475,7 @@ zatail:
 zareduce:
 	VEXTRACTF64X4 $1, Z0, Y1
 	VMAXPS        Y1, Y0, Y0
-	VEXTRACTF128  $1, Y0, X1
-	VMAXPS        X1, X0, X0
-	VMOVHLPS      X0, X0, X1
-	VMAXPS        X1, X0, X0
-	VMOVSHDUP     X0, X1
-	VMAXPS        X1, X0, X0
+	MAX8Y0
 	VMOVSS        X0, ret+32(FP)
 	VZEROUPPER
 	RET
@@ -516,12 +511,7 @@ aloop:
 	DECQ    CX
 	JNZ     aloop
 
-	VEXTRACTF128 $1, Y0, X1
-	VMAXPS       X1, X0, X0
-	VMOVHLPS     X0, X0, X1
-	VMAXPS       X1, X0, X0
-	VMOVSHDUP    X0, X1
-	VMAXPS       X1, X0, X0
+	MAX8Y0
 	VMOVSS       X0, ret+32(FP)
 	VZEROUPPER
 	RET
