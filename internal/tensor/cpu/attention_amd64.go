@@ -1,10 +1,5 @@
 package cpu
 
-import "golang.org/x/sys/cpu"
-
-// useAttnAVX2 selects the vector kernels of prepareQK; tests turn it off to compare.
-var useAttnAVX2 = cpu.X86.HasAVX2
-
 // scaleRowAVX2 writes src[0:8n]·s into dst.
 //
 //go:noescape
@@ -21,7 +16,7 @@ func rotateHeadsAVX2(x *float32, heads, hd int, cos, sin *float32)
 func scaleRow(dst, src []float32, s float32) {
 	dst = dst[:len(src)]
 	i := 0
-	if n := len(src) / 8; useAttnAVX2 && n > 0 {
+	if n := len(src) / 8; simdLevel >= simdAVX2 && n > 0 {
 		scaleRowAVX2(&dst[0], &src[0], n, s)
 		i = 8 * n
 	}
@@ -34,7 +29,7 @@ func scaleRow(dst, src []float32, s float32) {
 // sines.
 func rotateHeads(x []float32, hd int, cos, sin []float32) {
 	heads := len(x) / hd
-	if half := hd / 2; useAttnAVX2 && heads > 0 && half%4 == 0 && half > 0 {
+	if half := hd / 2; simdLevel >= simdAVX2 && heads > 0 && half%4 == 0 && half > 0 {
 		_, _ = cos[half-1], sin[half-1]
 		rotateHeadsAVX2(&x[0], heads, hd, &cos[0], &sin[0])
 		return

@@ -9,13 +9,15 @@ import (
 )
 
 // TestAttentionVectorMatchesGo checks that q's scaling and the rotary embedding give
-// the same attention bit for bit with and without the AVX2 kernels, for head sizes
+// the same attention bit for bit at every SIMD level and in plain Go, for head sizes
 // whose halves take 8- and 4-wide steps or (odd) only the Go code.
 func TestAttentionVectorMatchesGo(t *testing.T) {
-	if !useAttnAVX2 {
-		t.Skip("no AVX2")
+	levels := simdLevels()
+	if len(levels) == 1 {
+		t.Skip("no vector kernels on this machine")
 	}
-	defer func() { useAttnAVX2 = true }()
+	saved := simdLevel
+	defer func() { simdLevel = saved }()
 	r := rand.New(rand.NewSource(5))
 	b := New(2, nil)
 	segs := []tensor.Segment{{Start: 0, Len: 7}, {Start: 7, Len: 30}, {Start: 37, Len: 1}}
@@ -28,17 +30,19 @@ func TestAttentionVectorMatchesGo(t *testing.T) {
 		spec := tensor.AttentionSpec{Heads: 3, HeadDim: hd, Scale: float32(1 / math.Sqrt(float64(hd))), RotaryInvFreq: inv}
 		D := spec.Heads * hd
 		qkv := b.FromHost(randSlice(r, T*3*D), T, 3*D)
-		var out [2][]float32
-		for i, vec := range []bool{false, true} {
-			useAttnAVX2 = vec
+		out := make([][]float32, len(levels))
+		for i, level := range levels {
+			simdLevel = level
 			dst := b.New(T, D)
 			b.Attention(dst, qkv, segs, spec)
 			out[i] = make([]float32, T*D)
 			b.ToHost(out[i], dst)
 		}
-		for i := range out[0] {
-			if math.Float32bits(out[0][i]) != math.Float32bits(out[1][i]) {
-				t.Fatalf("head size %d: [%d] = %v with AVX2, %v without", hd, i, out[1][i], out[0][i])
+		for l := 1; l < len(levels); l++ {
+			for i := range out[0] {
+				if math.Float32bits(out[0][i]) != math.Float32bits(out[l][i]) {
+					t.Fatalf("head size %d: [%d] = %v at SIMD level %d, %v in Go", hd, i, out[l][i], levels[l], out[0][i])
+				}
 			}
 		}
 	}

@@ -7,18 +7,9 @@ import "math"
 // combined pairwise in a fixed order. The vector kernels (16 float64 lanes of
 // AVX-512 or AVX2 registers) and the Go code below follow exactly this order, so a
 // row's statistics are the same bit for bit on every machine class, and depend only
-// on that row (packed == alone).
+// on that row (packed == alone). simdLevel selects the kernels, as for the other
+// element-wise work.
 const lnLanes = 16
-
-// Layer norm kernel levels (lnLevel).
-const (
-	lnGo = iota
-	lnAVX2
-	lnAVX512
-)
-
-// lnLevel selects layer norm's kernels; tests lower it to compare the paths.
-var lnLevel = lnHostLevel()
 
 // layerNormRow normalises one row (out may be src): statistics in float64 (mean,
 // then the mean squared deviation, each over lnLanes partial sums), then
@@ -27,23 +18,18 @@ func layerNormRow(out, src, g, be []float32, eps float32) {
 	c := len(src)
 	out, g, be = out[:c], g[:c], be[:c]
 	full := c - c%lnLanes
+	// The vector kernels take whole groups of lnLanes; the Go code does the rest
+	// (full is a multiple of lnLanes, so its values land in the same lanes).
 	var lanes [lnLanes]float64
 	lnSum(src[:full], &lanes)
-	for j := full; j < c; j++ {
-		lanes[j%lnLanes] += float64(src[j])
-	}
+	lnSumGo(src[full:], &lanes)
 	mean := lnCombine(&lanes) / float64(c)
 	lanes = [lnLanes]float64{}
 	lnSqDev(src[:full], mean, &lanes)
-	for j := full; j < c; j++ {
-		dv := float64(src[j]) - mean
-		lanes[j%lnLanes] += float64(dv * dv) // the conversion forbids a fused multiply-add
-	}
+	lnSqDevGo(src[full:], mean, &lanes)
 	inv := 1 / math.Sqrt(lnCombine(&lanes)/float64(c)+float64(eps))
 	lnNorm(out[:full], src[:full], g[:full], be[:full], mean, inv)
-	for j := full; j < c; j++ {
-		out[j] = float32(float32((float64(src[j])-mean)*inv)*g[j]) + be[j]
-	}
+	lnNormGo(out[full:], src[full:], g[full:], be[full:], mean, inv)
 }
 
 // lnCombine sums the partial sums pairwise: lane l with lane l+8, then l+4, l+2, l+1.
@@ -56,25 +42,19 @@ func lnCombine(lanes *[lnLanes]float64) float64 {
 	return lanes[0]
 }
 
-// lnSumGo adds src (a multiple of lnLanes long) into lanes, value j into lane j%lnLanes.
+// lnSumGo adds src into lanes, value j into lane j%lnLanes.
 func lnSumGo(src []float32, lanes *[lnLanes]float64) {
-	for i := 0; i+lnLanes <= len(src); i += lnLanes {
-		s := src[i : i+lnLanes]
-		for l, v := range s {
-			lanes[l] += float64(v)
-		}
+	for j, v := range src {
+		lanes[j%lnLanes] += float64(v)
 	}
 }
 
-// lnSqDevGo adds the squared deviations from mean of src (a multiple of lnLanes
-// long) into lanes, value j into lane j%lnLanes.
+// lnSqDevGo adds the squared deviations from mean of src into lanes, value j into
+// lane j%lnLanes.
 func lnSqDevGo(src []float32, mean float64, lanes *[lnLanes]float64) {
-	for i := 0; i+lnLanes <= len(src); i += lnLanes {
-		s := src[i : i+lnLanes]
-		for l, v := range s {
-			dv := float64(v) - mean
-			lanes[l] += float64(dv * dv)
-		}
+	for j, v := range src {
+		dv := float64(v) - mean
+		lanes[j%lnLanes] += float64(dv * dv) // the conversion forbids a fused multiply-add
 	}
 }
 

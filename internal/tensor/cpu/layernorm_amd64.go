@@ -1,18 +1,5 @@
 package cpu
 
-import "golang.org/x/sys/cpu"
-
-// lnHostLevel is the best layer norm kernel this CPU (and OS) runs.
-func lnHostLevel() int {
-	switch {
-	case cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL:
-		return lnAVX512
-	case cpu.X86.HasAVX2:
-		return lnAVX2
-	}
-	return lnGo
-}
-
 // The kernels below work on n groups of lnLanes values, exactly as their Go
 // counterparts (lnSumGo, lnSqDevGo, lnNormGo): no fused multiply-adds, conversions
 // rounding to nearest.
@@ -40,9 +27,9 @@ func lnSum(src []float32, lanes *[lnLanes]float64) {
 	n := len(src) / lnLanes
 	switch {
 	case n == 0:
-	case lnLevel == lnAVX512:
+	case simdLevel >= simdAVX512:
 		lnSumAVX512(&src[0], n, lanes)
-	case lnLevel == lnAVX2:
+	case simdLevel >= simdAVX2:
 		lnSumAVX2(&src[0], n, lanes)
 	default:
 		lnSumGo(src, lanes)
@@ -55,9 +42,9 @@ func lnSqDev(src []float32, mean float64, lanes *[lnLanes]float64) {
 	n := len(src) / lnLanes
 	switch {
 	case n == 0:
-	case lnLevel == lnAVX512:
+	case simdLevel >= simdAVX512:
 		lnSqDevAVX512(&src[0], n, mean, lanes)
-	case lnLevel == lnAVX2:
+	case simdLevel >= simdAVX2:
 		lnSqDevAVX2(&src[0], n, mean, lanes)
 	default:
 		lnSqDevGo(src, mean, lanes)
@@ -72,10 +59,10 @@ func lnNorm(out, src, g, be []float32, mean, inv float64) {
 		return
 	}
 	_, _, _ = out[n*lnLanes-1], g[n*lnLanes-1], be[n*lnLanes-1]
-	switch lnLevel {
-	case lnAVX512:
+	switch {
+	case simdLevel >= simdAVX512:
 		lnNormAVX512(&out[0], &src[0], &g[0], &be[0], n, mean, inv)
-	case lnAVX2:
+	case simdLevel >= simdAVX2:
 		lnNormAVX2(&out[0], &src[0], &g[0], &be[0], n, mean, inv)
 	default:
 		lnNormGo(out, src, g, be, mean, inv)

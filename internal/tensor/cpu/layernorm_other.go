@@ -2,8 +2,6 @@
 
 package cpu
 
-func lnHostLevel() int { return lnGo }
-
 func lnSum(src []float32, lanes *[lnLanes]float64) { lnSumGo(src, lanes) }
 
 func lnSqDev(src []float32, mean float64, lanes *[lnLanes]float64) { lnSqDevGo(src, mean, lanes) }

@@ -12,8 +12,9 @@ import (
 // lnLanes, and values of very different magnitudes; and that the result is close to
 // the exact one.
 func TestLayerNormPathsIdentical(t *testing.T) {
-	host := lnHostLevel()
-	defer func() { lnLevel = host }()
+	saved := simdLevel
+	defer func() { simdLevel = saved }()
+	levels := simdLevels()
 	r := rand.New(rand.NewSource(7))
 	for _, c := range []int{1, 7, 15, 16, 17, 33, 100, 480, 481, 768, 1023} {
 		for trial := 0; trial < 4; trial++ {
@@ -23,12 +24,12 @@ func TestLayerNormPathsIdentical(t *testing.T) {
 				src[j] = offset + spread*float32(r.NormFloat64())
 			}
 			g, be := randSlice(r, c), randSlice(r, c)
-			lnLevel = lnGo
+			simdLevel = simdScalar
 			want := make([]float32, c)
 			layerNormRow(want, src, g, be, 1e-5)
 			checkLayerNormClose(t, c, want, src, g, be, 1e-5)
-			for level := lnGo + 1; level <= host; level++ {
-				lnLevel = level
+			for _, level := range levels[1:] {
+				simdLevel = level
 				got := make([]float32, c)
 				layerNormRow(got, src, g, be, 1e-5)
 				for j := range got {
@@ -46,7 +47,7 @@ func TestLayerNormPathsIdentical(t *testing.T) {
 			}
 		}
 	}
-	if host == lnGo {
+	if len(levels) == 1 {
 		t.Log("no vector layer norm kernel on this machine: only the Go code tested")
 	}
 }
@@ -71,15 +72,15 @@ func checkLayerNormClose(t *testing.T, c int, got, src, g, be []float32, eps flo
 }
 
 func BenchmarkLayerNormRow(b *testing.B) {
-	host := lnHostLevel()
-	defer func() { lnLevel = host }()
+	saved := simdLevel
+	defer func() { simdLevel = saved }()
 	r := rand.New(rand.NewSource(1))
 	const c = 768
 	src, g, be := randSlice(r, c), randSlice(r, c), randSlice(r, c)
 	out := make([]float32, c)
-	for level := lnGo; level <= host; level++ {
+	for _, level := range simdLevels() {
 		b.Run([]string{"go", "avx2", "avx512"}[level], func(b *testing.B) {
-			lnLevel = level
+			simdLevel = level
 			for i := 0; i < b.N; i++ {
 				layerNormRow(out, src, g, be, 1e-5)
 			}
