@@ -134,7 +134,7 @@ var benchRSSChildCmd = &cobra.Command{
 
 func init() {
 	f := benchCmd.PersistentFlags()
-	f.StringVar(&benchFlags.blas, "blas", "auto", "CPU matrix library: auto, openblas or go")
+	f.StringVar(&benchFlags.blas, "blas", "auto", "CPU matrix kernels: auto (native where the CPU has AVX2+FMA, else go), native, openblas (only if row-invariant) or go")
 	f.IntVar(&benchFlags.sequences, "sequences", 0, "sequences per pass of each encoder (default: 64, one default 8192-token predict batch; 16 with --blas go)")
 	f.Float64Var(&benchFlags.seconds, "seconds", 4, "approximate measuring time (split between the two encoders; each runs at least one round)")
 	benchCmd.Flags().BoolVar(&benchFlags.rss, "rss", false, "also measure the peak memory of loading a 393 MB ESM-2 in each weight format (writes ~1 GB of temporary files)")

@@ -76,7 +76,7 @@ func init() {
 		f.StringVarP(&embedFlags.in, "input", "i", "", "input FASTA")
 		f.StringVarP(&embedFlags.out, "output", "o", "", "output safetensors (embeddings [N,D] + ids)")
 		f.IntVar(&embedFlags.maxTokens, "max-tokens", 8192, "token budget per packed batch (0: no packing)")
-		f.StringVar(&embedFlags.blas, "blas", "auto", "CPU matrix library: auto, openblas or go")
+		f.StringVar(&embedFlags.blas, "blas", "auto", "CPU matrix kernels: auto (native where the CPU has AVX2+FMA, else go), native, openblas (only if row-invariant) or go")
 		f.StringVar(&embedFlags.device, "device", "auto", "auto, cpu, cuda or cuda:N")
 		f.StringVar(&embedFlags.precision, "precision", "fp32", "GPU precision: fp32, fp16 or bf16")
 		embedCmd.AddCommand(c)

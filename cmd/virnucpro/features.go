@@ -52,7 +52,7 @@ func init() {
 	f.IntVar(&ff.window, "window", 2048, "frames per unit of work (part of a run's identity)")
 	f.IntVar(&ff.maxTokens, "max-tokens", 8192, "token budget per packed batch for both encoders (0: no packing)")
 	f.IntVar(&ff.dedupCache, "dedup-cache", 50000, "embeddings kept per encoder to reuse repeated sequences across windows")
-	f.StringVar(&ff.blas, "blas", "auto", "CPU matrix library: auto, openblas or go")
+	f.StringVar(&ff.blas, "blas", "auto", "CPU matrix kernels: auto (native where the CPU has AVX2+FMA, else go), native, openblas (only if row-invariant) or go")
 	f.StringVar(&ff.device, "device", "auto", "auto, cpu, cuda or cuda:N")
 	f.StringVar(&ff.precision, "precision", "fp32", "GPU precision: fp32, fp16 or bf16")
 	f.IntVar(&ff.reprLayer, "repr-layer", -1, "ESM-2 representation layer (-1: last, as VirNucPro)")
@@ -104,7 +104,7 @@ func runFeatures(cmd *cobra.Command, args []string) error {
 			map[string]string{"dnabert": opts.DNABERT, "esm": opts.ESM},
 			map[string]string{"chunk-size": fmt.Sprint(opts.ChunkSize), "window": fmt.Sprint(opts.WindowFrames),
 				"max-tokens": fmt.Sprint(opts.MaxTokens), "dedup-cache": fmt.Sprint(opts.CacheEntries),
-				"repr-layer": fmt.Sprint(opts.Backend.ReprLayer), "shard": opts.Shard.String(), "precision": opts.Backend.Precision})
+				"repr-layer": fmt.Sprint(opts.Backend.ReprLayer), "shard": opts.Shard.String(), "precision": opts.Backend.Precision}, opts.Backend)
 	}, log)
 	if err != nil {
 		return err

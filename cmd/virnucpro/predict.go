@@ -65,7 +65,7 @@ func init() {
 	f.IntVar(&pf.maxTokensESM, "max-tokens-esm", 0, "ESM-2 token budget (overrides --max-tokens)")
 	f.BoolVar(&pf.disablePacking, "disable-packing", false, "embed one sequence per batch")
 	f.IntVar(&pf.dedupCache, "dedup-cache", 50000, "embeddings kept per encoder to reuse repeated sequences across windows (0: within a window only)")
-	f.StringVar(&pf.blas, "blas", "auto", "CPU matrix library: auto, openblas or go")
+	f.StringVar(&pf.blas, "blas", "auto", "CPU matrix kernels: auto (native where the CPU has AVX2+FMA, else go), native, openblas (only if row-invariant) or go")
 	f.StringVar(&pf.device, "device", "auto", "auto, cpu, cuda or cuda:N")
 	f.StringVar(&pf.precision, "precision", "fp32", "GPU precision: fp32, fp16 or bf16")
 	f.IntVar(&pf.reprLayer, "repr-layer", -1, "ESM-2 representation layer (-1: last, as VirNucPro)")
@@ -145,7 +145,7 @@ func runPredict(cmd *cobra.Command, args []string) error {
 				map[string]string{"dnabert": pf.dnabert, "esm": pf.esm, "classifier": pf.classifier},
 				map[string]string{"chunk-size": fmt.Sprint(opts.ChunkSize), "window": fmt.Sprint(opts.WindowFrames),
 					"max-tokens": fmt.Sprint(budget), "dedup-cache": fmt.Sprint(opts.CacheEntries),
-					"repr-layer": fmt.Sprint(opts.Backend.ReprLayer), "shard": opts.Shard.String(), "precision": opts.Backend.Precision})
+					"repr-layer": fmt.Sprint(opts.Backend.ReprLayer), "shard": opts.Shard.String(), "precision": opts.Backend.Precision}, opts.Backend)
 			if err != nil {
 				return id, err
 			}

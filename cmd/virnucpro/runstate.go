@@ -24,14 +24,18 @@ type checkpointFlags struct {
 }
 
 // runIdentityOf hashes the input and every model's files (by role) and records the
-// result-relevant options, plus the architecture.
-func runIdentityOf(tool, input string, models map[string]string, options map[string]string) (checkpoint.Identity, error) {
+// result-relevant options, plus the architecture and the math backend computes with.
+func runIdentityOf(tool, input string, models map[string]string, options map[string]string, backend pipeline.BackendOptions) (checkpoint.Identity, error) {
 	in, err := checkpoint.HashFile(input)
 	if err != nil {
 		return checkpoint.Identity{}, fmt.Errorf("input: %w", err)
 	}
+	math, err := pipeline.MathPath(backend)
+	if err != nil {
+		return checkpoint.Identity{}, err
+	}
 	options["arch"] = runtime.GOARCH
-	id := checkpoint.Identity{Tool: tool, Inputs: []checkpoint.FileIdentity{in}, Models: map[string][]checkpoint.FileIdentity{}, Options: options}
+	id := checkpoint.Identity{Tool: tool, Inputs: []checkpoint.FileIdentity{in}, Models: map[string][]checkpoint.FileIdentity{}, Options: options, Math: math}
 	for role, p := range models {
 		files, err := weights.ModelFiles(p)
 		if err != nil {

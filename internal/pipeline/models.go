@@ -22,7 +22,7 @@ type ModelPaths struct {
 type BackendOptions struct {
 	// Device is auto, cpu, cuda or cuda:N.
 	Device string
-	// BLAS is auto, openblas or go (CPU only).
+	// BLAS is auto, native, openblas or go (CPU only).
 	BLAS string
 	// Precision is fp32, fp16 or bf16 (GPU only; the CPU is always fp32).
 	Precision string
@@ -52,6 +52,19 @@ func OpenBackend(o BackendOptions, log *slog.Logger) (tensor.Backend, error) {
 		return nil, fmt.Errorf("--precision %s needs a GPU; the CPU backend computes in fp32", p)
 	}
 	return cpu.Open(o.BLAS, o.Threads, log)
+}
+
+// MathPath names the arithmetic the encoders will compute with under o (for run
+// identities: resumed and merged runs must not mix different math).
+func MathPath(o BackendOptions) (string, error) {
+	ords, err := cuda.Ordinals(o.Device)
+	if err != nil {
+		return "", err
+	}
+	if len(ords) > 0 {
+		return "cuda " + precisionOr(o.Precision), nil
+	}
+	return cpu.MathPath(o.BLAS)
 }
 
 func precisionOr(p string) string {
