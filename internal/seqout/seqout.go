@@ -110,4 +110,3 @@ func writeFASTA(w *bufio.Writer, header string, seq []byte) {
 func regionName(id string, start, end int) string {
 	return id + "|region_" + strconv.Itoa(start) + "-" + strconv.Itoa(end)
 }
-
