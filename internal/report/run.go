@@ -70,7 +70,9 @@ type RunReport struct {
 	curRegions []Region
 	tooLong    bool
 	merger     *RegionMerger
-	ordinal    int
+	// heldRegions are the open record's regions, written when its call is known.
+	heldRegions []Region
+	ordinal     int
 
 	summary RunSummary
 	plots   topK // candidates kept for plots (plots/ with PlotTop > 0, HTML otherwise)
@@ -186,22 +188,10 @@ func (rr *RunReport) AddChunk(c ChunkRow) error {
 	return nil
 }
 
-// addRegion keeps a region of the open record; EndRecord writes it once the record's
-// call is known.
 func (rr *RunReport) addRegion(r Region) error {
 	rr.summary.Regions++
 	rr.curRegions = append(rr.curRegions, r)
-	return nil
-}
-
-// writeRegions writes the record's regions with its call and tier.
-func (rr *RunReport) writeRegions(call Call, tier Tier) error {
-	for i := range rr.curRegions {
-		rr.curRegions[i].RecordCall, rr.curRegions[i].RecordTier = call, tier
-		if err := rr.regions.Write(rr.curRegions[i]); err != nil {
-			return rr.fail(RegionsTSVFile, err)
-		}
-	}
+	rr.heldRegions = append(rr.heldRegions, r) // written by EndRecord, with the record's call
 	return nil
 }
 
@@ -224,8 +214,7 @@ func (rr *RunReport) EndRecord() error {
 	if err := rr.seqs.Write(r); err != nil {
 		return rr.fail(SequencesFile, err)
 	}
-	call, tier := r.Call()
-	if err := rr.writeRegions(call, tier); err != nil {
+	if err := rr.writeHeldRegions(r); err != nil {
 		return err
 	}
 	rr.summary.add(r)
@@ -235,6 +224,7 @@ func (rr *RunReport) EndRecord() error {
 	if rr.tooLong || (rr.opts.PlotTop < 0 && rr.opts.HTMLPlots <= 0) {
 		return nil
 	}
+	call, tier := r.Call()
 	plot := TrackPlot{ID: r.ID, Length: r.Length, Call: call, Tier: tier, Chunks: rr.curChunks, Regions: rr.curRegions}
 	if rr.opts.PlotTop == 0 {
 		if err := rr.writePlot(r.Ordinal, plot); err != nil {
