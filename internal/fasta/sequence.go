@@ -70,6 +70,16 @@ var acgt = func() (t [256]bool) {
 	return t
 }()
 
+// nonACGT reports whether seq holds a letter other than ACGTacgt.
+func nonACGT(seq []byte) bool {
+	for _, c := range seq {
+		if !acgt[c] {
+			return true
+		}
+	}
+	return false
+}
+
 // seqBuilder collects a record's bases in memory, in a spill file or as counts.
 type seqBuilder struct {
 	r   *Reader
@@ -82,12 +92,7 @@ type seqBuilder struct {
 
 func (b *seqBuilder) add(part []byte) error {
 	if !b.rec.NonACGT {
-		for _, c := range part {
-			if !acgt[c] {
-				b.rec.NonACGT = true
-				break
-			}
-		}
+		b.rec.NonACGT = nonACGT(part)
 	}
 	b.n += len(part)
 	switch {
@@ -229,7 +234,7 @@ func (r *Reader) checkBases(rec *Record, body []byte, col int, buf []byte) ([]by
 			return nil, r.errf(rec.ID, r.line, "binary or control byte 0x%02x at column %d", c, col+i+1)
 		}
 		if r.alphabet != nil && !r.alphabet[c] {
-			return nil, r.errf(rec.ID, r.line, "letter %q at column %d is not one of the %s", c, col+i+1, r.alphaMsg)
+			return nil, r.letterError(rec.ID, r.line, c, col+i+1)
 		}
 	}
 	if !spaces {

@@ -79,7 +79,9 @@ type RunReport struct {
 	track    trackBuilder
 	nRegions int // of the open record
 	merger   *RegionMerger
-	ordinal  int
+	// heldRegions are the open record's regions, written when its call is known.
+	heldRegions []Region
+	ordinal     int
 
 	summary RunSummary
 	plots   topK // candidates kept for plots (plots/ with PlotTop > 0, HTML otherwise)
@@ -197,9 +199,7 @@ func (rr *RunReport) addRegion(r Region) error {
 	rr.summary.Regions++
 	rr.nRegions++
 	rr.track.addRegion(r)
-	if err := rr.regions.Write(r); err != nil {
-		return rr.fail(RegionsTSVFile, err)
-	}
+	rr.heldRegions = append(rr.heldRegions, r) // written by EndRecord, with the record's call
 	return nil
 }
 
@@ -221,6 +221,9 @@ func (rr *RunReport) EndRecord() error {
 	}
 	if err := rr.seqs.Write(r); err != nil {
 		return rr.fail(SequencesFile, err)
+	}
+	if err := rr.writeHeldRegions(r); err != nil {
+		return err
 	}
 	rr.summary.add(r)
 	row := rowOf(r, rr.nRegions)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 )
@@ -21,8 +22,16 @@ const (
 )
 
 // Recognize checks one model file of the given kind (its path and sha256, lower-case
-// hex) against the catalog and explains the verdict.
+// hex) against the catalog and explains the verdict. Classifier files that can be
+// read are recognised by content (ReleasedClassifierChunkSize).
 func Recognize(kind Kind, path, sha256 string) (Recognition, string) {
+	if kind == KindClassifier { // the released classifiers are known by content
+		if size, ok, err := ReleasedClassifierChunkSize(path); err == nil && ok {
+			return Released, fmt.Sprintf("VirNucPro's released %d bp classifier (git blob id)", size)
+		} else if err == nil {
+			return NotReleased, "content differs from VirNucPro's released classifiers (git blob ids)"
+		}
+	}
 	base := filepath.Base(path)
 	var names []string
 	for _, m := range catalog {

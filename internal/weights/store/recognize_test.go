@@ -1,6 +1,9 @@
 package store
 
-import "testing"
+import (
+	"os"
+	"testing"
+)
 
 func TestRecognize(t *testing.T) {
 	pinned := "f3cfc3d0541859df64759e758cc4bc40fe1d5760799a7d098a9f9f09501c1e5f"
@@ -21,5 +24,15 @@ func TestRecognize(t *testing.T) {
 		if got, why := Recognize(tc.kind, tc.path, tc.sum); got != tc.want {
 			t.Errorf("%s %s: %v (%s), want %v", tc.kind, tc.path, got, why, tc.want)
 		}
+	}
+}
+
+func TestRecognizeClassifierByContent(t *testing.T) {
+	p := t.TempDir() + "/500_model.pth"
+	if err := os.WriteFile(p, []byte("not the released weights"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, why := Recognize(KindClassifier, p, "ab"); got != NotReleased {
+		t.Fatalf("a file named 500_model.pth with other content: %v (%s)", got, why)
 	}
 }
