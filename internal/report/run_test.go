@@ -40,7 +40,7 @@ func synthRecords(t *testing.T, rr *RunReport) {
 
 func TestRunReportFiles(t *testing.T) {
 	dir := t.TempDir()
-	rr, err := NewRunReport(Options{Dir: dir, Title: "t <&>"})
+	rr, err := NewRunReport(Options{Dir: dir, Title: "t <&>", PlotTop: PlotAll})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestRunReportFiles(t *testing.T) {
 		t.Errorf("no-ORF record: %q", seqs[3])
 	}
 	bed := read(RegionsBEDFile)
-	if want := "phage|<b>&x\t100\t750\tphage|<b>&x_region_1\t733\t.\nmixed'\"\t0\t550\tmixed'\"_region_1\t640\t.\n"; bed != want {
+	if want := "phage|<b>&x\t100\t750\tphage|<b>&x_region_1|Viral|medium\t733\t.\nmixed'\"\t0\t550\tmixed'\"_region_1|Viral|medium\t640\t.\n"; bed != want {
 		t.Errorf("regions.bed:\n%s\nwant prefix\n%s", bed, want)
 	}
 	entries, err := os.ReadDir(filepath.Join(dir, PlotsDir))
@@ -130,13 +130,13 @@ func TestRunReportTopN(t *testing.T) {
 		t.Errorf("top-2 plots: %v", names)
 	}
 	page, _ := os.ReadFile(filepath.Join(dir, HTMLFile))
-	if n := strings.Count(string(page), "<svg"); n != 1 {
+	if n := strings.Count(string(page), "<figure id=\"plot-"); n != 1 {
 		t.Errorf("%d inline plots, want 1", n)
 	}
 	if n := strings.Count(string(page), "<tr class="); n != 3 {
 		t.Errorf("%d table rows, want 3", n)
 	}
-	if !strings.Contains(string(page), "2 records with the lowest viral fraction are not listed") {
+	if !strings.Contains(string(page), "2 records with less viral evidence are not listed") {
 		t.Error("omitted rows not reported")
 	}
 }
