@@ -76,17 +76,19 @@ func readConfig(path string, p *weights.Pickle, names map[string]*weights.Tensor
 		return cfg, fmt.Errorf("%s: no embed_tokens.weight (is this an ESM-2 model?)", path)
 	}
 	cfg.Dim = emb.Shape[1]
-	for n := range names {
-		if m := layerKey.FindStringSubmatch(n); m != nil {
-			i, _ := strconv.Atoi(m[1])
-			cfg.Layers = max(cfg.Layers, i+1)
-		}
+	if cfg.Dim <= 0 {
+		return cfg, fmt.Errorf("%s: embed_tokens.weight has shape %v: no width", path, emb.Shape)
 	}
+	var top int
+	if cfg.Layers, top = layersIn(names); top > cfg.Layers {
+		return cfg, fmt.Errorf("%s: holds tensors of layer %d but no layers.%d.*", path, top-1, cfg.Layers)
+	}
+	headsFrom := ""
 	if p != nil {
 		if c, ok := weights.Lookup(p.Root, "cfg"); ok {
 			if m, ok := weights.Lookup(c, "model"); ok {
 				if h, ok := intAttr(m, "encoder_attention_heads"); ok {
-					cfg.Heads = h
+					cfg.Heads, headsFrom = h, "cfg.model.encoder_attention_heads"
 				}
 				if td, ok := weights.Lookup(m, "token_dropout"); ok {
 					if b, ok := td.(bool); ok {
@@ -98,9 +100,9 @@ func readConfig(path string, p *weights.Pickle, names map[string]*weights.Tensor
 		if cfg.Heads == 0 {
 			if a, ok := weights.Lookup(p.Root, "args"); ok {
 				if h, ok := intAttr(a, "attention_heads"); ok {
-					cfg.Heads = h
+					cfg.Heads, headsFrom = h, "args.attention_heads"
 				} else if h, ok := intAttr(a, "encoder_attention_heads"); ok {
-					cfg.Heads = h
+					cfg.Heads, headsFrom = h, "args.encoder_attention_heads"
 				}
 			}
 		}
@@ -119,13 +121,19 @@ func readConfig(path string, p *weights.Pickle, names map[string]*weights.Tensor
 		if err := json.Unmarshal(data, &hc); err != nil {
 			return cfg, fmt.Errorf("%s: %v", filepath.Join(dir, "config.json"), err)
 		}
-		cfg.Heads = hc.Heads
+		cfg.Heads, headsFrom = hc.Heads, filepath.Join(dir, "config.json")+" num_attention_heads"
 		if hc.Eps != nil {
+			if e := *hc.Eps; e < 0 || e > 1 {
+				return cfg, fmt.Errorf("%s: layer_norm_eps is %v; it must be a small non-negative number", filepath.Join(dir, "config.json"), e)
+			}
 			cfg.Eps = float32(*hc.Eps)
 		}
 		if hc.TokenDropout != nil {
 			cfg.TokenDropout = *hc.TokenDropout
 		}
+	}
+	if headsFrom != "" && (cfg.Heads <= 0 || cfg.Dim%cfg.Heads != 0 || (cfg.Dim/cfg.Heads)%2 != 0) {
+		return cfg, fmt.Errorf("%s: %s is %d; it must be a positive divisor of the width %d leaving an even head size", path, headsFrom, cfg.Heads, cfg.Dim)
 	}
 	if cfg.Heads == 0 {
 		cfg.Heads = knownHeads[cfg.Dim]
@@ -137,6 +145,28 @@ func readConfig(path string, p *weights.Pickle, names map[string]*weights.Tensor
 		return cfg, fmt.Errorf("%s: no transformer layers found", path)
 	}
 	return cfg, nil
+}
+
+// layersIn counts the consecutive transformer layers present (layers.0. onwards), and
+// returns one more than the highest layer index found.
+func layersIn(names map[string]*weights.Tensor) (int, int) {
+	top := 0
+	present := map[int]bool{}
+	for n := range names {
+		if m := layerKey.FindStringSubmatch(n); m != nil {
+			i, err := strconv.Atoi(m[1])
+			if err != nil || i >= math.MaxInt32 {
+				i = math.MaxInt32 - 1
+			}
+			present[i] = true
+			top = max(top, i+1)
+		}
+	}
+	n := 0
+	for present[n] {
+		n++
+	}
+	return n, top
 }
 
 func intAttr(obj any, name string) (int, bool) {
@@ -160,6 +190,10 @@ func get(names map[string]*weights.Tensor, file, name string, shape ...int) (*we
 		if shape[i] != t.Shape[i] {
 			return nil, fmt.Errorf("%s: tensor %s has shape %v, want %v", file, name, t.Shape, shape)
 		}
+	}
+	sd := weights.StateDict{File: file}
+	if err := sd.CheckFinite(name, t); err != nil {
+		return nil, err
 	}
 	return t, nil
 }

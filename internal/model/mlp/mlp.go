@@ -85,12 +85,15 @@ func findModule(o *weights.Object, name string) (*weights.Object, bool) {
 
 // FromStateDict builds a classifier from its tensors.
 func FromStateDict(sd *weights.StateDict, eps float64) (*Classifier, error) {
-	w1, err := sd.Get(HiddenWeight, -1, -1)
+	if math.IsNaN(eps) || math.IsInf(eps, 0) || eps < 0 {
+		return nil, fmt.Errorf("classifier %s: BatchNorm eps is %v; it must be finite and non-negative", sd.File, eps)
+	}
+	w1, err := sd.GetFinite(HiddenWeight, -1, -1)
 	if err != nil {
 		return nil, fmt.Errorf("classifier: %w (not a VirNucPro MLPClassifier?)", err)
 	}
 	c := &Classifier{Hidden: w1.Shape[0], In: w1.Shape[1], W1: w1.Data, Eps: eps}
-	w2, err := sd.Get(OutWeight, -1, c.Hidden)
+	w2, err := sd.GetFinite(OutWeight, -1, c.Hidden)
 	if err != nil {
 		return nil, fmt.Errorf("classifier: %w", err)
 	}
@@ -104,11 +107,16 @@ func FromStateDict(sd *weights.StateDict, eps float64) (*Classifier, error) {
 		n    int
 	}{{HiddenBias, &c.B1, c.Hidden}, {BNWeight, &c.Gamma, c.Hidden}, {BNBias, &c.Beta, c.Hidden},
 		{BNMean, &c.Mean, c.Hidden}, {BNVar, &c.Var, c.Hidden}, {OutBias, &c.B2, c.Classes}} {
-		t, err := sd.Get(v.name, v.n)
+		t, err := sd.GetFinite(v.name, v.n)
 		if err != nil {
 			return nil, fmt.Errorf("classifier: %w", err)
 		}
 		*v.dst = t.Data
+	}
+	for j, v := range c.Var {
+		if v < 0 || float64(v)+eps <= 0 {
+			return nil, fmt.Errorf("classifier %s: tensor %q holds variance %v at element %d; a BatchNorm variance must be non-negative (and variance + eps positive)", sd.File, BNVar, v, j)
+		}
 	}
 	return c, nil
 }
