@@ -50,7 +50,11 @@ func pklTensor(numel, offset int, size, stride []int) []byte {
 		b.Write([]byte{0x8a, 8})
 		binary.Write(&b, binary.LittleEndian, int64(v))
 	}
-	str := func(s string) { b.WriteByte('X'); binary.Write(&b, binary.LittleEndian, uint32(len(s))); b.WriteString(s) }
+	str := func(s string) {
+		b.WriteByte('X')
+		binary.Write(&b, binary.LittleEndian, uint32(len(s)))
+		b.WriteString(s)
+	}
 	tuple := func(vs []int) {
 		b.WriteByte('(')
 		for _, v := range vs {

@@ -39,7 +39,9 @@ func damagedCopy(t *testing.T, editConfig, editTokenizer func(map[string]any)) s
 // counts, negative or huge token ids panicked or allocated gigabytes) is an error
 // naming the file and the field.
 func TestMalformedModelIsAnError(t *testing.T) {
-	vocab := func(tok map[string]any) map[string]any { return tok["model"].(map[string]any)["vocab"].(map[string]any) }
+	vocab := func(tok map[string]any) map[string]any {
+		return tok["model"].(map[string]any)["vocab"].(map[string]any)
+	}
 	cases := []struct {
 		name       string
 		cfg, tok   func(map[string]any)
