@@ -82,22 +82,30 @@ func (w *Writer) Commit() error {
 	if err != nil {
 		return err
 	}
-	var lenBuf [8]byte
-	binary.LittleEndian.PutUint64(lenBuf[:], uint64(len(h)))
-	if _, err := out.Write(lenBuf[:]); err == nil {
-		_, err = out.Write(h)
+	if _, err := w.tmp.Seek(0, io.SeekStart); err != nil {
+		out.Abort()
+		return fmt.Errorf("write %s: %w", w.path, err)
 	}
-	if err == nil {
-		_, err = w.tmp.Seek(0, io.SeekStart)
-	}
-	if err == nil {
-		_, err = io.Copy(out, w.tmp)
-	}
-	if err != nil {
+	if err := writeSafetensors(out, h, w.tmp); err != nil {
 		out.Abort()
 		return fmt.Errorf("write %s: %w", w.path, err)
 	}
 	return out.Commit()
+}
+
+// writeSafetensors writes the header length, the header and the rows; the first
+// failing write is returned (an error writing the header used to be dropped).
+func writeSafetensors(out io.Writer, header []byte, rows io.Reader) error {
+	var lenBuf [8]byte
+	binary.LittleEndian.PutUint64(lenBuf[:], uint64(len(header)))
+	if _, err := out.Write(lenBuf[:]); err != nil {
+		return err
+	}
+	if _, err := out.Write(header); err != nil {
+		return err
+	}
+	_, err := io.Copy(out, rows)
+	return err
 }
 
 // Abort removes the temporary rows (no-op after Commit).

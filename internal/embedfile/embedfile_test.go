@@ -1,8 +1,10 @@
 package embedfile
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -30,5 +32,25 @@ func TestRoundTrip(t *testing.T) {
 	w.Abort()
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Fatalf("abort left files: %v", entries)
+	}
+}
+
+// failAfter accepts n bytes, then fails every write.
+type failAfter struct{ n int }
+
+func (f *failAfter) Write(b []byte) (int, error) {
+	if len(b) > f.n {
+		return 0, errors.New("disk full")
+	}
+	f.n -= len(b)
+	return len(b), nil
+}
+
+// TestHeaderWriteErrorIsReported: a failure writing the header (after its length) is
+// returned, not dropped.
+func TestHeaderWriteErrorIsReported(t *testing.T) {
+	err := writeSafetensors(&failAfter{n: 8}, []byte(`{"x":1}`), strings.NewReader(""))
+	if err == nil || err.Error() != "disk full" {
+		t.Fatalf("got %v", err)
 	}
 }

@@ -30,7 +30,8 @@ var (
 	trampOnce sync.Once
 	trampFn   uintptr
 	trampErr  error
-	trampMem  []byte
+	//lint:ignore U1000 keeps a reference to the trampoline's executable mapping
+	trampMem []byte
 )
 
 // trampolineCode returns the machine code of the trampoline.
