@@ -190,7 +190,7 @@ func ParsePyTorch(data []byte, name string) (p *Pickle, err error) {
 // convertBudget bounds the float32 copies made from a file of n bytes: every storage
 // converted once, each element widened at most 4 times (U8 to F32), plus slack for
 // shared storages.
-func convertBudget(n int) int64 { return 8*int64(n) + 64<<20 }
+func convertBudget(n int) int64 { return 8*int64(n) + 1<<20 }
 
 // persistentLoad resolves a ('storage', class, key, location, numel) persistent id,
 // checking numel against the record's bytes.

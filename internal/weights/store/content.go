@@ -2,49 +2,22 @@ package store
 
 import (
 	"bytes"
-	"crypto/sha1"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 )
 
 // ErrNotModel marks a file whose content is plainly not a model (an HTML page: a
 // login, error or "file moved" page served with status 200).
 var ErrNotModel = errors.New("not a model file")
 
-// GitBlobSHA1 is the git blob id of a file's content: SHA-1 over "blob <size>\x00"
-// followed by the content, as `git hash-object` computes it.
-func GitBlobSHA1(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return "", err
-	}
-	h := sha1.New()
-	h.Write([]byte("blob " + strconv.FormatInt(st.Size(), 10) + "\x00"))
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return "", err
-	}
-	if n != st.Size() {
-		return "", fmt.Errorf("%s changed while it was hashed", path)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
 // checkBlob compares a file with its pinned git blob id ("" = nothing to check).
 func checkBlob(path, want string) error {
 	if want == "" {
 		return nil
 	}
-	got, err := GitBlobSHA1(path)
+	got, err := GitBlobID(path)
 	if err != nil {
 		return err
 	}

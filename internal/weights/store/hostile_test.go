@@ -277,3 +277,13 @@ func TestPlantedSymlinksInTheCache(t *testing.T) {
 		})
 	}
 }
+
+// TestReleasedBlobsMatchTheCatalog: the released-classifier table agrees with the
+// catalog's git blob ids.
+func TestReleasedBlobsMatchTheCatalog(t *testing.T) {
+	for name, size := range map[string]int{"classifier-300": 300, "classifier-500": 500} {
+		if got, ok := releasedClassifierBlobs[mustModel(t, name).Files[0].GitBlobSHA1]; !ok || got != size {
+			t.Errorf("%s: released table gives %d, %v", name, got, ok)
+		}
+	}
+}

@@ -114,7 +114,7 @@ func checkContent(path, rel string) string {
 		return "a model file, not an HTML page"
 	}
 	if f, ok := catalogFile(rel); ok && f.GitBlobSHA1 != "" {
-		if got, err := GitBlobSHA1(path); err != nil || got != f.GitBlobSHA1 {
+		if got, err := GitBlobID(path); err != nil || got != f.GitBlobSHA1 {
 			return "git blob " + f.GitBlobSHA1
 		}
 	}
