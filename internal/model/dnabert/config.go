@@ -1,6 +1,7 @@
 package dnabert
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"regexp"
@@ -13,6 +14,15 @@ import (
 // is 768 wide, 3072 inner), low enough that products of two dimensions cannot
 // overflow. The weights' own shapes are checked against the config afterwards.
 const maxDim = 1 << 20
+
+// ParseConfig decodes and validates config.json.
+func ParseConfig(data []byte) (Config, error) {
+	var cfg Config
+	if err := json.Unmarshal(data, &cfg); err != nil {
+		return cfg, err
+	}
+	return cfg, cfg.validate()
+}
 
 // validate checks config.json's fields, naming the first bad one; a zero eps takes
 // MosaicBERT's default.

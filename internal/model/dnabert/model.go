@@ -4,7 +4,6 @@
 package dnabert
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -85,15 +84,12 @@ func Load(dir string, b tensor.Backend) (*Model, error) {
 	if err := weights.CheckModelKind(dir, "bert"); err != nil {
 		return nil, err
 	}
-	var cfg Config
 	data, err := os.ReadFile(filepath.Join(dir, "config.json"))
 	if err != nil {
 		return nil, fmt.Errorf("DNABERT-S: %w", err)
 	}
-	if err := json.Unmarshal(data, &cfg); err != nil {
-		return nil, fmt.Errorf("DNABERT-S: %s: %v", filepath.Join(dir, "config.json"), err)
-	}
-	if err := cfg.validate(); err != nil {
+	cfg, err := ParseConfig(data)
+	if err != nil {
 		return nil, fmt.Errorf("DNABERT-S: %s: %w", filepath.Join(dir, "config.json"), err)
 	}
 	tok, err := tokenize.Load(filepath.Join(dir, "tokenizer.json"))

@@ -112,28 +112,22 @@ func readConfig(path string, p *weights.Pickle, names map[string]*weights.Tensor
 		dir = filepath.Dir(path)
 	}
 	if data, err := os.ReadFile(filepath.Join(dir, "config.json")); err == nil && cfg.Heads == 0 {
-		var hc struct {
-			Heads        int      `json:"num_attention_heads"`
-			Eps          *float64 `json:"layer_norm_eps"`
-			TokenDropout *bool    `json:"token_dropout"`
-			ModelType    string   `json:"model_type"`
-		}
-		if err := json.Unmarshal(data, &hc); err != nil {
+		hc, err := parseHFConfig(data)
+		if err != nil {
 			return cfg, fmt.Errorf("%s: %v", filepath.Join(dir, "config.json"), err)
 		}
 		cfg.Heads, headsFrom = hc.Heads, filepath.Join(dir, "config.json")+" num_attention_heads"
 		if hc.Eps != nil {
-			if e := *hc.Eps; e < 0 || e > 1 {
-				return cfg, fmt.Errorf("%s: layer_norm_eps is %v; it must be a small non-negative number", filepath.Join(dir, "config.json"), e)
-			}
 			cfg.Eps = float32(*hc.Eps)
 		}
 		if hc.TokenDropout != nil {
 			cfg.TokenDropout = *hc.TokenDropout
 		}
 	}
-	if headsFrom != "" && (cfg.Heads <= 0 || cfg.Dim%cfg.Heads != 0 || (cfg.Dim/cfg.Heads)%2 != 0) {
-		return cfg, fmt.Errorf("%s: %s is %d; it must be a positive divisor of the width %d leaving an even head size", path, headsFrom, cfg.Heads, cfg.Dim)
+	if headsFrom != "" {
+		if err := checkHeads(cfg.Heads, cfg.Dim); err != nil {
+			return cfg, fmt.Errorf("%s: %s is %w", path, headsFrom, err)
+		}
 	}
 	if cfg.Heads == 0 {
 		cfg.Heads = knownHeads[cfg.Dim]
@@ -145,6 +139,38 @@ func readConfig(path string, p *weights.Pickle, names map[string]*weights.Tensor
 		return cfg, fmt.Errorf("%s: no transformer layers found", path)
 	}
 	return cfg, nil
+}
+
+// hfConfig is what virnucpro reads of a Hugging Face ESM config.json.
+type hfConfig struct {
+	Heads        int      `json:"num_attention_heads"`
+	Eps          *float64 `json:"layer_norm_eps"`
+	TokenDropout *bool    `json:"token_dropout"`
+	ModelType    string   `json:"model_type"`
+}
+
+// parseHFConfig decodes config.json, checking layer_norm_eps (the head count is
+// checked against the weights' width by checkHeads).
+func parseHFConfig(data []byte) (hfConfig, error) {
+	var hc hfConfig
+	if err := json.Unmarshal(data, &hc); err != nil {
+		return hc, err
+	}
+	if hc.Eps != nil {
+		if e := *hc.Eps; !(e >= 0 && e <= 1) {
+			return hc, fmt.Errorf("layer_norm_eps is %v; it must be a small non-negative number", e)
+		}
+	}
+	return hc, nil
+}
+
+// checkHeads checks a head count against the width: a positive divisor leaving an
+// even head size (rotary embeddings pair the dimensions).
+func checkHeads(heads, dim int) error {
+	if heads <= 0 || dim%heads != 0 || (dim/heads)%2 != 0 {
+		return fmt.Errorf("%d; it must be a positive divisor of the width %d leaving an even head size", heads, dim)
+	}
+	return nil
 }
 
 // layersIn counts the consecutive transformer layers present (layers.0. onwards), and

@@ -42,30 +42,59 @@ func Load(path string) (*Classifier, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("classifier: %w", err)
 	}
-	eps := 1e-5
-	var sd *weights.StateDict
-	var err error
 	if p, perr := weights.LoadPyTorch(path); perr == nil {
-		if o, ok := p.Root.(*weights.Object); ok {
-			if bn, ok := findModule(o, "bn1"); ok {
-				if e, ok := bn.Dict["eps"].(float64); ok {
-					eps = e
-				}
-			}
-		}
-		sd, err = p.Weights()
-	} else {
-		sd, err = weights.Load(path)
-		if err == nil {
-			if s, ok := sd.Metadata[EpsMetadata]; ok {
-				if eps, err = strconv.ParseFloat(s, 64); err != nil {
-					return nil, fmt.Errorf("classifier %s: metadata %s=%q: %v", path, EpsMetadata, s, err)
-				}
+		return fromPickle(p)
+	}
+	sd, err := weights.Load(path)
+	if err != nil {
+		return nil, fmt.Errorf("classifier: %w", err)
+	}
+	return fromSafetensors(sd)
+}
+
+// Parse reads a classifier from the bytes of a .pth/.pt or .safetensors file (name is
+// used in errors).
+func Parse(data []byte, name string) (*Classifier, error) {
+	p, perr := weights.ParsePyTorch(data, name)
+	if perr == nil {
+		return fromPickle(p)
+	}
+	if len(data) < 10 || data[8] != '{' {
+		return nil, fmt.Errorf("classifier: %w", perr)
+	}
+	sd, err := weights.ParseSafetensors(data, name)
+	if err != nil {
+		return nil, fmt.Errorf("classifier: %w", err)
+	}
+	return fromSafetensors(sd)
+}
+
+// fromPickle builds a classifier from a state dict or a whole pickled MLPClassifier,
+// whose bn1 carries BatchNorm's eps.
+func fromPickle(p *weights.Pickle) (*Classifier, error) {
+	eps := 1e-5
+	if o, ok := p.Root.(*weights.Object); ok {
+		if bn, ok := findModule(o, "bn1"); ok {
+			if e, ok := bn.Dict["eps"].(float64); ok {
+				eps = e
 			}
 		}
 	}
+	sd, err := p.Weights()
 	if err != nil {
 		return nil, fmt.Errorf("classifier: %w", err)
+	}
+	return FromStateDict(sd, eps)
+}
+
+// fromSafetensors builds a classifier from safetensors, eps from its metadata.
+func fromSafetensors(sd *weights.StateDict) (*Classifier, error) {
+	eps := 1e-5
+	if s, ok := sd.Metadata[EpsMetadata]; ok {
+		var err error
+		if eps, err = strconv.ParseFloat(s, 64); err != nil {
+			return nil, fmt.Errorf("classifier %s: metadata %s=%q: %v", sd.File, EpsMetadata, s, err)
+		}
 	}
 	return FromStateDict(sd, eps)
 }
