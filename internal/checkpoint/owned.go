@@ -27,14 +27,14 @@ var shardName = regexp.MustCompile(`^shard-[0-9]{6}\.safetensors$`)
 // those (".<name>.tmp-*").
 func generated(name string) bool {
 	switch name {
-	case LockName, MarkerName, manifestName, previousName:
+	case LockName, MarkerName, manifestName, previousName, CompletionName:
 		return true
 	}
 	if shardName.MatchString(name) {
 		return true
 	}
 	if base, _, ok := strings.Cut(strings.TrimPrefix(name, "."), ".tmp-"); ok && strings.HasPrefix(name, ".") {
-		return base == manifestName || base == previousName || shardName.MatchString(base)
+		return base == manifestName || base == previousName || base == CompletionName || shardName.MatchString(base)
 	}
 	return false
 }

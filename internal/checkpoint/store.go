@@ -49,6 +49,9 @@ func Open(outDir string, id Identity, opts OpenOptions, log *slog.Logger) (*Stor
 			return nil, fmt.Errorf("discard checkpoint %s: %w", dir, err)
 		}
 	}
+	if err := refuseComplete(outDir); err != nil {
+		return nil, err
+	}
 	m, warnings, err := readManifest(dir)
 	for _, w := range warnings {
 		log.Warn(w, "dir", dir)

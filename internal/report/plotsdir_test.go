@@ -34,7 +34,7 @@ func TestPlotsDirKeepsUserFiles(t *testing.T) {
 				os.Mkdir(plots, 0o755)
 				os.WriteFile(filepath.Join(plots, "000009_stale.svg"), []byte("<svg/>"), 0o644)
 			}
-			rr, err := NewRunReport(Options{Dir: dir})
+			rr, err := NewRunReport(Options{Dir: dir, PlotTop: PlotAll})
 			if c.plant == "ours" {
 				if err != nil {
 					t.Fatal(err)
