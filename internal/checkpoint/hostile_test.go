@@ -63,7 +63,7 @@ func TestSymlinkedCheckpointDirIsRefused(t *testing.T) {
 				t.Errorf("LockOutput: %v, want a refusal naming %s", err, dir)
 			}
 			for _, opts := range []OpenOptions{{Restart: true}, {Resume: true}, {}} {
-				if _, err := Open(out, ident("a"), opts, nil); err == nil || !strings.Contains(err.Error(), dir) {
+				if _, err := Open(out, ident("a"), opts); err == nil || !strings.Contains(err.Error(), dir) {
 					t.Errorf("Open %+v: %v, want a refusal naming %s", opts, err, dir)
 				}
 			}
@@ -79,7 +79,7 @@ func TestSymlinkedCheckpointDirIsRefused(t *testing.T) {
 // symlink (and its target) alone.
 func TestRestartDeletesOnlyGeneratedNames(t *testing.T) {
 	out := t.TempDir()
-	s, err := Open(out, ident("a"), OpenOptions{Resume: true}, nil)
+	s, err := Open(out, ident("a"), OpenOptions{Resume: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestRestartDeletesOnlyGeneratedNames(t *testing.T) {
 	if err := os.Symlink(victim, filepath.Join(dir, "shard-000007.safetensors")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Open(out, ident("b"), OpenOptions{Restart: true}, nil); err != nil {
+	if _, err := Open(out, ident("b"), OpenOptions{Restart: true}); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := listDir(t, dir), MarkerName+" manifest.json notes.txt shard-000007.safetensors"; got != want {
@@ -106,10 +106,10 @@ func TestRestartDeletesOnlyGeneratedNames(t *testing.T) {
 // checkpoint, without the marker) is still resumed.
 func TestAdoptsOldCheckpointDir(t *testing.T) {
 	out := t.TempDir()
-	s, _ := Open(out, ident("a"), OpenOptions{Resume: true}, nil)
+	s, _ := Open(out, ident("a"), OpenOptions{Resume: true})
 	commitN(t, s, 1)
 	os.Remove(filepath.Join(out, Dir, MarkerName))
-	s2, err := Open(out, ident("a"), OpenOptions{Resume: true}, nil)
+	s2, err := Open(out, ident("a"), OpenOptions{Resume: true})
 	if err != nil || len(s2.Manifest().Shards) != 1 {
 		t.Fatalf("resume of an unmarked checkpoint of ours: %v", err)
 	}
@@ -122,7 +122,7 @@ func TestAdoptsOldCheckpointDir(t *testing.T) {
 func TestShardPathsAreNotTrusted(t *testing.T) {
 	for _, name := range []string{"../../etc/passwd", "/dev/zero", "shard-000000.safetensors/../x"} {
 		out := t.TempDir()
-		s, _ := Open(out, ident("a"), OpenOptions{Resume: true}, nil)
+		s, _ := Open(out, ident("a"), OpenOptions{Resume: true})
 		commitN(t, s, 1)
 		mpath := filepath.Join(out, Dir, manifestName)
 		var m map[string]any
@@ -132,14 +132,14 @@ func TestShardPathsAreNotTrusted(t *testing.T) {
 		b, _ = json.Marshal(m)
 		os.WriteFile(mpath, b, 0o644)
 		os.Remove(filepath.Join(out, Dir, previousName))
-		if _, err := Open(out, ident("a"), OpenOptions{Resume: true}, nil); err == nil || !strings.Contains(err.Error(), "not the name virnucpro gives it") {
+		if _, err := Open(out, ident("a"), OpenOptions{Resume: true}); err == nil || !strings.Contains(err.Error(), "not the name virnucpro gives it") {
 			t.Errorf("shard file %q: %v", name, err)
 		}
 	}
 	for _, plant := range []string{"fifo", "symlink", "longer"} {
 		t.Run(plant, func(t *testing.T) {
 			out := t.TempDir()
-			s, _ := Open(out, ident("a"), OpenOptions{Resume: true}, nil)
+			s, _ := Open(out, ident("a"), OpenOptions{Resume: true})
 			commitN(t, s, 2)
 			shard := filepath.Join(out, Dir, "shard-000000.safetensors")
 			os.Remove(shard)
@@ -153,7 +153,7 @@ func TestShardPathsAreNotTrusted(t *testing.T) {
 			case "longer":
 				os.WriteFile(shard, []byte(strings.Repeat("x", 1000)), 0o644)
 			}
-			s2, err := Open(out, ident("a"), OpenOptions{Resume: true}, nil)
+			s2, err := Open(out, ident("a"), OpenOptions{Resume: true})
 			if err != nil {
 				t.Fatal(err)
 			}

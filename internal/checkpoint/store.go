@@ -17,7 +17,6 @@ import (
 type Store struct {
 	dir      string
 	manifest *Manifest
-	log      *slog.Logger
 }
 
 // OpenOptions says what to do with a checkpoint already in the output directory.
@@ -32,15 +31,12 @@ type OpenOptions struct {
 // Open prepares outDir's checkpoint directory for a run with identity id. On resume it
 // verifies every committed shard (size and sha256): the first damaged or missing one
 // and all after it are dropped, reported, and will be recomputed.
-func Open(outDir string, id Identity, opts OpenOptions, log *slog.Logger) (*Store, error) {
-	if log == nil {
-		log = slog.Default()
-	}
+func Open(outDir string, id Identity, opts OpenOptions) (*Store, error) {
 	dir, err := ownDir(outDir)
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{dir: dir, log: log}
+	s := &Store{dir: dir}
 	if opts.Restart {
 		// Only the files virnucpro generates go: the lock (held by this run) and the
 		// marker stay, anything else is not ours and is never deleted.
@@ -54,7 +50,7 @@ func Open(outDir string, id Identity, opts OpenOptions, log *slog.Logger) (*Stor
 	}
 	m, warnings, err := readManifest(dir)
 	for _, w := range warnings {
-		log.Warn(w, "dir", dir)
+		slog.Warn(w, "dir", dir)
 	}
 	switch {
 	case errors.Is(err, os.ErrNotExist):
@@ -85,7 +81,7 @@ func Open(outDir string, id Identity, opts OpenOptions, log *slog.Logger) (*Stor
 func (s *Store) verify() error {
 	for i, sh := range s.manifest.Shards {
 		if err := checkFile(s.dir, sh.File, sh.Size, sh.SHA256); err != nil {
-			s.log.Warn("checkpoint shard damaged; it and the shards after it will be recomputed",
+			slog.Warn("checkpoint shard damaged; it and the shards after it will be recomputed",
 				"shard", sh.File, "problem", err, "dropped_shards", len(s.manifest.Shards)-i)
 			s.manifest.Shards = s.manifest.Shards[:i]
 			s.manifest.Complete = false

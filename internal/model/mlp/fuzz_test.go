@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/virnucpro/virnucpro/internal/testmodels"
+	"github.com/virnucpro/virnucpro/internal/randmodel"
 	"github.com/virnucpro/virnucpro/internal/testutil"
 	"github.com/virnucpro/virnucpro/internal/weights"
 )
@@ -26,7 +26,7 @@ func FuzzClassifier(f *testing.F) {
 	}
 	sd, _ := weights.Load(st)
 	pt := filepath.Join(dir, "tiny.pt")
-	if err := testmodels.WritePyTorch(pt, sd.Tensors, false); err != nil {
+	if err := randmodel.WritePyTorch(pt, sd.Tensors, false); err != nil {
 		f.Fatal(err)
 	}
 	for _, p := range []string{st, pt} {
