@@ -35,7 +35,7 @@ func (f *faultyEncoder) EmbedBatch(tokens [][]int32, out [][]float32) error {
 		total += len(t)
 		if f.panicOn > 0 && len(t) == f.panicOn {
 			var m map[string]int
-			//lint:ignore SA5000 the deliberate nil-map write a model bug would make
+			//lint:ignore SA5000 the injected crash: a nil-map write, as a model bug would
 			m["boom"]++
 		}
 	}

@@ -578,5 +578,5 @@ func TestSoftmaxALiBiFused(t *testing.T) {
 	})
 }
 
-// negZero is -0 (the literal -0.0 is +0 in Go).
+// negZero is -0 (a -0.0 literal in Go is +0).
 var negZero = float32(math.Copysign(0, -1))

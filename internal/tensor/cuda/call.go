@@ -30,8 +30,6 @@ var (
 	trampOnce sync.Once
 	trampFn   uintptr
 	trampErr  error
-	//lint:ignore U1000 keeps a reference to the trampoline's executable mapping
-	trampMem []byte
 )
 
 // trampolineCode returns the machine code of the trampoline.
@@ -90,7 +88,6 @@ func initTrampoline() {
 		trampErr = err
 		return
 	}
-	trampMem = mem
 	trampFn = uintptr(unsafe.Pointer(&mem[0]))
 }
 
