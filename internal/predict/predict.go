@@ -82,8 +82,10 @@ func Predict(ctx context.Context, o PredictOptions) (pipeline.Stats, error) {
 	if err != nil {
 		return pipeline.Stats{}, err
 	}
+	r.SpillLongerThan(SpillBases, oo.Dir)
 	src := NewFASTASource(r, SourceOptions{ChunkSize: o.ChunkSize, WindowFrames: o.WindowFrames, Shard: o.Shard,
-		KeepChunkSeqs: oo.KeepIntermediate})
+		KeepChunkSeqs: oo.KeepIntermediate, SpillDir: oo.Dir})
+	defer src.Close()
 	opts := pipeline.Options{Threads: o.Backend.Threads, MaxTokens: o.MaxTokens, CacheEntries: o.CacheEntries,
 		KeepFeatures: oo.KeepIntermediate || o.Checkpoint != nil}
 	st, runErr := Drive(ctx, r, src, models, opts, out, o.Checkpoint, o.Progress)
@@ -102,6 +104,11 @@ func Predict(ctx context.Context, o PredictOptions) (pipeline.Stats, error) {
 	logSummary(st)
 	return st, nil
 }
+
+// SpillBases is the record length above which predict keeps a record's bases in an
+// unlinked file in the output directory instead of memory and cuts it chunk by
+// chunk: a chromosome costs disk (its length) rather than memory.
+const SpillBases = 16 << 20
 
 // check validates the options that need no file.
 func (o *PredictOptions) check() error {
@@ -158,8 +165,8 @@ func logSummary(st pipeline.Stats) {
 	log := slog.Default()
 	wall := st.Wall.Seconds()
 	log.Info("done", "records", st.Records, "chunks", st.Chunks, "frames", st.Frames, "no_orf_chunks", st.NoORFChunks,
-		"seconds", fmt.Sprintf("%.2f", wall), "frames_per_s", fmt.Sprintf("%.1f", float64(st.Frames)/wall),
-		"replayed_windows", st.ReplayedWindows)
+		"seconds", fmt.Sprintf("%.2f", wall), "computed_frames_per_s", fmt.Sprintf("%.1f", float64(st.Frames-st.ReplayedFrames)/wall),
+		"resumed_frames", st.ReplayedFrames, "replayed_windows", st.ReplayedWindows)
 	for e, name := range []string{"DNABERT-S", "ESM-2"} {
 		es := st.Encoders[e]
 		log.Info("encoder", "model", name, "embedded", es.Embedded, "reused_by_dedup", es.Reused, "batches", es.Batches,
