@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"time"
 
 	"github.com/virnucpro/virnucpro/internal/checkpoint"
 	"github.com/virnucpro/virnucpro/internal/fasta"
 	"github.com/virnucpro/virnucpro/internal/pipeline"
+	"github.com/virnucpro/virnucpro/internal/report"
 	"github.com/virnucpro/virnucpro/internal/tensor"
 )
 
@@ -33,8 +35,14 @@ type PredictOptions struct {
 	Workers int
 	// Progress selects the display: "bar", "log" or "none".
 	Progress string
-	// Checkpoint, when set, makes the run resumable (see checkpointing in cmd).
-	Checkpoint *Checkpointer
+	// Checkpoint, when set, makes the run resumable (see checkpointing in cmd). After
+	// a successful run it is compacted to its completion record (identity and output
+	// digests) unless KeepCheckpoint is set.
+	Checkpoint     *Checkpointer
+	KeepCheckpoint bool
+	// Summary, when set, receives the end-of-run summary (counts, calls per tier,
+	// regions, time, output files).
+	Summary io.Writer
 	// ShardIdentity is the run's identity, required when Shard is set: it is recorded
 	// in shard.json so that `virnucpro merge` can check the shards belong together.
 	ShardIdentity *checkpoint.Identity
@@ -67,6 +75,11 @@ func Predict(ctx context.Context, o PredictOptions) (pipeline.Stats, error) {
 	if err := RemoveCompletionMarks(o.Output.Dir); err != nil {
 		return pipeline.Stats{}, err
 	}
+	if o.Checkpoint == nil { // a completion record would describe outputs this run replaces
+		if err := checkpoint.RemoveCompletion(o.Output.Dir); err != nil {
+			return pipeline.Stats{}, err
+		}
+	}
 	r, err := OpenInput(o.Input)
 	if err != nil {
 		return pipeline.Stats{}, err
@@ -78,6 +91,11 @@ func Predict(ctx context.Context, o PredictOptions) (pipeline.Stats, error) {
 	}
 	oo := o.Output
 	oo.FeatureDims = [2]int{models.Encoders[pipeline.DNABERT].Dim(), models.Encoders[pipeline.ESM].Dim()}
+	if m := oo.Report.Meta; m != nil && m.Backend == "" && len(models.Workers) > 0 {
+		meta := *m
+		meta.Backend = fmt.Sprintf("%s (%d worker(s), %d threads)", models.Workers[0].Device, len(models.Workers), o.Backend.Threads)
+		oo.Report.Meta = &meta
+	}
 	out, err := NewOutputSink(oo)
 	if err != nil {
 		return pipeline.Stats{}, err
@@ -102,7 +120,24 @@ func Predict(ctx context.Context, o PredictOptions) (pipeline.Stats, error) {
 		}
 	}
 	logSummary(st)
-	return st, nil
+	return st, o.finish(st, out)
+}
+
+// finish compacts the checkpoint of the completed run and prints the summary.
+func (o *PredictOptions) finish(st pipeline.Stats, out *OutputSink) error {
+	sum := out.Summary()
+	if o.Checkpoint != nil {
+		counts := map[string]int64{"records": int64(st.Records), "chunks": int64(st.Chunks), "frames": int64(st.Frames),
+			"regions": int64(sum.Regions)}
+		if err := o.Checkpoint.Complete(o.Output.Dir, counts, o.KeepCheckpoint); err != nil {
+			return err
+		}
+	}
+	if o.Summary == nil {
+		return nil
+	}
+	return report.EndOfRun{Records: st.Records, Chunks: st.Chunks, Frames: st.Frames, Summary: sum, Wall: st.Wall,
+		Dir: o.Output.Dir}.Write(o.Summary)
 }
 
 // SpillBases is the record length above which predict keeps a record's bases in an
