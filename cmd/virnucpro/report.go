@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strconv"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -24,13 +25,25 @@ type reportFlags struct {
 // their defaults.
 func addReportFlags(fs *pflag.FlagSet, o *reportFlags) {
 	o.th = report.DefaultThresholds()
-	fs.Float64Var(&o.th.CallDelta, "call-delta", o.th.CallDelta, "record call: Viral if weighted delta > this, Non-viral if < -this, else Ambiguous")
-	fs.Float64Var(&o.th.HighDelta, "high-delta", o.th.HighDelta, "high tier needs |weighted delta| > this (plus a confident chunk and --high-fraction)")
-	fs.Float64Var(&o.th.HighFraction, "high-fraction", o.th.HighFraction, "high tier needs at least this fraction of chunks with the call")
-	fs.Float64Var(&o.th.ConfidentHigh, "confident-high", o.th.ConfidentHigh, "confident chunk: its score above this ...")
-	fs.Float64Var(&o.th.ConfidentLow, "confident-low", o.th.ConfidentLow, "... and the other score below this")
-	fs.Float64Var(&o.th.AmbiguousBoth, "ambiguous-both", o.th.AmbiguousBoth, "ambiguous chunk: both max scores above this")
-	fs.IntVar(&o.th.MinChunks, "min-chunks", o.th.MinChunks, "records with fewer scored chunks get their tier lowered one step")
+	// Named as viral-ngs' virnucpro_contigs names them; the names of earlier
+	// releases stay as hidden aliases.
+	thFloat := func(p *float64, name, old, usage string) {
+		fs.Float64Var(p, name, *p, usage)
+		if old != "" {
+			fs.Float64Var(p, old, *p, "alias of --"+name)
+			fs.MarkHidden(old)
+		}
+	}
+	thFloat(&o.th.CallDelta, "min-weighted-delta", "call-delta", "record call: Viral if weighted delta > this, Non-viral if < -this, else Ambiguous (tier review)")
+	thFloat(&o.th.HighDelta, "high-confidence-delta", "high-delta", "high_confidence needs |weighted delta| > this, else moderate_confidence")
+	thFloat(&o.th.ConfidentHigh, "min-confident-score", "confident-high", "confident chunk: its class's max score above this ...")
+	thFloat(&o.th.ConfidentLow, "max-opposing-score", "confident-low", "... and the other class's max score below this")
+	thFloat(&o.th.AmbiguousBoth, "min-ambiguous-score", "ambiguous-both", "ambiguous chunk: both max scores above this (not counted in the proportions' denominator)")
+	thFloat(&o.th.HighFraction, "min-viral-prop", "", "a Viral call above low_confidence needs >= 1 confident viral chunk and this viral proportion")
+	thFloat(&o.th.NonViralFraction, "min-nonviral-prop", "", "the same for a Non-viral call")
+	fs.Var(bothFractions{&o.th.HighFraction, &o.th.NonViralFraction}, "high-fraction", "alias setting --min-viral-prop and --min-nonviral-prop")
+	fs.MarkHidden("high-fraction")
+	fs.IntVar(&o.th.MinChunks, "min-chunks", o.th.MinChunks, "records with fewer scored chunks are demoted: high/moderate to low_confidence, low to review")
 	fs.IntVar(&o.th.RegionGap, "region-gap", o.th.RegionGap, "non-viral chunks allowed inside a viral region")
 	fs.IntVar(&o.plotTop, "plot-top", 0, "plots/: 0 = one SVG per record, N = the N records with the highest viral fraction, -1 = none")
 	fs.IntVar(&o.htmlPlots, "html-plots", 50, "plots inlined in report.html (top by viral fraction); -1 = none")
@@ -52,12 +65,33 @@ func (o *reportFlags) options(dir string, params ...report.Param) (report.Option
 		NoHTML: o.noHTML, Title: o.title, Params: params}, nil
 }
 
+// bothFractions is the old --high-fraction flag, one value for both proportions.
+type bothFractions [2]*float64
+
+func (b bothFractions) String() string {
+	if b[0] == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*b[0], 'g', -1, 64)
+}
+
+func (b bothFractions) Set(s string) error {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return err
+	}
+	*b[0], *b[1] = v, v
+	return nil
+}
+
+func (bothFractions) Type() string { return "float64" }
+
 var reportOpts reportFlags
 
 var reportCmd = &cobra.Command{
 	Use:   "report OUTDIR",
-	Short: "Redo sequences.tsv, regions.bed/tsv, plots/ and report.html from an output directory's chunks.tsv",
-	Long: `Recompute the per-record calls, viral regions, score-track plots and report.html of an
+	Short: "Redo sequences.tsv, contigs.tsv, regions.bed/tsv, plots/ and report.html from an output directory's chunks.tsv",
+	Long: `Recompute the per-record calls (sequences.tsv, contigs.tsv), viral regions, score-track plots and report.html of an
 existing predict output directory from its chunks.tsv (and sequences.tsv for the record list
 and lengths, when present), without running the models. Use it to try other thresholds.
 Every file is replaced atomically; on error the old files stay. See docs/report.md.`,

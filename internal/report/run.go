@@ -48,9 +48,10 @@ type Options struct {
 }
 
 // RunReport is the streaming sink of the per-record reports: it receives each record's
-// chunks in input order and writes sequences.tsv, chunks.tsv, regions.bed, regions.tsv,
-// plots/*.svg and report.html. Memory is bounded: one record's chunks while it is open
-// (up to 100000 for its plot) plus the kept top-N plots and table rows.
+// chunks in input order and writes sequences.tsv, contigs.tsv, chunks.tsv, regions.bed,
+// regions.tsv, plots/*.svg and report.html. Memory is bounded: one record's chunks
+// while it is open (up to 100000 for its plot), the kept top-N plots and table rows,
+// and one small contigs.tsv row per scored record (written sorted at Finish).
 //
 // Call order: (BeginRecord AddChunk* EndRecord?)* then Finish, or Abort at any point.
 // BeginRecord ends the previous record if EndRecord was not called. Every file is
@@ -61,6 +62,8 @@ type RunReport struct {
 
 	files   []*atomicfile.File
 	seqs    *SequencesWriter
+	contigs ContigsTable
+	contigF *atomicfile.File
 	chunks  *ChunksWriter
 	regions *RegionsWriter
 	plotTmp string // temporary plots directory ("" when no plots)
@@ -111,6 +114,9 @@ func NewRunReport(opts Options) (*RunReport, error) {
 		return fail(err)
 	}
 	rr.seqs, _ = NewSequencesWriter(f) // header is buffered: no error here
+	if rr.contigF, err = open(ContigsFile); err != nil {
+		return fail(err)
+	}
 	if f, err = open(ChunksFile); err != nil {
 		return fail(err)
 	}
@@ -214,6 +220,7 @@ func (rr *RunReport) EndRecord() error {
 	if err := rr.seqs.Write(r); err != nil {
 		return rr.fail(SequencesFile, err)
 	}
+	rr.contigs.Add(r.Contig())
 	rr.summary.add(r)
 	row := rowOf(r, len(rr.curRegions))
 	key := rankKey(r)
@@ -301,7 +308,8 @@ func (rr *RunReport) Finish() error {
 			return err
 		}
 	}
-	for _, fl := range []func() error{rr.seqs.Flush, rr.chunks.Flush, rr.regions.Flush} {
+	writeContigs := func() error { return rr.contigs.Write(rr.contigF) }
+	for _, fl := range []func() error{rr.seqs.Flush, writeContigs, rr.chunks.Flush, rr.regions.Flush} {
 		if err := fl(); err != nil {
 			rr.Abort()
 			return fmt.Errorf("write reports in %s: %w", rr.opts.Dir, err)
