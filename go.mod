@@ -3,6 +3,7 @@ module github.com/virnucpro/virnucpro
 go 1.26.0
 
 require (
+	github.com/biogo/hts v1.4.5
 	github.com/ebitengine/purego v0.11.3
 	github.com/nlpodyssey/gopickle v0.2.0
 	github.com/shenwei356/xopen v0.3.2
@@ -17,7 +18,6 @@ require (
 require (
 	github.com/VividCortex/ewma v1.2.0 // indirect
 	github.com/acarl005/stripansi v0.0.0-20180116102854-5a71ef0e047d // indirect
-	github.com/biogo/hts v1.4.5 // indirect
 	github.com/dsnet/compress v0.0.1 // indirect
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
 	github.com/klauspost/compress v1.20.3 // indirect
