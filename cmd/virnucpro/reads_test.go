@@ -85,3 +85,27 @@ func runReadsCmd(args ...string) error {
 	cmd.SilenceUsage, cmd.SilenceErrors = true, true
 	return cmd.Execute()
 }
+
+// TestReadsStdinStdout: ALIGNMENTS - reads stdin (here PAF), -o - writes stdout.
+func TestReadsStdinStdout(t *testing.T) {
+	dir := t.TempDir()
+	contigs := filepath.Join(dir, "contigs.tsv")
+	os.WriteFile(contigs, []byte(report.ContigsHeader+"c1\tViral\tmoderate_confidence\t0.5\t5\t1\t0\t0\t0.2\t0.0\n"), 0o644)
+	in := filepath.Join(dir, "aln.paf")
+	os.WriteFile(in, []byte("r1\t150\t0\t120\t-\tc1\t900\t10\t130\t117\t120\t4\ttp:A:P\n"), 0o644)
+	stdin, _ := os.Open(in)
+	defer stdin.Close()
+	stdout, _ := os.Create(filepath.Join(dir, "stdout"))
+	oldIn, oldOut := os.Stdin, os.Stdout
+	os.Stdin, os.Stdout = stdin, stdout
+	err := runReadsCmd("-", "--contigs", contigs, "-o", "-")
+	os.Stdin, os.Stdout = oldIn, oldOut
+	stdout.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(filepath.Join(dir, "stdout"))
+	if want := readlabel.Header + "r1\t150\tc1\t900\t-\t4\t97.5\t80.0\tfalse\tViral\tmoderate_confidence\t0.5\t5\t1\t0\t0\t0.2\t0.0\n"; string(got) != want {
+		t.Errorf("stdout %q, want %q", got, want)
+	}
+}

@@ -25,22 +25,22 @@ type reportFlags struct {
 // their defaults.
 func addReportFlags(fs *pflag.FlagSet, o *reportFlags) {
 	o.th = report.DefaultThresholds()
-	// Named as viral-ngs' virnucpro_contigs names them; the names of earlier
-	// releases stay as hidden aliases.
-	thFloat := func(p *float64, name, old, usage string) {
-		fs.Float64Var(p, name, *p, usage)
-		if old != "" {
-			fs.Float64Var(p, old, *p, "alias of --"+name)
-			fs.MarkHidden(old)
+	// Named as viral-ngs' virnucpro_contigs names them; the names of earlier releases
+	// stay accepted (flags and config keys) as aliases.
+	fs.Float64Var(&o.th.CallDelta, "min-weighted-delta", o.th.CallDelta, "record call: Viral if weighted delta > this, Non-viral if < -this, else Ambiguous (tier review)")
+	fs.Float64Var(&o.th.HighDelta, "high-confidence-delta", o.th.HighDelta, "high_confidence needs |weighted delta| > this, else moderate_confidence")
+	fs.Float64Var(&o.th.ConfidentHigh, "min-confident-score", o.th.ConfidentHigh, "confident chunk: its class's max score above this ...")
+	fs.Float64Var(&o.th.ConfidentLow, "max-opposing-score", o.th.ConfidentLow, "... and the other class's max score below this")
+	fs.Float64Var(&o.th.AmbiguousBoth, "min-ambiguous-score", o.th.AmbiguousBoth, "ambiguous chunk: both max scores above this (left out of the proportions' denominator)")
+	fs.Float64Var(&o.th.HighFraction, "min-viral-prop", o.th.HighFraction, "a Viral call above low_confidence needs >= 1 confident viral chunk and this viral proportion")
+	fs.Float64Var(&o.th.NonViralFraction, "min-nonviral-prop", o.th.NonViralFraction, "the same for a Non-viral call")
+	prev := fs.GetNormalizeFunc()
+	fs.SetNormalizeFunc(func(f *pflag.FlagSet, name string) pflag.NormalizedName {
+		if n, ok := reportFlagAliases[name]; ok {
+			return pflag.NormalizedName(n)
 		}
-	}
-	thFloat(&o.th.CallDelta, "min-weighted-delta", "call-delta", "record call: Viral if weighted delta > this, Non-viral if < -this, else Ambiguous (tier review)")
-	thFloat(&o.th.HighDelta, "high-confidence-delta", "high-delta", "high_confidence needs |weighted delta| > this, else moderate_confidence")
-	thFloat(&o.th.ConfidentHigh, "min-confident-score", "confident-high", "confident chunk: its class's max score above this ...")
-	thFloat(&o.th.ConfidentLow, "max-opposing-score", "confident-low", "... and the other class's max score below this")
-	thFloat(&o.th.AmbiguousBoth, "min-ambiguous-score", "ambiguous-both", "ambiguous chunk: both max scores above this (not counted in the proportions' denominator)")
-	thFloat(&o.th.HighFraction, "min-viral-prop", "", "a Viral call above low_confidence needs >= 1 confident viral chunk and this viral proportion")
-	thFloat(&o.th.NonViralFraction, "min-nonviral-prop", "", "the same for a Non-viral call")
+		return prev(f, name)
+	})
 	fs.Var(bothFractions{&o.th.HighFraction, &o.th.NonViralFraction}, "high-fraction", "alias setting --min-viral-prop and --min-nonviral-prop")
 	fs.MarkHidden("high-fraction")
 	fs.IntVar(&o.th.MinChunks, "min-chunks", o.th.MinChunks, "records with fewer scored chunks are demoted: high/moderate to low_confidence, low to review")
@@ -63,6 +63,15 @@ func (o *reportFlags) options(dir string, params ...report.Param) (report.Option
 	}
 	return report.Options{Dir: dir, Thresholds: &th, PlotTop: o.plotTop, HTMLPlots: o.htmlPlots, HTMLRows: o.htmlRows,
 		NoHTML: o.noHTML, Title: o.title, Params: params}, nil
+}
+
+// reportFlagAliases maps the threshold flags' old names to viral-ngs' names.
+var reportFlagAliases = map[string]string{
+	"call-delta":     "min-weighted-delta",
+	"high-delta":     "high-confidence-delta",
+	"confident-high": "min-confident-score",
+	"confident-low":  "max-opposing-score",
+	"ambiguous-both": "min-ambiguous-score",
 }
 
 // bothFractions is the old --high-fraction flag, one value for both proportions.
