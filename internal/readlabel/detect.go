@@ -40,7 +40,12 @@ func (emptySource) Stats() SourceStats       { return SourceStats{} }
 // FormatAuto: BAM by its magic number; otherwise text, gzip-compressed or not, SAM
 // when it starts with a header line or has 11+ columns without PAF's strand column,
 // PAF when its fifth column is + or -. Empty input has no alignments.
-func OpenSource(r io.Reader, name string, f Format) (Source, error) {
+func OpenSource(r io.Reader, name string, f Format) (src Source, err error) {
+	defer func() { // the header decoders panic on some malformed input
+		if p := recover(); p != nil {
+			src, err = nil, fmt.Errorf("%s: malformed header: %v", name, p)
+		}
+	}()
 	br := bufio.NewReaderSize(r, 1<<17)
 	head, err := br.Peek(2)
 	if len(head) == 0 {
