@@ -82,10 +82,19 @@ func set(f *pflag.Flag, source, v string) error {
 		v = strconv.FormatBool(b)
 	}
 	if err := f.Value.Set(v); err != nil {
-		return fmt.Errorf("%s=%q: %v", source, v, err)
+		return fmt.Errorf("%s=%q: %s", source, v, setMessage(f, err))
 	}
 	f.Changed = true
 	return nil
+}
+
+// setMessage explains a refused value: the flag's own message when it is a custom
+// value with one, plain words for the standard types (never Go's strconv text).
+func setMessage(f *pflag.Flag, err error) string {
+	if strings.Contains(err.Error(), "strconv.") || strings.Contains(err.Error(), "time: ") {
+		return ValueHint(f)
+	}
+	return err.Error()
 }
 
 type fileValue struct {

@@ -1,7 +1,9 @@
-// Package fasta reads FASTA files as a stream of records with memory bounded by the
-// longest record (never by the file). Plain, gzip, xz, zstd and bzip2 input are read
-// transparently, "-" is standard input. Every error names the file, the record and
-// the line.
+// Package fasta reads sequence files as a stream of records with memory bounded by the
+// longest record (never by the file): FASTA, FASTQ (qualities checked for length and
+// dropped), SAM and BAM (primary records turned back into reads, as `samtools fasta`
+// does), the format detected from the content. Plain, gzip, xz, zstd and bzip2 input
+// are read transparently, "-" is standard input, and OpenAll chains several inputs.
+// Every error names the file, the record and the line (the record number in BAM).
 package fasta
 
 import (
@@ -71,6 +73,11 @@ type Reader struct {
 	bytesRead int64
 	raw       *countingReader
 	size      int64
+	// format and alt: the detected format and, for any but FASTA, its parser
+	// (format.go); alt also chains several inputs (multi.go).
+	format   Format
+	alt      func() (*Record, error)
+	progress func() (read, size int64)
 }
 
 // Open opens path ("-" for standard input) for reading. Compression (gzip, xz, zstd,
@@ -86,7 +93,7 @@ func Open(path string) (*Reader, error) {
 	} else {
 		var err error
 		if f, err = os.Open(path); err != nil {
-			return nil, &Error{File: path, Msg: fmt.Sprintf("cannot open: %v", err)}
+			return nil, &Error{File: path, Msg: "cannot open: " + pathMessage(err)}
 		}
 		st, err := f.Stat()
 		if err != nil || st.IsDir() {
@@ -96,7 +103,25 @@ func Open(path string) (*Reader, error) {
 		size = st.Size()
 	}
 	cr := &countingReader{r: f}
-	xr, err := xopen.Buf(cr)
+	braw := bufio.NewReaderSize(cr, 1<<17)
+	switch kind, err := sniffRaw(braw, name); {
+	case err != nil:
+		f.Close()
+		return nil, err
+	case kind == rawCRAM:
+		f.Close()
+		return nil, cramError(name)
+	case kind == rawBAM:
+		br, err := openBAM(braw, name)
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+		br.closer = closers{br.closer, f}
+		br.raw, br.size = cr, size
+		return br, nil
+	}
+	xr, err := xopen.Buf(braw)
 	if err != nil && strings.Contains(err.Error(), "no content") {
 		f.Close()
 		return nil, &Error{File: name, Msg: ErrEmpty.Error()}
@@ -138,15 +163,21 @@ func (cs closers) Close() error {
 // and the file size (-1 when unknown, as for standard input). Safe to call from any
 // goroutine.
 func (r *Reader) Progress() (read, size int64) {
+	if r.progress != nil {
+		return r.progress()
+	}
 	if r.raw == nil {
 		return 0, -1
 	}
 	return r.raw.n.Load(), r.size
 }
 
-// NewReader reads FASTA from r; name is used in error messages.
+// NewReader reads FASTA, FASTQ or SAM text (detected from the content) from r; name
+// is used in error messages.
 func NewReader(r io.Reader, name string) *Reader {
-	return &Reader{name: name, br: bufio.NewReaderSize(r, 1<<16)}
+	fr := &Reader{name: name, br: bufio.NewReaderSize(r, 1<<16)}
+	fr.detectText()
+	return fr
 }
 
 // Name is the input's name as used in errors.
@@ -211,6 +242,9 @@ func (r *Reader) errf(record string, line int, format string, a ...any) error {
 // at all yields an *Error wrapping ErrEmpty instead of io.EOF. A record with no
 // sequence is returned with an empty Seq (callers decide; see the README).
 func (r *Reader) Next() (*Record, error) {
+	if r.alt != nil {
+		return r.alt()
+	}
 	if r.done {
 		return nil, io.EOF
 	}
@@ -268,7 +302,7 @@ func (r *Reader) Next() (*Record, error) {
 				return nil, r.errf(rec.ID, r.line, "binary or control byte 0x%02x at column %d", c, i+1)
 			}
 			if r.alphabet != nil && !r.alphabet[c] {
-				return nil, r.errf(rec.ID, r.line, "letter %q at column %d is not one of the %s", c, i+1, r.alphaMsg)
+				return nil, r.letterError(rec.ID, r.line, c, i+1)
 			}
 			seq = append(seq, c)
 		}

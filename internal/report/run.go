@@ -73,7 +73,9 @@ type RunReport struct {
 	curRegions []Region
 	tooLong    bool
 	merger     *RegionMerger
-	ordinal    int
+	// heldRegions are the open record's regions, written when its call is known.
+	heldRegions []Region
+	ordinal     int
 
 	summary RunSummary
 	plots   topK // candidates kept for plots (plots/ with PlotTop > 0, HTML otherwise)
@@ -195,9 +197,7 @@ func (rr *RunReport) AddChunk(c ChunkRow) error {
 func (rr *RunReport) addRegion(r Region) error {
 	rr.summary.Regions++
 	rr.curRegions = append(rr.curRegions, r)
-	if err := rr.regions.Write(r); err != nil {
-		return rr.fail(RegionsTSVFile, err)
-	}
+	rr.heldRegions = append(rr.heldRegions, r) // written by EndRecord, with the record's call
 	return nil
 }
 
@@ -221,6 +221,9 @@ func (rr *RunReport) EndRecord() error {
 		return rr.fail(SequencesFile, err)
 	}
 	rr.contigs.Add(r.Contig())
+	if err := rr.writeHeldRegions(r); err != nil {
+		return err
+	}
 	rr.summary.add(r)
 	row := rowOf(r, len(rr.curRegions))
 	key := rankKey(r)

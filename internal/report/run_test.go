@@ -74,7 +74,7 @@ func TestRunReportFiles(t *testing.T) {
 		t.Errorf("no-ORF record: %q", seqs[3])
 	}
 	bed := read(RegionsBEDFile)
-	if want := "phage|<b>&x\t100\t750\tphage|<b>&x_region_1\t733\t.\nmixed'\"\t0\t550\tmixed'\"_region_1\t640\t.\n"; bed != want {
+	if want := "phage|<b>&x\t100\t750\tphage|<b>&x_region_1|Viral|low_confidence\t733\t.\nmixed'\"\t0\t550\tmixed'\"_region_1|Viral|low_confidence\t640\t.\n"; bed != want {
 		t.Errorf("regions.bed:\n%s\nwant prefix\n%s", bed, want)
 	}
 	entries, err := os.ReadDir(filepath.Join(dir, PlotsDir))
