@@ -38,7 +38,7 @@ func TestReportCommand(t *testing.T) {
 		t.Errorf("contigs.tsv %q, want %q", contigs, want)
 	}
 	bed, _ := os.ReadFile(filepath.Join(dir, report.RegionsBEDFile))
-	if string(bed) != "a|<x>\t0\t600\ta|<x>_region_1|Viral|high\t850\t.\n" {
+	if string(bed) != "a|<x>\t0\t600\ta|<x>_region_1|Viral|high_confidence\t850\t.\n" {
 		t.Errorf("regions.bed %q", bed)
 	}
 	plots, _ := os.ReadDir(filepath.Join(dir, report.PlotsDir))
