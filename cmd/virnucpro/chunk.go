@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"log/slog"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -25,13 +27,14 @@ var chunkCmd = &cobra.Command{
 		if chunkFlags.out == "" {
 			return fmt.Errorf("-o/--output is required")
 		}
-		return writeRecords(args[0], chunkFlags.out, func(rec *fasta.Record) ([]byte, error) {
-			if len(rec.Seq) == 0 {
+		return writeRecords(args[0], chunkFlags.out, func(rec *fasta.Record, w io.Writer) error {
+			if rec.Length() == 0 {
 				slog.Warn("record has no sequence; skipped", "record", rec.ID, "line", rec.Line)
-				return nil, nil
+				return nil
 			}
 			var b bytes.Buffer
-			for _, c := range seqprep.Chunks(rec.ID, rec.Seq, chunkFlags.size) {
+			return seqprep.EachChunk(rec, chunkFlags.size, func(c seqprep.Chunk) error {
+				b.Reset()
 				b.WriteByte('>')
 				b.WriteString(c.ID)
 				b.WriteByte('\n')
@@ -41,8 +44,9 @@ var chunkCmd = &cobra.Command{
 					b.WriteByte('\n')
 					s = s[k:]
 				}
-			}
-			return b.Bytes(), nil
+				_, err := w.Write(b.Bytes())
+				return err
+			})
 		})
 	},
 }
@@ -53,15 +57,22 @@ func init() {
 	rootCmd.AddCommand(chunkCmd)
 }
 
+// spillBases is the sequence length above which chunk and translate keep a record on
+// disk (next to their output) instead of in memory: longer records are cut while they
+// are read back, one chunk at a time.
+var spillBases = 16 << 20
+
 // writeRecords maps every record of in through fn on all threads and writes the
-// results, in input order, atomically to out.
-func writeRecords(in, out string, fn func(rec *fasta.Record) ([]byte, error)) error {
+// results, in input order, atomically to out. Records longer than spillBases are
+// spilled next to out and given to fn one at a time (see fasta.MapOrdered).
+func writeRecords(in, out string, fn func(rec *fasta.Record, w io.Writer) error) error {
 	r, err := fasta.Open(in)
 	if err != nil {
 		return err
 	}
 	defer r.Close()
 	r.RequireDNA()
+	r.SpillLongerThan(spillBases, filepath.Dir(out))
 	f, err := atomicfile.Create(out)
 	if err != nil {
 		return err
