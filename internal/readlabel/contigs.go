@@ -78,7 +78,7 @@ func ReadContigs(r io.Reader, name string) (ContigTable, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s line %d: %w", name, line, err)
 		}
-		id := f[idx[0]]
+		id := csvUnquote(f[idx[0]])
 		if _, dup := t[id]; dup {
 			return nil, fmt.Errorf("%s line %d: contig %q listed twice", name, line, id)
 		}
@@ -119,3 +119,11 @@ func contigRow(f []string, idx [10]int) (*ContigRow, error) {
 // formatDouble prints a DOUBLE as viral-ngs' DuckDB writes it: the shortest decimal
 // that reads back as v, ".0" on integral values.
 func formatDouble(v float64) string { return report.PyRepr(v) }
+
+// csvUnquote undoes the quoting of a CSV field ("a""b" is a"b).
+func csvUnquote(s string) string {
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		return strings.ReplaceAll(s[1:len(s)-1], `""`, `"`)
+	}
+	return s
+}

@@ -262,6 +262,7 @@ func TestReadContigsErrors(t *testing.T) {
 		{strings.Split(testContigs, "\n")[0] + "\nV\tViral\thigh_confidence\tx\t1\t1\t0\t0\t1.0\t0.0\n", "line 2: weighted_delta \"x\""},
 		{strings.Split(testContigs, "\n")[0] + "\nV\tViral\n", "line 2: 2 columns"},
 		{testContigs + "V\tViral\thigh_confidence\t0.7\t1\t1\t0\t0\t1.0\t0.0\n", `contig "V" listed twice`},
+		{testContigs + "\"N\"\tViral\thigh_confidence\t0.7\t1\t1\t0\t0\t1.0\t0.0\n", `contig "N" listed twice`}, // quoted ids are unquoted
 	} {
 		if _, err := ReadContigs(strings.NewReader(tc.data), "c.tsv"); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: %v, want %q", tc.data, err, tc.want)

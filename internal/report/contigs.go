@@ -55,7 +55,7 @@ func (t *ContigsTable) Write(w io.Writer) error {
 		return PyRepr(PyRound3(v))
 	}
 	for _, c := range t.rows {
-		bw.WriteString(c.ID)
+		bw.WriteString(csvQuote(c.ID))
 		for _, s := range []string{string(c.Call), string(c.Tier), PyRepr(NumpyRound3(c.WeightedDelta)),
 			strconv.Itoa(c.Chunks), strconv.Itoa(c.ConfidentViral), strconv.Itoa(c.ConfidentNonViral), strconv.Itoa(c.Ambiguous),
 			prop(c.ViralProportion), prop(c.NonViralProportion)} {
@@ -108,4 +108,13 @@ func PyRepr(x float64) string {
 		s += ".0"
 	}
 	return s
+}
+
+// csvQuote quotes a field as Python's csv writer (pandas to_csv) does with a tab
+// delimiter: when it holds a tab, a quote or a line break, quotes doubled.
+func csvQuote(s string) string {
+	if !strings.ContainsAny(s, "\t\"\n\r") {
+		return s
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }

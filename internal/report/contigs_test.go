@@ -351,6 +351,13 @@ func TestContigsAllAmbiguousTable(t *testing.T) {
 	if want := ContigsHeader + "x\tAmbiguous\treview\t0.0\t3\t0\t0\t3\t0\t0\n"; b.String() != want {
 		t.Errorf("got %q, want %q", b.String(), want)
 	}
+	var quoted ContigsTable
+	quoted.Add(ContigCall{ID: `a"b`, Call: CallViral, Tier: TierLow, Chunks: 1, ConfidentViral: 1, ViralProportion: 1, WeightedDelta: 0.5})
+	b.Reset()
+	quoted.Write(&b)
+	if want := ContigsHeader + "\"a\"\"b\"\tViral\tlow_confidence\t0.5\t1\t1\t0\t0\t1.0\t0.0\n"; b.String() != want {
+		t.Errorf("quoted id: got %q, want %q", b.String(), want)
+	}
 	var empty ContigsTable
 	b.Reset()
 	empty.Write(&b)
