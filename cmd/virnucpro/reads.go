@@ -47,7 +47,7 @@ stdin; -o - writes to stdout.`,
 	f := cmd.Flags()
 	f.StringVar(&o.results, "results", "", "predict output directory whose contigs.tsv gives the calls")
 	f.StringVar(&o.contigs, "contigs", "", "contigs table to use instead of --results (ours or viral-ngs' virnucpro_contigs output)")
-	f.StringVarP(&o.output, "output", "o", "", "reads table to write (- for stdout)")
+	addOutputFlag(f, &o.output, "reads table to write (- for stdout)")
 	f.StringVar(&o.format, "format", "auto", "alignment format: auto, bam, sam or paf")
 	f.IntVar(&o.th.MinMapQ, "min-mapq", o.th.MinMapQ, "mapped_well: MAPQ at least this")
 	f.Float64Var(&o.th.MinIdentity, "min-identity", o.th.MinIdentity, "mapped_well: percent identity at least this")
@@ -55,8 +55,6 @@ stdin; -o - writes to stdout.`,
 	f.StringVar(&o.tmpDir, "tmp-dir", "", "directory for the read order check's temporary files (default: the system's)")
 	return cmd
 }
-
-func init() { rootCmd.AddCommand(newReadsCmd()) }
 
 // runReads labels the reads of one alignment file.
 func runReads(alignments string, o *readsFlags) error {

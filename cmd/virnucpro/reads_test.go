@@ -64,26 +64,18 @@ func TestReadsCommand(t *testing.T) {
 		{[]string{"reads", aln, "--contigs", filepath.Join(dir, "none.tsv"), "-o", bad, "--min-identity", "90"}, "none.tsv"},
 		{[]string{"reads", aln, "--contigs", filepath.Join(dir, report.ContigsFile), "-o", bad, "--format", "cram"}, "want auto, bam, sam or paf"},
 	} {
-		err := runReadsCmd(tc.args[1:]...)
+		err := run(t, tc.args...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: %v, want %q", tc.args, err, tc.want)
 		}
 	}
 	os.WriteFile(aln, []byte(sam+rec("r5", "0", "c1", "AS:i:1")), 0o644)
-	if err := runReadsCmd(aln, "--results", dir, "-o", bad); err == nil || !strings.Contains(err.Error(), `(read "r5"): no NM tag`) {
+	if err := run(t, "reads", aln, "--results", dir, "-o", bad); err == nil || !strings.Contains(err.Error(), `(read "r5"): no NM tag`) {
 		t.Errorf("missing NM: %v", err)
 	}
 	if _, err := os.Stat(bad); err == nil {
 		t.Error("a failed run left its output")
 	}
-}
-
-// runReadsCmd runs a fresh reads command (no flag values left from another run).
-func runReadsCmd(args ...string) error {
-	cmd := newReadsCmd()
-	cmd.SetArgs(args)
-	cmd.SilenceUsage, cmd.SilenceErrors = true, true
-	return cmd.Execute()
 }
 
 // TestReadsStdinStdout: ALIGNMENTS - reads stdin (here PAF), -o - writes stdout.
@@ -98,7 +90,7 @@ func TestReadsStdinStdout(t *testing.T) {
 	stdout, _ := os.Create(filepath.Join(dir, "stdout"))
 	oldIn, oldOut := os.Stdin, os.Stdout
 	os.Stdin, os.Stdout = stdin, stdout
-	err := runReadsCmd("-", "--contigs", contigs, "-o", "-")
+	err := run(t, "reads", "-", "--contigs", contigs, "-o", "-")
 	os.Stdin, os.Stdout = oldIn, oldOut
 	stdout.Close()
 	if err != nil {

@@ -66,6 +66,16 @@ func TestReportCommand(t *testing.T) {
 	if !strings.Contains(string(contigs), "a|<x>\tAmbiguous\treview\t0.707\t") {
 		t.Errorf("--min-weighted-delta 0.71: contigs.tsv %q", contigs)
 	}
+	// An old name works as a config key too.
+	cfg := filepath.Join(t.TempDir(), "c.yaml")
+	os.WriteFile(cfg, []byte("call-delta: 0.71\nmin-chunks: 2\n"), 0o644)
+	if err := run(t, "report", dir, "--config", cfg); err != nil {
+		t.Fatal(err)
+	}
+	contigs, _ = os.ReadFile(filepath.Join(dir, report.ContigsFile))
+	if !strings.Contains(string(contigs), "a|<x>\tAmbiguous\treview\t0.707\t") {
+		t.Errorf("config call-delta: 0.71: contigs.tsv %q", contigs)
+	}
 	if err := run(t, "report", t.TempDir(), "--call-delta", "0.3"); err == nil || !strings.Contains(err.Error(), "chunks.tsv") {
 		t.Errorf("missing chunks.tsv: %v", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/virnucpro/virnucpro/internal/atomicfile"
+	"github.com/virnucpro/virnucpro/internal/filehash"
 )
 
 // CompletionName is the completion record inside Dir: what remains of the checkpoint
@@ -99,7 +100,7 @@ func hashOutputs(outDir string) ([]FileIdentity, error) {
 		if !d.Type().IsRegular() {
 			return nil
 		}
-		id, err := HashFile(p)
+		id, err := filehash.File(p)
 		if err != nil {
 			return err
 		}
@@ -136,7 +137,7 @@ func (c *Completion) Verify(outDir string) []string {
 	var problems []string
 	for _, o := range c.Outputs {
 		path := filepath.Join(outDir, filepath.FromSlash(o.Path))
-		got, err := HashFile(path)
+		got, err := filehash.File(path)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			problems = append(problems, fmt.Sprintf("%s is missing", o.Path))

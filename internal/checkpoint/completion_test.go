@@ -12,7 +12,7 @@ import (
 func completedRun(t *testing.T) (string, *Store) {
 	t.Helper()
 	out := t.TempDir()
-	s, err := Open(out, ident("a"), OpenOptions{Resume: true}, nil)
+	s, err := Open(out, ident("a"), OpenOptions{Resume: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,10 +57,10 @@ func TestCompactLeavesTheCompletionRecord(t *testing.T) {
 	}
 	// A new run is refused until --restart, which discards the record.
 	var ce *CompleteError
-	if _, err := Open(out, ident("a"), OpenOptions{Resume: true}, nil); !errors.As(err, &ce) {
+	if _, err := Open(out, ident("a"), OpenOptions{Resume: true}); !errors.As(err, &ce) {
 		t.Fatalf("open over a completed run: %v", err)
 	}
-	if _, err := Open(out, ident("a"), OpenOptions{Restart: true}, nil); err != nil {
+	if _, err := Open(out, ident("a"), OpenOptions{Restart: true}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := ReadCompletion(out); !errors.Is(err, os.ErrNotExist) {
