@@ -20,13 +20,14 @@ type Thresholds struct {
 	// CallDelta: a record is Viral when its weighted delta is > CallDelta, Non-viral
 	// when it is < -CallDelta, Ambiguous otherwise (min_weighted_delta).
 	CallDelta float64
+	// HighDelta: a call above low_confidence (below) is high_confidence when
+	// |weighted delta| > HighDelta, moderate_confidence otherwise
+	// (high_confidence_delta).
+	HighDelta float64
 	// HighFraction (NonViralFraction): a Viral (Non-viral) call is above
 	// low_confidence when at least one confident viral (non-viral) chunk exists and
 	// the viral (non-viral) proportion is >= it (min_viral_prop, min_nonviral_prop).
 	HighFraction, NonViralFraction float64
-	// HighDelta: such a call is high_confidence when |weighted delta| > HighDelta,
-	// moderate_confidence otherwise (high_confidence_delta).
-	HighDelta float64
 	// MinChunks: records with fewer scored chunks are demoted: high and moderate to
 	// low_confidence, low to review (min_chunks).
 	MinChunks int
