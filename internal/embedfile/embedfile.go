@@ -127,12 +127,18 @@ func (w *Writer) Commit() error {
 	}
 	var lenBuf [8]byte
 	binary.LittleEndian.PutUint64(lenBuf[:], uint64(hlen+pad))
-	bw := bufio.NewWriterSize(out, 1<<20)
-	bw.Write(lenBuf[:])
-	bw.WriteString(head)
-	_, err = io.Copy(bw, ids)
+	bw := bufio.NewWriterSize(out, 1<<20) // a write error sticks to bw: Flush returns it
+	_, err = bw.Write(lenBuf[:])
 	if err == nil {
-		bw.WriteString(tail + strings.Repeat(" ", int(pad)))
+		_, err = bw.WriteString(head)
+	}
+	if err == nil {
+		_, err = io.Copy(bw, ids)
+	}
+	if err == nil {
+		_, err = bw.WriteString(tail + strings.Repeat(" ", int(pad)))
+	}
+	if err == nil {
 		_, err = w.tmp.Seek(0, io.SeekStart)
 	}
 	if err == nil {
