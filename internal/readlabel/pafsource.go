@@ -60,15 +60,26 @@ func (p *pafSource) Next() (Alignment, error) {
 }
 
 // readLine returns the next line (valid until the next call), nil at the end.
-func (p *pafSource) readLine() ([]byte, error) {
-	l, err := p.br.ReadSlice('\n')
+func (p *pafSource) readLine() ([]byte, error) { return readLine(p.br, &p.long) }
+
+// maxLine bounds a text line of an alignment file (a hostile file cannot make the
+// reader hold more).
+const maxLine = 256 << 20
+
+// readLine returns br's next line, with its end of line (valid until the next call;
+// a line longer than br's buffer is gathered in *long), nil at the end.
+func readLine(br *bufio.Reader, long *[]byte) ([]byte, error) {
+	l, err := br.ReadSlice('\n')
 	if err == bufio.ErrBufferFull {
-		p.long = append(p.long[:0], l...)
+		*long = append((*long)[:0], l...)
 		for err == bufio.ErrBufferFull {
-			l, err = p.br.ReadSlice('\n')
-			p.long = append(p.long, l...)
+			if len(*long) > maxLine {
+				return nil, fmt.Errorf("line longer than %d MiB", maxLine>>20)
+			}
+			l, err = br.ReadSlice('\n')
+			*long = append(*long, l...)
 		}
-		l = p.long
+		l = *long
 	}
 	if len(l) == 0 {
 		if err == nil {
