@@ -112,11 +112,14 @@ func runTrain(cmd *cobra.Command, g *globalOptions, tf *trainFlags) error {
 	}
 	var res *train.Result
 	if tf.init != "" {
-		c, err := mlp.Load(tf.init)
-		if err != nil {
-			return fmt.Errorf("--init: %w", err)
+		c, lerr := mlp.Load(tf.init)
+		if lerr != nil {
+			return fmt.Errorf("--init: %w", lerr)
 		}
 		res, err = train.Continue(intr.Context(), train.FromClassifier(c), set, plan, cfg, onEpoch)
+		if err != nil {
+			err = fmt.Errorf("--init %s: %w", tf.init, err)
+		}
 	} else {
 		res, err = train.Train(intr.Context(), set, plan, cfg, onEpoch)
 	}
