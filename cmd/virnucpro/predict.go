@@ -113,7 +113,7 @@ func runPredict(g *globalOptions, pf *predictFlags, input string) error {
 		}
 		opts.ShardIdentity = &id
 	}
-	if opts.Checkpoint, err = openCheckpointer(input, r.out, r.ckpt, identityOf); err != nil {
+	if opts.Checkpoint, err = openCheckpointer(intr.Context(), input, r.out, r.ckpt, identityOf); err != nil {
 		return err
 	}
 	_, err = predict.Predict(intr.Context(), opts)
