@@ -174,6 +174,7 @@ func (r *run) readStage(ctx context.Context) error {
 		w, err := r.src.Next()
 		r.st.Read += time.Since(t0)
 		if errors.Is(err, io.EOF) {
+			r.progress.InputRead.Store(true)
 			return nil
 		}
 		if err != nil {
@@ -251,6 +252,9 @@ func (r *run) writeStage() error {
 		}
 		r.st.Write += time.Since(t0)
 		r.st.countWindow(w)
+		if w.Replayed {
+			r.progress.FramesReplayed.Add(int64(len(w.Frames)))
+		}
 		r.progress.FramesScored.Add(int64(len(w.Frames)))
 	}
 	return nil

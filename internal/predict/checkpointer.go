@@ -229,6 +229,14 @@ func (c *Checkpointer) Flush(complete bool) error {
 	return nil
 }
 
+// Complete replaces the checkpoint of a successful run by its completion record
+// (identity and the digests of the files in outDir), keeping the shards when keep is
+// set; see checkpoint.Store.Compact.
+func (c *Checkpointer) Complete(outDir string, counts map[string]int64, keep bool) error {
+	_, err := c.store.Compact(outDir, counts, keep)
+	return err
+}
+
 func scoresFromFlat(w *pipeline.Window, flat []float32) []report.FrameScore {
 	out := make([]report.FrameScore, len(w.Frames))
 	for i, f := range w.Frames {
