@@ -33,8 +33,14 @@ type Checkpointer struct {
 	pending       []*pipeline.Window
 	pendingFrames int
 	lastCommit    time.Time
+	commits       int
 	// afterWrite, when set (tests), is called after each computed window is queued.
 	afterWrite func(w *pipeline.Window)
+
+	// AfterCommit, when set, is called in the writer goroutine after each shard this
+	// run commits, with the number of shards committed so far by this run. Process
+	// tests use it (through cmd's test hook) to stop a run at a known point.
+	AfterCommit func(commits int)
 }
 
 type shardWindow struct {
@@ -210,6 +216,10 @@ func (c *Checkpointer) commit() error {
 	}
 	slog.Debug("checkpoint committed", "windows", fmt.Sprintf("%d-%d", first, first+len(c.pending)-1), "frames", frames)
 	c.pending, c.pendingFrames, c.lastCommit = nil, 0, time.Now()
+	c.commits++
+	if c.AfterCommit != nil {
+		c.AfterCommit(c.commits)
+	}
 	return nil
 }
 
