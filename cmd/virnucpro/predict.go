@@ -124,7 +124,7 @@ func runPredict(g *globalOptions, pf *predictFlags, input string, stdout io.Writ
 	if done, err := completedRun(r.out, r.ckpt, identityOf, opts.Summary); done || err != nil {
 		return err
 	}
-	if opts.Checkpoint, err = openCheckpointer(input, r.out, r.ckpt, identityOf); err != nil {
+	if opts.Checkpoint, err = openCheckpointer(intr.Context(), input, r.out, r.ckpt, identityOf); err != nil {
 		return err
 	}
 	opts.KeepCheckpoint = pf.keepCkpt
