@@ -175,5 +175,5 @@ func Open(kind string, threads int, log *slog.Logger) (tensor.Backend, error) {
 		}
 		return New(threads, lib), nil
 	}
-	return nil, fmt.Errorf("--blas %q: want auto, openblas or go", kind)
+	return nil, fmt.Errorf("want auto, openblas or go: %w", tensor.ErrUnknownBLAS)
 }
