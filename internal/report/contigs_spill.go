@@ -20,7 +20,8 @@ type contigSpill struct {
 // write stores sorted rows as a run.
 func (s *contigSpill) write(parent string, rows []contigRow) error {
 	if s.dir == "" {
-		d, err := os.MkdirTemp(parent, ".contigs-runs-")
+		// the pattern atomicfile.RemoveStale clears after a killed run
+		d, err := os.MkdirTemp(parent, "."+ContigsFile+".rows-")
 		if err != nil {
 			return fmt.Errorf("contigs.tsv runs: %w", err)
 		}
