@@ -106,7 +106,7 @@ func runPredict(g *globalOptions, pf *predictFlags, input string, stdout io.Writ
 	defer lock.Unlock()
 	identityOf := onceIdentity(func() (checkpoint.Identity, error) {
 		return runIdentityOf(version, input, map[string]string{"dnabert": r.dnabert, "esm": r.esm, "classifier": pf.classifier},
-			r.identityOptions(opts.Shard))
+			r.identityOptions(opts.Shard), r.dev.spec(0))
 	})
 	if opts.Shard.Count > 0 {
 		if err := opts.Shard.CheckInput(input); err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/virnucpro/virnucpro/internal/filehash"
 	"github.com/virnucpro/virnucpro/internal/pipeline"
 	"github.com/virnucpro/virnucpro/internal/predict"
+	"github.com/virnucpro/virnucpro/internal/tensor"
 	"github.com/virnucpro/virnucpro/internal/weights"
 )
 
@@ -29,14 +30,18 @@ type checkpointFlags struct {
 }
 
 // runIdentityOf hashes the input and every model's files (by role) and records the
-// result-relevant options, plus the architecture.
-func runIdentityOf(tool, input string, models map[string]string, options map[string]string) (checkpoint.Identity, error) {
+// result-relevant options, plus the architecture and the math spec computes with.
+func runIdentityOf(tool, input string, models map[string]string, options map[string]string, spec tensor.Spec) (checkpoint.Identity, error) {
 	in, err := filehash.File(input)
 	if err != nil {
 		return checkpoint.Identity{}, fmt.Errorf("input: %w", err)
 	}
+	math, err := tensor.MathPath(spec)
+	if err != nil {
+		return checkpoint.Identity{}, err
+	}
 	options["arch"] = runtime.GOARCH
-	id := checkpoint.Identity{Tool: tool, Inputs: []checkpoint.FileIdentity{in}, Models: map[string][]checkpoint.FileIdentity{}, Options: options}
+	id := checkpoint.Identity{Tool: tool, Inputs: []checkpoint.FileIdentity{in}, Models: map[string][]checkpoint.FileIdentity{}, Options: options, Math: math}
 	for role, p := range models {
 		files, err := weights.ModelFiles(p)
 		if err != nil {
