@@ -8,12 +8,11 @@ import (
 	"testing"
 )
 
-// run executes the CLI in-process and returns the error.
+// run executes the CLI in-process (a fresh command tree) and returns the error.
 func run(t *testing.T, args ...string) error {
 	t.Helper()
-	rootCmd.SetArgs(args)
-	rootCmd.SetOut(&bytes.Buffer{})
-	return rootCmd.Execute()
+	_, err := runOut(t, args...)
+	return err
 }
 
 func TestChunkTranslateThreadsAreDeterministic(t *testing.T) {

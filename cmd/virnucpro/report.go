@@ -52,37 +52,35 @@ func (o *reportFlags) options(dir string, params ...report.Param) (report.Option
 		NoHTML: o.noHTML, Title: o.title, Params: params}, nil
 }
 
-var reportOpts reportFlags
-
-var reportCmd = &cobra.Command{
-	Use:   "report OUTDIR",
-	Short: "Redo sequences.tsv, regions.bed/tsv, plots/ and report.html from an output directory's chunks.tsv",
-	Long: `Recompute the per-record calls, viral regions, score-track plots and report.html of an
+func newReportCmd() *cobra.Command {
+	var reportOpts reportFlags
+	cmd := &cobra.Command{
+		Use:   "report OUTDIR",
+		Short: "Redo sequences.tsv, regions.bed/tsv, plots/ and report.html from an output directory's chunks.tsv",
+		Long: `Recompute the per-record calls, viral regions, score-track plots and report.html of an
 existing predict output directory from its chunks.tsv (and sequences.tsv for the record list
 and lengths, when present), without running the models. Use it to try other thresholds.
 Every file is replaced atomically; on error the old files stay. See docs/report.md.`,
-	Args: cobra.ExactArgs(1),
-	RunE: func(cmd *cobra.Command, args []string) error {
-		opts, err := reportOpts.options(args[0], report.Param{Name: "output directory", Value: args[0]})
-		if err != nil {
-			return err
-		}
-		if opts.Title == "" {
-			opts.Title = "virnucpro report: " + args[0]
-		}
-		if _, err := os.Stat(args[0]); err != nil {
-			return fmt.Errorf("output directory: %w", err)
-		}
-		lock, err := checkpoint.LockOutput(args[0])
-		if err != nil {
-			return err
-		}
-		defer lock.Unlock()
-		return report.Rebuild(args[0], opts)
-	},
-}
-
-func init() {
-	addReportFlags(reportCmd.Flags(), &reportOpts)
-	rootCmd.AddCommand(reportCmd)
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts, err := reportOpts.options(args[0], report.Param{Name: "output directory", Value: args[0]})
+			if err != nil {
+				return err
+			}
+			if opts.Title == "" {
+				opts.Title = "virnucpro report: " + args[0]
+			}
+			if _, err := os.Stat(args[0]); err != nil {
+				return fmt.Errorf("output directory: %w", err)
+			}
+			lock, err := checkpoint.LockOutput(args[0])
+			if err != nil {
+				return err
+			}
+			defer lock.Unlock()
+			return report.Rebuild(args[0], opts)
+		},
+	}
+	addReportFlags(cmd.Flags(), &reportOpts)
+	return cmd
 }

@@ -11,30 +11,30 @@ import (
 	"github.com/virnucpro/virnucpro/internal/fasta"
 )
 
-var validateCmd = &cobra.Command{
-	Use:   "validate IN.fa[.gz]...",
-	Short: "Check DNA FASTA input and report per-file statistics; exit 0 only when valid",
-	Long: `Read each file completely and report records, min/max/mean length, records with
+func newValidateCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "validate IN.fa[.gz]...",
+		Short: "Check DNA FASTA input and report per-file statistics; exit 0 only when valid",
+		Long: `Read each file completely and report records, min/max/mean length, records with
 ambiguous (non-ACGT) bases, empty records and duplicate ids. A file is invalid when it
 cannot be parsed (the error names file, record and line), holds letters outside IUPAC
 DNA, an empty record (the original crashes on it) or a duplicate id.`,
-	Args: cobra.MinimumNArgs(1),
-	RunE: func(cmd *cobra.Command, args []string) error {
-		bad := 0
-		for _, path := range args {
-			if err := validateFile(cmd.OutOrStdout(), path); err != nil {
-				fmt.Fprintf(os.Stderr, "%v\n", err)
-				bad++
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			bad := 0
+			for _, path := range args {
+				if err := validateFile(cmd.OutOrStdout(), path); err != nil {
+					fmt.Fprintf(os.Stderr, "%v\n", err)
+					bad++
+				}
 			}
-		}
-		if bad > 0 {
-			return fmt.Errorf("%d of %d files invalid", bad, len(args))
-		}
-		return nil
-	},
+			if bad > 0 {
+				return fmt.Errorf("%d of %d files invalid", bad, len(args))
+			}
+			return nil
+		},
+	}
 }
-
-func init() { rootCmd.AddCommand(validateCmd) }
 
 func validateFile(w io.Writer, path string) error {
 	r, err := fasta.Open(path)
