@@ -54,7 +54,8 @@ func Merge(ctx context.Context, o Options) (Summary, error) {
 		}
 	}
 	sink, err := predict.NewOutputSink(predict.OutputOptions{Dir: o.Out, Compat: first.Compat,
-		KeepIntermediate: first.KeepIntermediate, FeatureDims: first.FeatureDims, Report: first.Report})
+		KeepIntermediate: first.KeepIntermediate, FeatureDims: first.FeatureDims, Report: first.Report,
+		BeforeMark: func() error { return mergeSequenceOutputs(o.Out, shards, first.Sample) }})
 	if err != nil {
 		return Summary{}, err
 	}

@@ -15,7 +15,13 @@ import (
 
 // PredictOptions are everything `virnucpro predict` needs.
 type PredictOptions struct {
-	Input     string
+	// Input is the input file ("-": standard input); Inputs, when set, are several,
+	// read one after another as one stream (InputOptions: ids prefixed by file name).
+	Input        string
+	Inputs       []string
+	InputOptions fasta.Options
+	// Sequences configures viral.fna, viral_regions.fna and the MultiQC files.
+	Sequences SequenceOptions
 	ChunkSize int
 	Models    ModelPaths
 	// Backend selects where the encoders run; ModelOptions configure them.
@@ -67,7 +73,12 @@ func Predict(ctx context.Context, o PredictOptions) (pipeline.Stats, error) {
 	if err := RemoveCompletionMarks(o.Output.Dir); err != nil {
 		return pipeline.Stats{}, err
 	}
-	r, err := OpenInput(o.Input)
+	inputs, unspool, err := spoolStdin(o.inputs(), o.Output.Dir)
+	if err != nil {
+		return pipeline.Stats{}, err
+	}
+	defer unspool()
+	r, err := OpenInputs(inputs, o.InputOptions)
 	if err != nil {
 		return pipeline.Stats{}, err
 	}
@@ -78,6 +89,7 @@ func Predict(ctx context.Context, o PredictOptions) (pipeline.Stats, error) {
 	}
 	oo := o.Output
 	oo.FeatureDims = [2]int{models.Encoders[pipeline.DNABERT].Dim(), models.Encoders[pipeline.ESM].Dim()}
+	oo.BeforeMark = func() error { return o.writeSequenceOutputs(inputs, oo.Dir) }
 	out, err := NewOutputSink(oo)
 	if err != nil {
 		return pipeline.Stats{}, err
@@ -112,8 +124,10 @@ func (o *PredictOptions) check() error {
 		if o.ShardIdentity == nil {
 			return errors.New("internal error: a shard run needs the run identity")
 		}
-		if err := o.Shard.CheckInput(o.Input); err != nil {
-			return err
+		for _, in := range o.inputs() {
+			if err := o.Shard.CheckInput(in); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -150,7 +164,7 @@ func (o *PredictOptions) shardResult(out *OutputSink, src *FASTASource) ShardRes
 	return ShardResult{Shard: ShardCoord{Index: o.Shard.Index, Count: o.Shard.Count}, InputRecords: src.InputRecords(),
 		Records: n.Records, Chunks: n.Chunks, Frames: n.Frames, Identity: shardIdentity(*o.ShardIdentity),
 		Compat: out.opts.Compat, KeepIntermediate: out.opts.KeepIntermediate, FeatureDims: out.opts.FeatureDims,
-		Report: shardReportOptions(out.opts.Report)}
+		Report: shardReportOptions(out.opts.Report), Sample: o.sample()}
 }
 
 // logSummary prints the per-stage time, throughput, dedup savings and packing efficiency.
