@@ -65,10 +65,14 @@ func (s *sequenceFlags) options() (fasta.Options, predict.SequenceOptions, error
 	return fasta.Options{PrefixFileName: s.prefix}, predict.SequenceOptions{MinTier: s.minTier, AllRegions: s.allRegions, Sample: s.sample}, nil
 }
 
+// releasedChunkSize recognises the released classifiers (a variable so that tests can
+// pose a test model as one: the released files are not in the repository).
+var releasedChunkSize = store.ReleasedClassifierChunkSize
+
 // checkClassifierChunkSize refuses a released VirNucPro classifier (recognised by
 // content) with a chunk size it was not trained on, unless forced.
 func checkClassifierChunkSize(path string, chunkSize int, force bool) error {
-	size, released, err := store.ReleasedClassifierChunkSize(path)
+	size, released, err := releasedChunkSize(path)
 	if err != nil {
 		return fmt.Errorf("--classifier: %w", err)
 	}
