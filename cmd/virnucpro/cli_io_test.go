@@ -208,3 +208,33 @@ func TestPredictStdinAndEmbedPositional(t *testing.T) {
 		t.Fatal("embed: the positional input and -i differ")
 	}
 }
+
+// TestReportRefreshesSequenceOutputs: report with other thresholds rewrites the MultiQC
+// files (same sample) and, given the input, viral.fna; without it, removes the stale one.
+func TestReportRefreshesSequenceOutputs(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(tdIO, "virnucpro_e2e_tiny", "input_sequence.fasta")
+	out := filepath.Join(dir, "run")
+	if err := run(t, append([]string{"predict", in, "-o", out, "--no-checkpoint", "--chunk-size", "300"}, tinyModelFlags()...)...); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(filepath.Join(out, seqout.ViralFile))
+	// Every record with a positive weighted delta becomes Viral.
+	if err := run(t, "report", out, "--call-delta", "0", "--input", in, "-q"); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := os.ReadFile(filepath.Join(out, seqout.ViralFile))
+	if bytes.Count(after, []byte(">")) <= bytes.Count(before, []byte(">")) {
+		t.Fatalf("viral.fna did not follow the new calls: %d then %d records", bytes.Count(before, []byte(">")), bytes.Count(after, []byte(">")))
+	}
+	tsv, _ := os.ReadFile(filepath.Join(out, "virnucpro_mqc.tsv"))
+	if !strings.Contains(string(tsv), "\ninput_sequence\t") {
+		t.Fatalf("the MultiQC sample changed:\n%s", tsv)
+	}
+	if err := run(t, "report", out, "-q"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(out, seqout.ViralFile)); !os.IsNotExist(err) {
+		t.Fatal("a viral.fna of the old calls was left")
+	}
+}

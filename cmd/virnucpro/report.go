@@ -54,6 +54,7 @@ func (o *reportFlags) options(dir string, params ...report.Param) (report.Option
 
 func newReportCmd() *cobra.Command {
 	var reportOpts reportFlags
+	var seqOpts reportSequenceFlags
 	cmd := &cobra.Command{
 		Use:   "report OUTDIR",
 		Short: "Redo sequences.tsv, regions.bed/tsv, plots/ and report.html from an output directory's chunks.tsv",
@@ -78,9 +79,13 @@ Every file is replaced atomically; on error the old files stay. See docs/report.
 				return err
 			}
 			defer lock.Unlock()
-			return report.Rebuild(args[0], opts)
+			if err := report.Rebuild(args[0], opts); err != nil {
+				return err
+			}
+			return seqOpts.refresh(args[0])
 		},
 	}
 	addReportFlags(cmd.Flags(), &reportOpts)
+	seqOpts.register(cmd.Flags())
 	return cmd
 }
