@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -29,13 +30,14 @@ func newChunkCmd(g *globalOptions) *cobra.Command {
 			if chunkFlags.size < 1 {
 				return fmt.Errorf("--chunk-size %d: must be a positive number of bp (VirNucPro: 300 or 500)", chunkFlags.size)
 			}
-			return writeRecords(args, chunkFlags.out, cmd.OutOrStdout(), g.threads, func(rec *fasta.Record) ([]byte, error) {
-				if len(rec.Seq) == 0 {
+			return writeRecords(args, chunkFlags.out, cmd.OutOrStdout(), g.threads, func(rec *fasta.Record, w io.Writer) error {
+				if rec.Length() == 0 {
 					slog.Warn("record has no sequence; skipped", "record", rec.ID, "line", rec.Line)
-					return nil, nil
+					return nil
 				}
 				var b bytes.Buffer
-				for _, c := range seqprep.Chunks(rec.ID, rec.Seq, chunkFlags.size) {
+				return seqprep.EachChunk(rec, chunkFlags.size, func(c seqprep.Chunk) error {
+					b.Reset()
 					b.WriteByte('>')
 					b.WriteString(c.ID)
 					b.WriteByte('\n')
@@ -45,8 +47,9 @@ func newChunkCmd(g *globalOptions) *cobra.Command {
 						b.WriteByte('\n')
 						s = s[k:]
 					}
-				}
-				return b.Bytes(), nil
+					_, err := w.Write(b.Bytes())
+					return err
+				})
 			})
 		},
 	}
@@ -56,9 +59,16 @@ func newChunkCmd(g *globalOptions) *cobra.Command {
 	return cmd
 }
 
+// spillBases is the sequence length above which chunk and translate keep a record on
+// disk (next to their output) instead of in memory: longer records are cut while they
+// are read back, one chunk at a time.
+var spillBases = 16 << 20
+
 // writeRecords maps every record of the inputs (read as one stream) through fn on all
-// threads and writes the results, in input order, atomically to out ("-": stdout).
-func writeRecords(in []string, out string, stdout io.Writer, threads int, fn func(rec *fasta.Record) ([]byte, error)) error {
+// threads and writes the results, in input order, atomically to out ("-": standard
+// output). Records longer than spillBases are spilled (next to out, or in the temporary
+// directory for standard output) and given to fn one at a time (see fasta.MapOrdered).
+func writeRecords(in []string, out string, stdout io.Writer, threads int, fn func(rec *fasta.Record, w io.Writer) error) error {
 	r, err := fasta.OpenAll(in, fasta.Options{})
 	if err != nil {
 		return err
@@ -66,8 +76,10 @@ func writeRecords(in []string, out string, stdout io.Writer, threads int, fn fun
 	defer r.Close()
 	r.RequireDNA()
 	if out == "-" {
+		r.SpillLongerThan(spillBases, "")
 		return fasta.MapOrdered(r, threads, fn, stdout)
 	}
+	r.SpillLongerThan(spillBases, filepath.Dir(out))
 	f, err := atomicfile.Create(out)
 	if err != nil {
 		return err

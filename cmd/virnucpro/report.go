@@ -32,9 +32,9 @@ func addReportFlags(fs *pflag.FlagSet, o *reportFlags) {
 	fs.Float64Var(&o.th.AmbiguousBoth, "ambiguous-both", o.th.AmbiguousBoth, "ambiguous chunk: both max scores above this")
 	fs.IntVar(&o.th.MinChunks, "min-chunks", o.th.MinChunks, "records with fewer scored chunks get their tier lowered one step")
 	fs.IntVar(&o.th.RegionGap, "region-gap", o.th.RegionGap, "non-viral chunks allowed inside a viral region")
-	fs.IntVar(&o.plotTop, "plot-top", 0, "plots/: 0 = one SVG per record, N = the N records with the highest viral fraction, -1 = none")
-	fs.IntVar(&o.htmlPlots, "html-plots", 50, "plots inlined in report.html (top by viral fraction); -1 = none")
-	fs.IntVar(&o.htmlRows, "html-rows", 10000, "records listed in report.html's table (top by viral fraction); -1 = none")
+	fs.IntVar(&o.plotTop, "plot-top", report.DefaultPlotTop, "plots/: N = one SVG for each of the N most viral records, -1 = every record (one file each), 0 = none")
+	fs.IntVar(&o.htmlPlots, "html-plots", 20, "plots inlined in report.html (the most viral records); -1 = none")
+	fs.IntVar(&o.htmlRows, "html-rows", 1000, "records listed in report.html's table (the most viral first); -1 = none")
 	fs.BoolVar(&o.noHTML, "no-html", false, "do not write report.html")
 	fs.StringVar(&o.title, "report-title", "", "title of report.html")
 }

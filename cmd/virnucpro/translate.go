@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"io"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -38,6 +40,9 @@ input is chunked first.`,
 			}
 			defer r.Close()
 			r.RequireDNA()
+			if translateFlags.size > 0 {
+				r.SpillLongerThan(spillBases, filepath.Dir(translateFlags.nucleotide))
+			}
 			nuc, err := atomicfile.Create(translateFlags.nucleotide)
 			if err != nil {
 				return err
@@ -48,19 +53,22 @@ input is chunked first.`,
 				return err
 			}
 			split := &splitWriter{a: nuc, b: prot}
-			err = fasta.MapOrdered(r, g.threads, func(rec *fasta.Record) ([]byte, error) {
+			err = fasta.MapOrdered(r, g.threads, func(rec *fasta.Record, w io.Writer) error {
 				var n, p bytes.Buffer
-				chunks := []seqprep.Chunk{{ID: rec.ID, Seq: rec.Seq}}
-				if translateFlags.size > 0 {
-					chunks = seqprep.Chunks(rec.ID, rec.Seq, translateFlags.size)
-				}
-				for _, c := range chunks {
+				each := func(c seqprep.Chunk) error {
+					n.Reset()
+					p.Reset()
 					for _, f := range seqprep.Translate(c.ID, c.Seq) {
 						fmt.Fprintf(&n, ">%s\n%s\n", f.ID, f.Nucleotide)
 						fmt.Fprintf(&p, ">%s\n%s\n", f.ID, f.Protein)
 					}
+					_, err := w.Write(pair(n.Bytes(), p.Bytes()))
+					return err
 				}
-				return pair(n.Bytes(), p.Bytes()), nil
+				if translateFlags.size > 0 {
+					return seqprep.EachChunk(rec, translateFlags.size, each)
+				}
+				return each(seqprep.Chunk{ID: rec.ID, Seq: rec.Seq})
 			}, split)
 			if err != nil {
 				nuc.Abort()

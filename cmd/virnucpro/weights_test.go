@@ -161,7 +161,7 @@ func TestResolvePredictModelsFromStore(t *testing.T) {
 			home := weightsHome(t)
 			extra := c.setup(t, home)
 			out := filepath.Join(home, "out")
-			_, err := runWeights(t, append([]string{"predict", in, "-o", out, "-j", "1", "--no-progress", "--plot-top", "-1", "--html-plots", "-1"}, extra...)...)
+			_, err := runWeights(t, append([]string{"predict", in, "-o", out, "-j", "1", "--no-progress", "--plot-top", "0", "--html-plots", "-1"}, extra...)...)
 			if c.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
 					t.Fatalf("got %v, want an error about %q", err, c.wantErr)

@@ -46,6 +46,9 @@ func Open(outDir string, id Identity, opts OpenOptions) (*Store, error) {
 			}
 		}
 	}
+	if err := refuseComplete(outDir); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("checkpoint directory: %w", err)
 	}

@@ -29,6 +29,12 @@ type Record struct {
 	Seq []byte
 	// Line is the 1-based line number of the header.
 	Line int
+	// NonACGT is set when the sequence holds a letter other than ACGTacgt.
+	NonACGT bool
+
+	length    int
+	spill     *os.File
+	spillPath string
 }
 
 // Error is a problem in the input, located by file, record and line.
@@ -73,6 +79,10 @@ type Reader struct {
 	bytesRead int64
 	raw       *countingReader
 	size      int64
+	// countOnly, spillOver and spillDir: see CountOnly and SpillLongerThan.
+	countOnly bool
+	spillOver int
+	spillDir  string
 	// format and alt: the detected format and, for any but FASTA, its parser
 	// (format.go); alt also chains several inputs (multi.go).
 	format   Format
@@ -174,8 +184,10 @@ func (r *Reader) Progress() (read, size int64) {
 
 // NewReader reads FASTA, FASTQ or SAM text (detected from the content) from r; name
 // is used in error messages.
-func NewReader(r io.Reader, name string) *Reader {
-	fr := &Reader{name: name, br: bufio.NewReaderSize(r, 1<<16)}
+func NewReader(r io.Reader, name string) *Reader { return newReaderSize(r, name, 1<<16) }
+
+func newReaderSize(r io.Reader, name string, size int) *Reader {
+	fr := &Reader{name: name, br: bufio.NewReaderSize(r, size)}
 	fr.detectText()
 	return fr
 }
@@ -243,7 +255,11 @@ func (r *Reader) errf(record string, line int, format string, a ...any) error {
 // sequence is returned with an empty Seq (callers decide; see the README).
 func (r *Reader) Next() (*Record, error) {
 	if r.alt != nil {
-		return r.alt()
+		rec, err := r.alt()
+		if rec != nil {
+			rec.NonACGT = nonACGT(rec.Seq)
+		}
+		return rec, err
 	}
 	if r.done {
 		return nil, io.EOF
@@ -276,38 +292,10 @@ func (r *Reader) Next() (*Record, error) {
 	if err := r.parseHeader(rec); err != nil {
 		return nil, err
 	}
-	var seq []byte
-	for {
-		line, err := r.readLine()
-		if err == io.EOF {
-			r.done = true
-			break
-		}
-		if err != nil {
-			return nil, r.errf(rec.ID, r.line+1, "read error: %v (truncated or corrupt file?)", err)
-		}
-		if len(line) > 0 && line[0] == '>' {
-			r.header, r.hdrLine = append(r.header[:0], line[1:]...), r.line
-			break
-		}
-		for i, c := range line {
-			if c == ' ' {
-				continue
-			}
-			if c < 0x20 || c >= 0x7f {
-				if c == '\t' && r.alphabet == nil {
-					seq = append(seq, c)
-					continue
-				}
-				return nil, r.errf(rec.ID, r.line, "binary or control byte 0x%02x at column %d", c, i+1)
-			}
-			if r.alphabet != nil && !r.alphabet[c] {
-				return nil, r.letterError(rec.ID, r.line, c, i+1)
-			}
-			seq = append(seq, c)
-		}
+	if err := r.readSequence(rec); err != nil {
+		rec.Release()
+		return nil, err
 	}
-	rec.Seq = seq
 	r.records++
 	return rec, nil
 }

@@ -144,7 +144,9 @@ func (m *multiSource) next() (*Record, error) {
 			m.cur = cur
 			m.outer.name, m.outer.format = cur.name, cur.Format()
 		}
-		m.cur.alphabet, m.cur.alphaMsg = m.outer.alphabet, m.outer.alphaMsg
+		o := m.outer // the settings made on the stream apply to each input
+		m.cur.alphabet, m.cur.alphaMsg = o.alphabet, o.alphaMsg
+		m.cur.countOnly, m.cur.spillOver, m.cur.spillDir = o.countOnly, o.spillOver, o.spillDir
 		rec, err := m.cur.Next()
 		if errors.Is(err, io.EOF) || IsEmpty(err) {
 			if IsEmpty(err) {

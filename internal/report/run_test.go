@@ -40,7 +40,7 @@ func synthRecords(t *testing.T, rr *RunReport) {
 
 func TestRunReportFiles(t *testing.T) {
 	dir := t.TempDir()
-	rr, err := NewRunReport(Options{Dir: dir, Title: "t <&>"})
+	rr, err := NewRunReport(Options{Dir: dir, Title: "t <&>", PlotTop: PlotAll})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,13 +130,13 @@ func TestRunReportTopN(t *testing.T) {
 		t.Errorf("top-2 plots: %v", names)
 	}
 	page, _ := os.ReadFile(filepath.Join(dir, HTMLFile))
-	if n := strings.Count(string(page), "<svg"); n != 1 {
+	if n := strings.Count(string(page), "<figure id=\"plot-"); n != 1 {
 		t.Errorf("%d inline plots, want 1", n)
 	}
 	if n := strings.Count(string(page), "<tr class="); n != 3 {
 		t.Errorf("%d table rows, want 3", n)
 	}
-	if !strings.Contains(string(page), "2 records with the lowest viral fraction are not listed") {
+	if !strings.Contains(string(page), "2 records with less viral evidence are not listed") {
 		t.Error("omitted rows not reported")
 	}
 }
