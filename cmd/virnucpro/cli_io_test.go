@@ -207,6 +207,17 @@ func TestPredictStdinAndEmbedPositional(t *testing.T) {
 	if len(a) == 0 || !bytes.Equal(a, b) {
 		t.Fatal("embed: the positional input and -i differ")
 	}
+	stdout, err := runOut(t, "embed", "dnabert", dna, "--weights", filepath.Join(tdIO, "dnabert_tiny"), "-o", "-")
+	if err != nil || stdout != string(a) {
+		t.Fatalf("embed -o - differs from the file (%v)", err)
+	}
+	tmpl, err := runOut(t, "config", "init", "-")
+	if err != nil || !strings.Contains(tmpl, "chunk-size") {
+		t.Fatalf("config init -: %v\n%s", err, tmpl)
+	}
+	if _, err := os.Stat("-"); err == nil {
+		t.Fatal("config init - wrote a file named -")
+	}
 }
 
 // TestReportRefreshesSequenceOutputs: report with other thresholds rewrites the MultiQC

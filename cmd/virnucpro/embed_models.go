@@ -22,6 +22,7 @@ import (
 type embedFlags struct {
 	weights, in, out string
 	inputs           []string // the positional inputs, and -i's
+	stdout           io.Writer
 	maxTokens        int
 	dev              deviceFlags
 	reprLayer        int
@@ -33,7 +34,7 @@ func (ef *embedFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&ef.weights, "weights", "", "model weights (file or directory; default: esm2-3b / dnabert-s as virnucpro weights list finds it)")
 	fs.StringVarP(&ef.in, "input", "i", "", "input FASTA (the same as giving it as an argument)")
 	fs.MarkHidden("input")
-	addOutputFlag(fs, &ef.out, "output safetensors (embeddings [N,D] + ids)")
+	addOutputFlag(fs, &ef.out, "output safetensors (embeddings [N,D] + ids; - for standard output)")
 	addMaxTokensFlag(fs, &ef.maxTokens)
 	ef.dev.register(fs)
 }
@@ -51,7 +52,7 @@ func embedCommand(g *globalOptions, ef *embedFlags, use, short, model string, lo
 			if len(args) == 0 || ef.out == "" {
 				return errors.New("an input FASTA and -o are required")
 			}
-			ef.inputs = args
+			ef.inputs, ef.stdout = args, cmd.OutOrStdout()
 			if err := resolveModelOptions(modelOption{flag: "--weights", val: &ef.weights, model: model}); err != nil {
 				return err
 			}
@@ -145,6 +146,9 @@ func runEmbed(ef *embedFlags, enc pipeline.Encoder, dna bool) error {
 		if err := enc.EmbedBatch(bt, out); err != nil {
 			return err
 		}
+	}
+	if ef.out == "-" {
+		return embedfile.WriteStream(ef.stdout, ids, data, dim)
 	}
 	return embedfile.Write(ef.out, ids, data, dim)
 }

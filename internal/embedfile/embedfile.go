@@ -29,7 +29,9 @@ type Writer struct {
 	ids  []string
 	tmp  *os.File
 	buf  *bufio.Writer
-	b4   [4]byte
+	// stream, when set, receives the file instead of path (WriteStream).
+	stream io.Writer
+	b4     [4]byte
 }
 
 // Create starts an embedding file of width dim at path.
@@ -78,6 +80,9 @@ func (w *Writer) Commit() error {
 	for len(h)%8 != 0 {
 		h = append(h, ' ')
 	}
+	if w.stream != nil {
+		return w.writeTo(w.stream, h)
+	}
 	out, err := atomicfile.Create(w.path)
 	if err != nil {
 		return err
@@ -98,6 +103,43 @@ func (w *Writer) Commit() error {
 		return fmt.Errorf("write %s: %w", w.path, err)
 	}
 	return out.Commit()
+}
+
+// WriteStream writes a whole embedding file to out (standard output, say); the rows
+// wait in the temporary directory until the header, which lists the ids, is written.
+func WriteStream(out io.Writer, ids []string, data []float32, dim int) error {
+	tmp, err := os.CreateTemp("", ".embeddings.rows-*")
+	if err != nil {
+		return err
+	}
+	w := &Writer{path: "standard output", dim: dim, tmp: tmp, buf: bufio.NewWriterSize(tmp, 1<<20), stream: out}
+	for i, id := range ids {
+		if err := w.Append(id, data[i*dim:(i+1)*dim]); err != nil {
+			w.Abort()
+			return err
+		}
+	}
+	return w.Commit()
+}
+
+// writeTo writes the header h and the rows to out.
+func (w *Writer) writeTo(out io.Writer, h []byte) error {
+	var lenBuf [8]byte
+	binary.LittleEndian.PutUint64(lenBuf[:], uint64(len(h)))
+	_, err := out.Write(lenBuf[:])
+	if err == nil {
+		_, err = out.Write(h)
+	}
+	if err == nil {
+		_, err = w.tmp.Seek(0, io.SeekStart)
+	}
+	if err == nil {
+		_, err = io.Copy(out, w.tmp)
+	}
+	if err != nil {
+		return fmt.Errorf("write standard output: %w", err)
+	}
+	return nil
 }
 
 // Abort removes the temporary rows (no-op after Commit).
