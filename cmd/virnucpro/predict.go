@@ -121,7 +121,7 @@ func runPredict(g *globalOptions, pf *predictFlags, inputs []string) error {
 	defer lock.Unlock()
 	identityOf := onceIdentity(func() (checkpoint.Identity, error) {
 		return runIdentityOf(version, inputs, map[string]string{"dnabert": r.dnabert, "esm": r.esm, "classifier": pf.classifier},
-			r.identityOptions(opts.Shard))
+			pf.seq.identityOptions(r.identityOptions(opts.Shard)))
 	})
 	if opts.Shard.Count > 0 {
 		for _, in := range inputs {

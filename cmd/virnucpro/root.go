@@ -47,7 +47,7 @@ func newRootCmd() *cobra.Command {
 	pf.BoolVarP(&g.quiet, "quiet", "q", false, "only log warnings and errors")
 	pf.StringVar(&g.configFile, "config", "", "YAML `FILE` setting any option (see: virnucpro config init)")
 	root.AddCommand(newPredictCmd(g), newFeaturesCmd(g), newTrainCmd(g), newEvaluateCmd(), newMergeCmd(),
-		newReportCmd(), newChunkCmd(g), newTranslateCmd(g), newValidateCmd(), newEmbedCmd(g), newWeightsCmd(g),
+		newReportCmd(), newReadsCmd(), newChunkCmd(g), newTranslateCmd(g), newValidateCmd(), newEmbedCmd(g), newWeightsCmd(g),
 		newDevicesCmd(), newBenchCmd(g), newConfigCmd(root))
 	setupCLI(root)
 	return root

@@ -69,6 +69,15 @@ func (s *sequenceFlags) options() (fasta.Options, predict.SequenceOptions, error
 // pose a test model as one: the released files are not in the repository).
 var releasedChunkSize = store.ReleasedClassifierChunkSize
 
+// identityOptions adds the input option that changes the results (the record ids) to
+// a run's identity options: a checkpoint is not resumed, nor shards merged, across it.
+func (s *sequenceFlags) identityOptions(o map[string]string) map[string]string {
+	if s.prefix {
+		o["prefix-file-name"] = "true"
+	}
+	return o
+}
+
 // checkClassifierChunkSize refuses a released VirNucPro classifier (recognised by
 // content) with a chunk size it was not trained on, unless forced.
 func checkClassifierChunkSize(path string, chunkSize int, force bool) error {

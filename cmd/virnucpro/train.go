@@ -112,9 +112,9 @@ func runTrain(cmd *cobra.Command, g *globalOptions, tf *trainFlags) error {
 	}
 	var res *train.Result
 	if tf.init != "" {
-		c, err := mlp.Load(tf.init)
-		if err != nil {
-			return fmt.Errorf("--init: %w", err)
+		c, lerr := mlp.Load(tf.init)
+		if lerr != nil {
+			return fmt.Errorf("--init: %w", lerr)
 		}
 		res, err = train.Continue(intr.Context(), train.FromClassifier(c), set, plan, cfg, onEpoch)
 	} else {

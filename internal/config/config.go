@@ -127,9 +127,11 @@ func readFile(path string, fs *pflag.FlagSet) (map[string]fileValue, error) {
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
 		name := k.Value
-		if fs.Lookup(name) == nil || skip[name] {
+		f := fs.Lookup(name)
+		if f == nil || skip[f.Name] {
 			return nil, fmt.Errorf("config %s:%d: unknown option %q (known: %s)", path, k.Line, name, strings.Join(known(fs), ", "))
 		}
+		name = f.Name // an alias (normalized flag name) sets its flag
 		if _, dup := out[name]; dup {
 			return nil, fmt.Errorf("config %s:%d: option %q given twice", path, k.Line, name)
 		}

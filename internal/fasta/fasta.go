@@ -43,7 +43,13 @@ type Error struct {
 	Record string // "" before the first record
 	Line   int
 	Msg    string
+	// Err is the sentinel the problem is an instance of (ErrEmpty), or nil.
+	Err error
 }
+
+// Unwrap returns the sentinel the problem is an instance of, so that
+// errors.Is(err, fasta.ErrEmpty) holds for an empty input.
+func (e *Error) Unwrap() error { return e.Err }
 
 func (e *Error) Error() string {
 	var b strings.Builder
@@ -134,7 +140,7 @@ func Open(path string) (*Reader, error) {
 	xr, err := xopen.Buf(braw)
 	if err != nil && strings.Contains(err.Error(), "no content") {
 		f.Close()
-		return nil, &Error{File: name, Msg: ErrEmpty.Error()}
+		return nil, &Error{File: name, Msg: ErrEmpty.Error(), Err: ErrEmpty}
 	}
 	if err != nil {
 		f.Close()
@@ -270,7 +276,7 @@ func (r *Reader) Next() (*Record, error) {
 			line, err := r.readLine()
 			if err == io.EOF {
 				r.done = true
-				return nil, &Error{File: r.name, Msg: ErrEmpty.Error(), Line: 0, Record: ""}
+				return nil, &Error{File: r.name, Msg: ErrEmpty.Error(), Err: ErrEmpty, Line: 0, Record: ""}
 			}
 			if err != nil {
 				return nil, r.errf("", r.line+1, "read error: %v", err)

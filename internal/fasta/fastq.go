@@ -81,7 +81,7 @@ func (r *Reader) nextNonBlank() ([]byte, error) {
 func (r *Reader) endOfInput() (*Record, error) {
 	r.done = true
 	if r.records == 0 {
-		return nil, &Error{File: r.name, Msg: ErrEmpty.Error()}
+		return nil, &Error{File: r.name, Msg: ErrEmpty.Error(), Err: ErrEmpty}
 	}
 	return nil, io.EOF
 }

@@ -170,7 +170,7 @@ func (m *multiSource) next() (*Record, error) {
 func (m *multiSource) end() (*Record, error) {
 	if m.records == 0 && !m.outer.done {
 		m.outer.done = true
-		return nil, &Error{File: strings.Join(m.paths, ", "), Msg: ErrEmpty.Error()}
+		return nil, &Error{File: strings.Join(m.paths, ", "), Msg: ErrEmpty.Error(), Err: ErrEmpty}
 	}
 	m.outer.done = true
 	return nil, io.EOF

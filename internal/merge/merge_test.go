@@ -98,6 +98,9 @@ func TestMergedShardsEqualTheUnshardedRun(t *testing.T) {
 			ref := filepath.Join(t.TempDir(), "whole")
 			runPredict(t, runOpts(input, ref, tc.compat, tc.keep, predict.ShardSpec{}))
 			want := testutil.ReadTree(t, ref, ".virnucpro")
+			if !strings.HasPrefix(want[report.ContigsFile], report.ContigsHeader) || strings.Count(want[report.ContigsFile], "\n") < 2 {
+				t.Fatalf("predict wrote no contigs.tsv rows: %q", want[report.ContigsFile])
+			}
 			for _, n := range tc.counts {
 				dir := t.TempDir()
 				dirs := shardRuns(t, input, dir, n, tc.compat, tc.keep)

@@ -76,7 +76,7 @@ func NewOutputSink(opts OutputOptions) (*OutputSink, error) {
 	// Temporaries of a run killed before it could remove them (the caller holds the
 	// directory's lock).
 	atomicfile.RemoveStale(opts.Dir, PredictionsFile, HighestScoreFile, ChunkedFile, NucleotideFile, ProteinFile,
-		DNABERTEmbedFile, ESMEmbedFile, report.SequencesFile, report.ChunksFile, report.RegionsBEDFile,
+		DNABERTEmbedFile, ESMEmbedFile, report.SequencesFile, report.ContigsFile, report.ChunksFile, report.RegionsBEDFile,
 		report.RegionsTSVFile, report.HTMLFile, report.PlotsDir, seqout.ViralFile, seqout.RegionsFile, mqc.TSVFile, mqc.YAMLFile)
 	if err := RemoveCompletionMarks(opts.Dir); err != nil {
 		return nil, err

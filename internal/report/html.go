@@ -179,7 +179,7 @@ func (h *HTMLReport) writeSummary(b *bufio.Writer) {
 	for _, c := range []Call{CallViral, CallNonViral, CallAmbiguous, CallNone} {
 		n := 0
 		var parts string
-		for _, t := range []Tier{TierHigh, TierMedium, TierLow, TierNone} {
+		for _, t := range Tiers {
 			if k := s.Calls[c][t]; k > 0 {
 				n += k
 				if t != TierNone {
@@ -198,8 +198,8 @@ func (h *HTMLReport) writeSummary(b *bufio.Writer) {
 		}
 	}
 	th := h.Thresholds
-	row("thresholds", fmt.Sprintf("call |Δw| > %g, high tier |Δw| > %g with ≥1 confident chunk (score > %g, other < %g) and fraction ≥ %g; ambiguous chunk both > %g; < %d scored chunks lowers the tier; region gap %d chunks",
-		th.CallDelta, th.HighDelta, th.ConfidentHigh, th.ConfidentLow, th.HighFraction, th.AmbiguousBoth, th.MinChunks, th.RegionGap))
+	row("thresholds", fmt.Sprintf("call |Δw| > %g; moderate tier needs ≥1 confident chunk (score > %g, other < %g) and viral/non-viral proportion ≥ %g/%g of the non-ambiguous chunks (both > %g), high tier also |Δw| > %g; < %d scored chunks demotes the tier; region gap %d chunks",
+		th.CallDelta, th.ConfidentHigh, th.ConfidentLow, th.HighFraction, th.NonViralFraction, th.AmbiguousBoth, th.HighDelta, th.MinChunks, th.RegionGap))
 	b.WriteString("</table>\n")
 }
 

@@ -78,7 +78,7 @@ func writeDeltaHistogram(b *bufio.Writer, o *Overview, th Thresholds) {
 }
 
 // callTiers lists the (call, tier) pairs present, calls in their usual order and
-// tiers by name within a call, whatever tiers the aggregation produces.
+// tiers most confident first within a call (unknown tiers after, by name).
 func callTiers(s RunSummary) [][2]string {
 	order := map[Call]int{CallViral: 0, CallNonViral: 1, CallAmbiguous: 2, CallNone: 4}
 	var out [][2]string
@@ -97,9 +97,23 @@ func callTiers(s RunSummary) [][2]string {
 		if out[i][0] != out[j][0] {
 			return out[i][0] < out[j][0]
 		}
+		ri, rj := tierRank(Tier(out[i][1])), tierRank(Tier(out[j][1]))
+		if ri != rj {
+			return ri < rj
+		}
 		return out[i][1] < out[j][1]
 	})
 	return out
+}
+
+// tierRank is a tier's position in Tiers (len(Tiers) for an unknown one).
+func tierRank(t Tier) int {
+	for i, x := range Tiers {
+		if x == t {
+			return i
+		}
+	}
+	return len(Tiers)
 }
 
 // writeCallsChart draws the records per call and tier as horizontal bars.

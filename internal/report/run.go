@@ -56,10 +56,12 @@ type Options struct {
 }
 
 // RunReport is the streaming sink of the per-record reports: it receives each record's
-// chunks in input order and writes sequences.tsv, chunks.tsv, regions.bed, regions.tsv,
-// plots/*.svg and report.html. Memory is bounded: one record's plot data while it is
-// open (at most maxTrackSegments segments, whatever its length), the kept top-N plots
-// and table rows, and fixed-size overview histograms.
+// chunks in input order and writes sequences.tsv, contigs.tsv, chunks.tsv, regions.bed,
+// regions.tsv, plots/*.svg and report.html. Memory is bounded: one record's plot data
+// while it is open (at most maxTrackSegments segments, whatever its length) and one
+// float64 per scored chunk of it (the weighted delta is summed pairwise at its end), the
+// kept top-N plots and table rows, fixed-size overview histograms, and one small
+// contigs.tsv row per scored record (written sorted at Finish).
 //
 // Call order: (BeginRecord AddChunk* EndRecord?)* then Finish, or Abort at any point.
 // BeginRecord ends the previous record if EndRecord was not called. Every file is
@@ -70,6 +72,8 @@ type RunReport struct {
 
 	files   []*atomicfile.File
 	seqs    *SequencesWriter
+	contigs ContigsTable
+	contigF *atomicfile.File
 	chunks  *ChunksWriter
 	regions *RegionsWriter
 	plotTmp string // temporary plots directory ("" when no plots)
@@ -122,6 +126,9 @@ func NewRunReport(opts Options) (*RunReport, error) {
 		return fail(err)
 	}
 	rr.seqs, _ = NewSequencesWriter(f) // header is buffered: no error here
+	if rr.contigF, err = open(ContigsFile); err != nil {
+		return fail(err)
+	}
 	if f, err = open(ChunksFile); err != nil {
 		return fail(err)
 	}
@@ -222,6 +229,7 @@ func (rr *RunReport) EndRecord() error {
 	if err := rr.seqs.Write(r); err != nil {
 		return rr.fail(SequencesFile, err)
 	}
+	rr.contigs.Add(r.Contig())
 	if err := rr.writeHeldRegions(r); err != nil {
 		return err
 	}
@@ -312,7 +320,8 @@ func (rr *RunReport) Finish() error {
 			return err
 		}
 	}
-	for _, fl := range []func() error{rr.seqs.Flush, rr.chunks.Flush, rr.regions.Flush} {
+	writeContigs := func() error { return rr.contigs.Write(rr.contigF) }
+	for _, fl := range []func() error{rr.seqs.Flush, writeContigs, rr.chunks.Flush, rr.regions.Flush} {
 		if err := fl(); err != nil {
 			rr.Abort()
 			return fmt.Errorf("write reports in %s: %w", rr.opts.Dir, err)
