@@ -156,9 +156,15 @@ func checkSequenceOutputs(t *testing.T, dir string, recs []*fasta.Record) {
 	}
 	seqs, _ := os.ReadFile(filepath.Join(dir, report.SequencesFile))
 	var viral []string
-	for _, line := range strings.Split(strings.TrimSpace(string(seqs)), "\n")[1:] {
-		f := strings.Split(line, "\t")
-		if f[len(f)-2] == "Viral" {
+	lines := strings.Split(strings.TrimSpace(string(seqs)), "\n")
+	callCol := -1
+	for i, h := range strings.Split(lines[0], "\t") {
+		if h == "call" {
+			callCol = i
+		}
+	}
+	for _, line := range lines[1:] {
+		if f := strings.Split(line, "\t"); f[callCol] == "Viral" {
 			viral = append(viral, f[0])
 		}
 	}
