@@ -127,11 +127,26 @@ func writeRow(bw *bufio.Writer, g readGroup, th Thresholds) {
 	if len(g.calls) > 1 {
 		call, tier = CallMultiMapped, TierReview
 	}
-	fields := []string{csvField(a.Read), strconv.Itoa(a.ReadLength), csvField(a.Contig), strconv.Itoa(a.ContigLength),
-		string(a.Strand), strconv.Itoa(a.MapQ), formatDouble(a.Identity), formatDouble(a.QueryCov),
-		strconv.FormatBool(th.MappedWell(a)), csvField(call), csvField(tier)}
-	fields = append(fields, g.row.Metrics[:]...)
-	bw.WriteString(strings.Join(fields, "\t"))
+	var num [24]byte
+	bw.WriteString(csvField(a.Read))
+	bw.WriteByte('\t')
+	bw.Write(strconv.AppendInt(num[:0], int64(a.ReadLength), 10))
+	bw.WriteByte('\t')
+	bw.WriteString(csvField(a.Contig))
+	bw.WriteByte('\t')
+	bw.Write(strconv.AppendInt(num[:0], int64(a.ContigLength), 10))
+	bw.WriteByte('\t')
+	bw.WriteByte(a.Strand)
+	bw.WriteByte('\t')
+	bw.Write(strconv.AppendInt(num[:0], int64(a.MapQ), 10))
+	for _, s := range []string{formatDouble(a.Identity), formatDouble(a.QueryCov), strconv.FormatBool(th.MappedWell(a)), csvField(call), csvField(tier)} {
+		bw.WriteByte('\t')
+		bw.WriteString(s)
+	}
+	for _, m := range g.row.Metrics {
+		bw.WriteByte('\t')
+		bw.WriteString(m)
+	}
 	bw.WriteByte('\n')
 }
 

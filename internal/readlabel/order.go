@@ -5,14 +5,14 @@ import (
 	"container/heap"
 	"encoding/binary"
 	"fmt"
-	"hash/fnv"
+	"hash/maphash"
 	"io"
 	"os"
 	"slices"
 )
 
 // OrderCheck finds a read whose alignments are not adjacent (its id seen again after
-// other reads) in bounded memory: it records a 128-bit hash of each finished read
+// other reads) in bounded memory: it records two 64-bit hashes of each finished read
 // with the read's ordinal, sorts them in runs of at most RunSize spilled to a
 // temporary directory, and merges the runs at the end looking for a repeated hash.
 // Memory is RunSize·24 bytes; disk 24 bytes per read beyond the first run.
@@ -22,6 +22,7 @@ type OrderCheck struct {
 	RunSize int
 
 	keys    []orderKey
+	seeds   [2]maphash.Seed
 	tmp     string
 	runs    []string
 	records int64
@@ -64,11 +65,10 @@ type Repeat struct{ First, Again int64 }
 
 // Add records the read with the given ordinal.
 func (c *OrderCheck) Add(read string, ordinal int64) error {
-	h := fnv.New128a()
-	h.Write([]byte(read))
-	var sum [16]byte
-	h.Sum(sum[:0])
-	c.keys = append(c.keys, orderKey{binary.LittleEndian.Uint64(sum[:8]), binary.LittleEndian.Uint64(sum[8:]), ordinal})
+	if c.keys == nil {
+		c.seeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+	}
+	c.keys = append(c.keys, orderKey{maphash.String(c.seeds[0], read), maphash.String(c.seeds[1], read), ordinal})
 	if c.RunSize <= 0 {
 		c.RunSize = 1 << 20
 	}

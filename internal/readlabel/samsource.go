@@ -48,15 +48,18 @@ func newBAMSource(r io.Reader, name string) (*samSource, error) {
 // newSAMSource reads SAM text from r, header first.
 func newSAMSource(r io.Reader, name string) (*samSource, error) {
 	br := bufio.NewReaderSize(r, 1<<16)
-	var head []byte
+	var head, long []byte
 	line := 0
 	for {
 		p, err := br.Peek(1)
 		if err != nil || p[0] != '@' {
 			break
 		}
-		l, err := br.ReadBytes('\n')
+		l, err := readLine(br, &long)
 		line++
+		if len(head)+len(l) > maxLine {
+			return nil, fmt.Errorf("%s: SAM header longer than %d MiB", name, maxLine>>20)
+		}
 		head = append(head, l...)
 		if err != nil {
 			break
@@ -73,8 +76,11 @@ func newSAMSource(r io.Reader, name string) (*samSource, error) {
 	}
 	read := func() (*sam.Record, error) {
 		for {
-			l, err := br.ReadBytes('\n')
-			if len(l) == 0 && err != nil {
+			l, err := readLine(br, &long)
+			if l == nil {
+				if err != io.EOF {
+					err = fmt.Errorf("line %d: %w", line+1, err)
+				}
 				return nil, err
 			}
 			line++
