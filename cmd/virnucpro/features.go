@@ -72,7 +72,7 @@ func runFeatures(cmd *cobra.Command, g *globalOptions, ff *featuresFlags, input 
 		return err
 	}
 	defer lock.Unlock()
-	opts.Checkpoint, err = openCheckpointer([]string{input}, r.out, r.ckpt, func() (checkpoint.Identity, error) {
+	opts.Checkpoint, err = openCheckpointer(intr.Context(), []string{input}, r.out, r.ckpt, func() (checkpoint.Identity, error) {
 		return runIdentityOf(version+" features", []string{input}, map[string]string{"dnabert": r.dnabert, "esm": r.esm},
 			r.identityOptions(shard))
 	})

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -21,6 +23,7 @@ type predictFlags struct {
 	classifier string
 	compat     string
 	keep       bool
+	keepCkpt   bool
 	report     reportFlags
 	seq        sequenceFlags
 }
@@ -38,13 +41,14 @@ Viral records and regions as FASTA (viral.fna, viral_regions.fna), MultiQC custo
 (virnucpro_mqc.tsv/.yaml), score-track plots (plots/) and report.html to OUTDIR (see docs/report.md). Results appear only when the run completes; committed work is checkpointed in
 OUTDIR/.virnucpro so an interrupted run continues with --resume (the default).`,
 		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error { return runPredict(g, pf, args) },
+		RunE: func(cmd *cobra.Command, args []string) error { return runPredict(g, pf, args, cmd.OutOrStdout()) },
 	}
 	f := cmd.Flags()
 	pf.run.register(f, "output directory")
 	f.StringVar(&pf.classifier, "classifier", "", "VirNucPro classifier: 300_model.pth / 500_model.pth, a state_dict .pt or .safetensors (default: classifier-300 or classifier-500 by --chunk-size, as virnucpro weights list finds it)")
 	f.StringVar(&pf.compat, "compat", "broad", "highestscore layout: broad (4 columns, input order) or original (2 columns, sorted)")
 	f.BoolVar(&pf.keep, "keep-intermediate", false, "also write chunked/translated FASTA and the embeddings")
+	f.BoolVar(&pf.keepCkpt, "keep-checkpoint", false, "keep the checkpoint's shards after a successful run (default: replaced by a small completion record)")
 	addReportFlags(f, &pf.report)
 	pf.seq.register(f)
 	return cmd
@@ -90,7 +94,8 @@ func (pf *predictFlags) options(g *globalOptions, inputs []string) (predict.Pred
 	}, nil
 }
 
-func runPredict(g *globalOptions, pf *predictFlags, inputs []string) error {
+func runPredict(g *globalOptions, pf *predictFlags, inputs []string, stdout io.Writer) error {
+	started := time.Now()
 	r := &pf.run
 	if r.out == "" {
 		return errors.New("--output/-o is required")
@@ -135,9 +140,18 @@ func runPredict(g *globalOptions, pf *predictFlags, inputs []string) error {
 		}
 		opts.ShardIdentity = &id
 	}
-	if opts.Checkpoint, err = openCheckpointer(inputs, r.out, r.ckpt, identityOf); err != nil {
+	if !g.quiet {
+		opts.Summary = stdout
+	}
+	if done, err := completedRun(r.out, r.ckpt, identityOf, opts.Summary); done || err != nil {
 		return err
 	}
+	if opts.Checkpoint, err = openCheckpointer(intr.Context(), inputs, r.out, r.ckpt, identityOf); err != nil {
+		return err
+	}
+	opts.KeepCheckpoint = pf.keepCkpt
+	opts.Output.Report.Meta = runMeta(started, r.dev.precision, identityIfKnown(r.ckpt, opts.Shard, identityOf),
+		map[string]string{"dnabert": r.dnabert, "esm": r.esm, "classifier": pf.classifier})
 	_, err = predict.Predict(intr.Context(), opts)
 	return runOutcome(intr, err, r.out)
 }

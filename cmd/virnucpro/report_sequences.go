@@ -11,6 +11,7 @@ import (
 
 	"github.com/virnucpro/virnucpro/internal/fasta"
 	"github.com/virnucpro/virnucpro/internal/mqc"
+	"github.com/virnucpro/virnucpro/internal/predict"
 	"github.com/virnucpro/virnucpro/internal/seqout"
 )
 
@@ -44,6 +45,7 @@ func (s *reportSequenceFlags) refresh(dir string) error {
 		var src seqout.Source = fasta.NewReader(strings.NewReader(""), s.inputs[0])
 		if err == nil {
 			defer r.Close()
+			r.SpillLongerThan(predict.SpillBases, dir)
 			src = r
 		}
 		if _, err := seqout.Write(src, seqout.Options{Dir: dir, MinTier: s.minTier, AllRegions: s.allRegions}); err != nil {

@@ -1,13 +1,16 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -61,7 +64,7 @@ func runIdentityOf(tool string, inputs []string, models map[string]string, optio
 
 // openCheckpointer opens (or resumes) out's checkpoint for a run of identity id;
 // it returns nil when checkpointing is off.
-func openCheckpointer(inputs []string, out string, f checkpointFlags, identity func() (checkpoint.Identity, error)) (*predict.Checkpointer, error) {
+func openCheckpointer(ctx context.Context, inputs []string, out string, f checkpointFlags, identity func() (checkpoint.Identity, error)) (*predict.Checkpointer, error) {
 	if f.off {
 		return nil, nil
 	}
@@ -79,7 +82,33 @@ func openCheckpointer(inputs []string, out string, f checkpointFlags, identity f
 	if err != nil {
 		return nil, err
 	}
-	return predict.NewCheckpointer(store, f.every, f.interval), nil
+	c := predict.NewCheckpointer(store, f.every, f.interval)
+	c.AfterCommit = pauseAfterCommitHook(ctx, os.Getenv(pauseAfterCommitEnv), os.Stderr)
+	return c, nil
+}
+
+// pauseAfterCommitEnv names the process tests' hook: set to N, a checkpointed run
+// pauses after its Nth committed shard, says so on standard error (pausedMarker) and
+// waits for a signal, so a test stops it at a known point instead of polling.
+const pauseAfterCommitEnv = "VIRNUCPRO_TEST_PAUSE_AFTER_COMMIT"
+
+// pausedMarker is the line the paused run writes, followed by the commit number.
+const pausedMarker = "virnucpro: test hook: paused after commit "
+
+// pauseAfterCommitHook returns the hook for the value of pauseAfterCommitEnv (nil
+// when it is unset or not a positive number): after commit n it writes the marker to
+// w and blocks until ctx (the run's interrupt context) is done.
+func pauseAfterCommitHook(ctx context.Context, value string, w io.Writer) func(int) {
+	n, err := strconv.Atoi(value)
+	if err != nil || n < 1 {
+		return nil
+	}
+	return func(commits int) {
+		if commits == n {
+			fmt.Fprintf(w, "%s%d\n", pausedMarker, n)
+			<-ctx.Done()
+		}
+	}
 }
 
 // runOutcome maps a finished run to the command's error and exit code: 130/143

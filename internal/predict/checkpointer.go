@@ -32,8 +32,14 @@ type Checkpointer struct {
 	pending       []*pipeline.Window
 	pendingFrames int
 	lastCommit    time.Time
+	commits       int
 	// afterWrite, when set (tests), is called after each computed window is queued.
 	afterWrite func(w *pipeline.Window)
+
+	// AfterCommit, when set, is called in the writer goroutine after each shard this
+	// run commits, with the number of shards committed so far by this run. Process
+	// tests use it (through cmd's test hook) to stop a run at a known point.
+	AfterCommit func(commits int)
 }
 
 type shardWindow struct {
@@ -204,6 +210,10 @@ func (c *Checkpointer) commit() error {
 	}
 	slog.Debug("checkpoint committed", "windows", fmt.Sprintf("%d-%d", first, first+len(c.pending)-1), "frames", frames)
 	c.pending, c.pendingFrames, c.lastCommit = nil, 0, time.Now()
+	c.commits++
+	if c.AfterCommit != nil {
+		c.AfterCommit(c.commits)
+	}
 	return nil
 }
 
@@ -217,6 +227,14 @@ func (c *Checkpointer) Flush(complete bool) error {
 		return c.store.MarkComplete()
 	}
 	return nil
+}
+
+// Complete replaces the checkpoint of a successful run by its completion record
+// (identity and the digests of the files in outDir), keeping the shards when keep is
+// set; see checkpoint.Store.Compact.
+func (c *Checkpointer) Complete(outDir string, counts map[string]int64, keep bool) error {
+	_, err := c.store.Compact(outDir, counts, keep)
+	return err
 }
 
 func scoresFromFlat(w *pipeline.Window, flat []float32) []report.FrameScore {

@@ -114,6 +114,7 @@ func (o *PredictOptions) writeSequenceOutputs(inputs []string, dir string) error
 	var src seqout.Source = emptySource{}
 	if err == nil {
 		defer r.Close()
+		r.SpillLongerThan(SpillBases, dir)
 		src = r
 	}
 	n, err := seqout.Write(src, seqout.Options{Dir: dir, MinTier: o.Sequences.MinTier, AllRegions: o.Sequences.AllRegions})

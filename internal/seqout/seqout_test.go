@@ -275,3 +275,28 @@ func TestMergeShardsEqualsUnshardedRun(t *testing.T) {
 		t.Error("merging the wrong shard count must fail")
 	}
 }
+
+// TestSpilledRecordsGiveTheSameFiles: records the reader keeps on disk (long ones)
+// are written exactly as records held in memory.
+func TestSpilledRecordsGiveTheSameFiles(t *testing.T) {
+	dir := t.TempDir()
+	in := synthRun(t, dir, 5, testRecords)
+	var want [2][]byte
+	for pass, spill := range []bool{false, true} {
+		r := fasta.NewReader(strings.NewReader(in), "in.fa")
+		if spill {
+			r.SpillLongerThan(150, t.TempDir())
+		}
+		if _, err := Write(r, Options{Dir: dir, AllRegions: true}); err != nil {
+			t.Fatal(err)
+		}
+		for k, f := range []string{ViralFile, RegionsFile} {
+			b, _ := os.ReadFile(filepath.Join(dir, f))
+			if pass == 0 {
+				want[k] = b
+			} else if !bytes.Equal(b, want[k]) || len(b) == 0 {
+				t.Errorf("%s differs when records are spilled", f)
+			}
+		}
+	}
+}
