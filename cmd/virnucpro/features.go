@@ -74,7 +74,7 @@ func runFeatures(cmd *cobra.Command, g *globalOptions, ff *featuresFlags, input 
 	defer lock.Unlock()
 	opts.Checkpoint, err = openCheckpointer(intr.Context(), []string{input}, r.out, r.ckpt, func() (checkpoint.Identity, error) {
 		return runIdentityOf(version+" features", []string{input}, map[string]string{"dnabert": r.dnabert, "esm": r.esm},
-			r.identityOptions(shard))
+			r.identityOptions(shard), r.dev.spec(0))
 	})
 	if err != nil {
 		return err

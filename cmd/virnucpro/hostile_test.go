@@ -142,3 +142,46 @@ func peakRSS(t *testing.T, argv ...string) (int, string, int64) {
 	}
 	return code, strings.TrimSpace(stderr.String()), kib * 1024 // ru_maxrss is in KiB on Linux
 }
+
+// TestPredictNeverDeletesTheUsersFiles is issue 16's reproduction: OUT/.virnucpro
+// symlinked to a directory of the user's, with and without --restart, and a
+// plots/ holding the user's figure. Each run is refused naming the path, and every
+// file of the user's is still there (the symlink's target used to be wiped, the
+// figure deleted with exit 0).
+func TestPredictNeverDeletesTheUsersFiles(t *testing.T) {
+	home := weightsHome(t)
+	tinyModelsInto(t, filepath.Join(home, ".cache", "virnucpro"))
+	in := filepath.Join("..", "..", "demo", "input.fasta")
+	user := filepath.Join(home, "V")
+	os.Mkdir(user, 0o755)
+	for _, name := range []string{"thesis.tex", ".bashrc", "shard-000001.safetensors"} {
+		os.WriteFile(filepath.Join(user, name), []byte(name), 0o644)
+	}
+	out := filepath.Join(home, "O")
+	os.Mkdir(out, 0o755)
+	if err := os.Symlink(user, filepath.Join(out, ".virnucpro")); err != nil {
+		t.Fatal(err)
+	}
+	for _, extra := range [][]string{{"--restart"}, nil} {
+		_, err := runOut(t, append([]string{"predict", in, "-o", out, "-j", "1", "--no-progress"}, extra...)...)
+		if err == nil || !strings.Contains(err.Error(), filepath.Join(out, ".virnucpro")) {
+			t.Errorf("predict %v: %v, want a refusal naming the symlink", extra, err)
+		}
+	}
+	for _, name := range []string{"thesis.tex", ".bashrc", "shard-000001.safetensors"} {
+		if _, err := os.Stat(filepath.Join(user, name)); err != nil {
+			t.Errorf("the user's %s is gone: %v", name, err)
+		}
+	}
+	out2 := filepath.Join(home, "O2")
+	os.MkdirAll(filepath.Join(out2, "plots"), 0o755)
+	figure := filepath.Join(out2, "plots", "figure1_final.pdf")
+	os.WriteFile(figure, []byte("%PDF"), 0o644)
+	_, err := runOut(t, "predict", in, "-o", out2, "-j", "1", "--no-progress", "--plot-top", "5")
+	if err == nil || !strings.Contains(err.Error(), "figure1_final.pdf") {
+		t.Errorf("predict with a user's file in plots/: %v", err)
+	}
+	if _, err := os.Stat(figure); err != nil {
+		t.Errorf("the user's figure is gone: %v", err)
+	}
+}

@@ -126,7 +126,7 @@ func runPredict(g *globalOptions, pf *predictFlags, inputs []string, stdout io.W
 	defer lock.Unlock()
 	identityOf := onceIdentity(func() (checkpoint.Identity, error) {
 		return runIdentityOf(version, inputs, map[string]string{"dnabert": r.dnabert, "esm": r.esm, "classifier": pf.classifier},
-			pf.seq.identityOptions(r.identityOptions(opts.Shard)))
+			pf.seq.identityOptions(r.identityOptions(opts.Shard)), r.dev.spec(0))
 	})
 	if opts.Shard.Count > 0 {
 		for _, in := range inputs {

@@ -20,6 +20,7 @@ import (
 	"github.com/virnucpro/virnucpro/internal/filehash"
 	"github.com/virnucpro/virnucpro/internal/pipeline"
 	"github.com/virnucpro/virnucpro/internal/predict"
+	"github.com/virnucpro/virnucpro/internal/tensor"
 	"github.com/virnucpro/virnucpro/internal/weights"
 )
 
@@ -31,13 +32,17 @@ type checkpointFlags struct {
 }
 
 // runIdentityOf hashes the input and every model's files (by role) and records the
-// result-relevant options, plus the architecture.
-func runIdentityOf(tool string, inputs []string, models map[string]string, options map[string]string) (checkpoint.Identity, error) {
+// result-relevant options, plus the architecture and the math spec computes with.
+func runIdentityOf(tool string, inputs []string, models map[string]string, options map[string]string, spec tensor.Spec) (checkpoint.Identity, error) {
 	if _, err := fasta.CheckInputs(inputs); err != nil {
 		return checkpoint.Identity{}, err
 	}
+	math, err := tensor.MathPath(spec)
+	if err != nil {
+		return checkpoint.Identity{}, err
+	}
 	options["arch"] = runtime.GOARCH
-	id := checkpoint.Identity{Tool: tool, Models: map[string][]checkpoint.FileIdentity{}, Options: options}
+	id := checkpoint.Identity{Tool: tool, Models: map[string][]checkpoint.FileIdentity{}, Options: options, Math: math}
 	for _, input := range inputs {
 		in, err := filehash.File(input)
 		if err != nil {
