@@ -2,8 +2,10 @@ package report
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"math"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,19 +20,63 @@ const ContigsHeader = "ID\tcall\ttier\tweighted_delta\tn_chunks\tn_confident_vir
 // ContigsTable collects the rows of contigs.tsv (one small row per scored record; a
 // record without a scored chunk has no row, as it has none in the highest-score table)
 // and writes them in natural order of ID at the end, as virnucpro_contigs sorts them.
+// Memory is bounded: every contigRunRows rows are sorted and spilled to an unlinked
+// file in Dir, and Write merges the runs.
 type ContigsTable struct {
-	rows []ContigCall
+	// Dir holds the spilled runs ("" for the temporary directory).
+	Dir string
+
+	rows      []ContigCall
+	runs      []*os.File
+	n         int
+	effective bool // some row has a non-ambiguous chunk
+	err       error
 }
+
+// contigRunRows is the number of rows held in memory before a sorted run is spilled.
+var contigRunRows = 1 << 16
 
 // Add appends a record's roll-up; a call without scored chunks is skipped.
 func (t *ContigsTable) Add(c ContigCall) {
-	if c.Chunks > 0 {
-		t.rows = append(t.rows, c)
+	if c.Chunks == 0 {
+		return
+	}
+	t.n++
+	t.effective = t.effective || c.Effective() > 0
+	t.rows = append(t.rows, c)
+	if len(t.rows) >= contigRunRows && t.err == nil {
+		t.err = t.spill()
 	}
 }
 
 // Len is the number of rows so far.
-func (t *ContigsTable) Len() int { return len(t.rows) }
+func (t *ContigsTable) Len() int { return t.n }
+
+// sortRows sorts the rows in memory by NaturalLess of their IDs, stably.
+func (t *ContigsTable) sortRows() {
+	sort.SliceStable(t.rows, func(i, j int) bool { return NaturalLess(t.rows[i].ID, t.rows[j].ID) })
+}
+
+// spill writes the sorted rows as a run.
+func (t *ContigsTable) spill() error {
+	t.sortRows()
+	f, err := os.CreateTemp(t.Dir, ".contigs-run-*")
+	if err != nil {
+		return fmt.Errorf("contigs.tsv: %w", err)
+	}
+	os.Remove(f.Name()) // unlinked: gone with the process whatever happens (a no-op where it cannot be)
+	bw := bufio.NewWriterSize(f, 1<<16)
+	for _, c := range t.rows {
+		writeContigRun(bw, c)
+	}
+	if err := bw.Flush(); err != nil {
+		f.Close()
+		return fmt.Errorf("contigs.tsv: %w", err)
+	}
+	t.runs = append(t.runs, f)
+	t.rows = t.rows[:0]
+	return nil
+}
 
 // Write writes the header and the rows sorted by NaturalLess of their IDs (equal
 // keys keep their input order), formatted as pandas writes virnucpro_contigs' table:
@@ -39,22 +85,20 @@ func (t *ContigsTable) Len() int { return len(t.rows) }
 // proportion column whose every value is the integer 0 of an all-ambiguous contig
 // prints as integers ("0"), as pandas infers an integer column then.
 func (t *ContigsTable) Write(w io.Writer) error {
-	sort.SliceStable(t.rows, func(i, j int) bool { return NaturalLess(t.rows[i].ID, t.rows[j].ID) })
-	intProps := true
-	for _, c := range t.rows {
-		if c.Effective() > 0 {
-			intProps = false
-		}
+	defer t.close()
+	if t.err != nil {
+		return t.err
 	}
+	t.sortRows()
 	bw := bufio.NewWriterSize(w, 1<<16)
 	bw.WriteString(ContigsHeader)
 	prop := func(v float64) string {
-		if intProps {
+		if !t.effective {
 			return "0"
 		}
 		return PyRepr(PyRound3(v))
 	}
-	for _, c := range t.rows {
+	row := func(c ContigCall) {
 		bw.WriteString(csvQuote(c.ID))
 		for _, s := range []string{string(c.Call), string(c.Tier), PyRepr(NumpyRound3(c.WeightedDelta)),
 			strconv.Itoa(c.Chunks), strconv.Itoa(c.ConfidentViral), strconv.Itoa(c.ConfidentNonViral), strconv.Itoa(c.Ambiguous),
@@ -63,6 +107,9 @@ func (t *ContigsTable) Write(w io.Writer) error {
 			bw.WriteString(s)
 		}
 		bw.WriteByte('\n')
+	}
+	if err := t.mergeRuns(row); err != nil {
+		return err
 	}
 	return bw.Flush()
 }

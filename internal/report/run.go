@@ -60,8 +60,8 @@ type Options struct {
 // regions.tsv, plots/*.svg and report.html. Memory is bounded: one record's plot data
 // while it is open (at most maxTrackSegments segments, whatever its length) and one
 // float64 per scored chunk of it (the weighted delta is summed pairwise at its end), the
-// kept top-N plots and table rows, fixed-size overview histograms, and one small
-// contigs.tsv row per scored record (written sorted at Finish).
+// kept top-N plots and table rows, fixed-size overview histograms, and the contigs.tsv
+// rows of the current sorted run (runs are spilled to disk and merged at Finish).
 //
 // Call order: (BeginRecord AddChunk* EndRecord?)* then Finish, or Abort at any point.
 // BeginRecord ends the previous record if EndRecord was not called. Every file is
@@ -126,6 +126,7 @@ func NewRunReport(opts Options) (*RunReport, error) {
 		return fail(err)
 	}
 	rr.seqs, _ = NewSequencesWriter(f) // header is buffered: no error here
+	rr.contigs.Dir = opts.Dir // its sorted runs, when the run has many records
 	if rr.contigF, err = open(ContigsFile); err != nil {
 		return fail(err)
 	}
@@ -385,6 +386,7 @@ func (rr *RunReport) writeHTML(plots []candidate) error {
 
 // Abort removes every temporary file and the temporary plots directory.
 func (rr *RunReport) Abort() {
+	rr.contigs.close()
 	for _, f := range rr.files {
 		f.Abort()
 	}
