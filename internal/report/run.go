@@ -126,7 +126,7 @@ func NewRunReport(opts Options) (*RunReport, error) {
 		return fail(err)
 	}
 	rr.seqs, _ = NewSequencesWriter(f) // header is buffered: no error here
-	rr.contigs.Dir = opts.Dir // its sorted runs, when the run has many records
+	rr.contigs.Dir = opts.Dir          // its sorted runs, when the run has many records
 	if rr.contigF, err = open(ContigsFile); err != nil {
 		return fail(err)
 	}
