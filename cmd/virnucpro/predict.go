@@ -84,6 +84,7 @@ func (pf *predictFlags) options(g *globalOptions, input string) (predict.Predict
 }
 
 func runPredict(g *globalOptions, pf *predictFlags, input string, stdout io.Writer) error {
+	tuneGC()
 	started := time.Now()
 	r := &pf.run
 	if r.out == "" {
