@@ -35,7 +35,7 @@ func TestCompletedRunIsVerifiedNotRedone(t *testing.T) {
 	for _, e := range ckpt {
 		names = append(names, e.Name())
 	}
-	if strings.Join(names, " ") != checkpoint.CompletionName+" "+checkpoint.LockName {
+	if strings.Join(names, " ") != checkpoint.CompletionName+" "+checkpoint.MarkerName+" "+checkpoint.LockName {
 		t.Fatalf("checkpoint directory after a successful run: %v", names)
 	}
 	want := testutil.ReadTree(t, out, checkpoint.Dir)

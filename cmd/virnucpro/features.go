@@ -70,9 +70,9 @@ func runFeatures(cmd *cobra.Command, g *globalOptions, ff *featuresFlags, input 
 		return err
 	}
 	defer lock.Unlock()
-	opts.Checkpoint, err = openCheckpointer(input, r.out, r.ckpt, func() (checkpoint.Identity, error) {
+	opts.Checkpoint, err = openCheckpointer(intr.Context(), input, r.out, r.ckpt, func() (checkpoint.Identity, error) {
 		return runIdentityOf(version+" features", input, map[string]string{"dnabert": r.dnabert, "esm": r.esm},
-			r.identityOptions(shard))
+			r.identityOptions(shard), r.dev.spec(0))
 	})
 	if err != nil {
 		return err

@@ -107,7 +107,7 @@ func runPredict(g *globalOptions, pf *predictFlags, input string, stdout io.Writ
 	defer lock.Unlock()
 	identityOf := onceIdentity(func() (checkpoint.Identity, error) {
 		return runIdentityOf(version, input, map[string]string{"dnabert": r.dnabert, "esm": r.esm, "classifier": pf.classifier},
-			r.identityOptions(opts.Shard))
+			r.identityOptions(opts.Shard), r.dev.spec(0))
 	})
 	if opts.Shard.Count > 0 {
 		if err := opts.Shard.CheckInput(input); err != nil {
@@ -125,7 +125,7 @@ func runPredict(g *globalOptions, pf *predictFlags, input string, stdout io.Writ
 	if done, err := completedRun(r.out, r.ckpt, identityOf, opts.Summary); done || err != nil {
 		return err
 	}
-	if opts.Checkpoint, err = openCheckpointer(input, r.out, r.ckpt, identityOf); err != nil {
+	if opts.Checkpoint, err = openCheckpointer(intr.Context(), input, r.out, r.ckpt, identityOf); err != nil {
 		return err
 	}
 	opts.KeepCheckpoint = pf.keepCkpt

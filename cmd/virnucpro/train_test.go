@@ -145,6 +145,11 @@ func TestTrainEvaluateBadInput(t *testing.T) {
 	if err := train.WriteShard(filepath.Join(feats, "a.safetensors"), []string{"a", "b"}, []float32{1, 2, 3, 4}, 2, train.Viral, nil); err != nil {
 		t.Fatal(err)
 	}
+	others := filepath.Join(dir, "o")
+	os.Mkdir(others, 0o755)
+	if err := train.WriteShard(filepath.Join(others, "b.safetensors"), []string{"c", "d"}, []float32{5, 6, 7, 8}, 2, train.Other, nil); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -156,6 +161,9 @@ func TestTrainEvaluateBadInput(t *testing.T) {
 		{"train-label-conflict", []string{"train", "--viral", empty, "--other", feats, "-o", filepath.Join(dir, "m.safetensors")}, "no feature shards"},
 		{"train-bad-batch", []string{"train", "--viral", feats, "--other", feats, "-o", filepath.Join(dir, "m.safetensors"), "--batch-size", "1"}, "batch size"},
 		{"train-bad-dropout", []string{"train", "--viral", feats, "--other", feats, "-o", filepath.Join(dir, "m.safetensors"), "--dropout", "1"}, "dropout"},
+		// The width mismatch of --init used to be lost through a shadowed err, then a nil
+		// result panicked.
+		{"train-init-width", []string{"train", "--viral", feats, "--other", others, "-o", filepath.Join(dir, "m.safetensors"), "--init", filepath.Join(td, "mlp", "model.pth")}, "features have width 2"},
 		{"evaluate-no-model", []string{"evaluate", "--viral", feats}, "--model"},
 		{"evaluate-missing-model", []string{"evaluate", "--model", filepath.Join(dir, "nope.pth"), "--viral", feats}, "nope.pth"},
 		{"evaluate-width", []string{"evaluate", "--model", filepath.Join(td, "mlp", "model.pth"), "--viral", feats}, "width 2"},

@@ -151,8 +151,13 @@ func Run(ctx context.Context, src Source, m Models, opts Options, sink Sink, pro
 	return r.st, err
 }
 
-// send passes w to the next stage unless the run is stopping.
+// send passes w to the next stage unless the run is stopping. A stopped run sends
+// nothing more, whether or not the channel has room (select alone would choose at
+// random between the two).
 func send(ctx context.Context, ch chan<- *Window, w *Window) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	select {
 	case ch <- w:
 		return nil
@@ -236,7 +241,9 @@ func (r *run) inferStage(ctx context.Context) error {
 	return nil
 }
 
-// writeStage passes the windows to the sink in order and counts them.
+// writeStage passes the windows to the sink in order and counts them. It writes every
+// window the earlier stages completed, also after a failure or cancellation, so that a
+// checkpointed run commits all the work done.
 func (r *run) writeStage() error {
 	for w := range r.scored {
 		t0 := time.Now()

@@ -35,6 +35,9 @@ func Drive(ctx context.Context, r *fasta.Reader, src pipeline.Source, m pipeline
 	if rep != nil {
 		rep.Stop(err == nil)
 	}
+	if ckpt != nil && err == nil {
+		err = ckpt.CheckInput(r)
+	}
 	if ckpt != nil {
 		if ferr := ckpt.Flush(err == nil); ferr != nil && err == nil {
 			err = ferr

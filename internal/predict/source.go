@@ -1,8 +1,11 @@
 package predict
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"log/slog"
 
@@ -26,7 +29,8 @@ type FASTASource struct {
 	spillDir     string
 
 	ordinal int
-	next    int // index of the next window
+	next    int       // index of the next window
+	digest  hash.Hash // of the current window's chunk ids and sequences
 	ids     *fasta.IDSet
 	pending *pendingRecord
 	eof     bool
@@ -76,6 +80,10 @@ func (s *FASTASource) Close() error {
 // Next returns the next window or io.EOF.
 func (s *FASTASource) Next() (*pipeline.Window, error) {
 	w := &pipeline.Window{Index: s.next}
+	if s.digest == nil {
+		s.digest = sha256.New()
+	}
+	s.digest.Reset()
 	for len(w.Frames) < s.windowFrames {
 		if s.pending == nil {
 			rec, ord, err := s.nextRecord()
@@ -94,6 +102,7 @@ func (s *FASTASource) Next() (*pipeline.Window, error) {
 	if len(w.Records) == 0 {
 		return nil, io.EOF
 	}
+	w.SeqDigest = hex.EncodeToString(s.digest.Sum(nil))
 	s.next++
 	return w, nil
 }
@@ -115,6 +124,10 @@ func (s *FASTASource) fill(w *pipeline.Window) error {
 			return err
 		}
 		id := seqprep.ChunkID(p.rec.ID, p.pos)
+		s.digest.Write([]byte(id))
+		s.digest.Write([]byte{0})
+		s.digest.Write(seq)
+		s.digest.Write([]byte{0})
 		frames := seqprep.Translate(id, seq)
 		entry := pipeline.ChunkEntry{ID: id, Record: ri, Index: p.pos, Start: start, End: end,
 			FirstFrame: len(w.Frames), NumFrames: len(frames)}

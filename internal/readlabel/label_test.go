@@ -89,15 +89,6 @@ func toBAM(t *testing.T, samText string) []byte {
 	return buf.Bytes()
 }
 
-func rows(out string) map[string][]string {
-	m := map[string][]string{}
-	for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n")[1:] {
-		f := strings.Split(l, "\t")
-		m[strings.Trim(f[0], `"`)] = f
-	}
-	return m
-}
-
 // TestLabelHandMade covers every rule on hand-made SAM, the same records as BAM, and
 // PAF lines saying the same.
 func TestLabelHandMade(t *testing.T) {

@@ -143,6 +143,9 @@ func NewRunReport(opts Options) (*RunReport, error) {
 	}
 	rr.regions, _ = NewRegionsWriter(bed, f)
 	if opts.PlotTop != 0 {
+		if err := checkPlotsDir(opts.Dir); err != nil {
+			return fail(err)
+		}
 		if rr.plotTmp, err = os.MkdirTemp(opts.Dir, "."+PlotsDir+".tmp-"); err != nil {
 			return fail(fmt.Errorf("plots directory: %w", err))
 		}
@@ -343,7 +346,7 @@ func (rr *RunReport) Finish() error {
 	}
 	if rr.plotTmp != "" {
 		final := filepath.Join(rr.opts.Dir, PlotsDir)
-		if err := os.RemoveAll(final); err != nil {
+		if err := removePlotsDir(rr.opts.Dir); err != nil {
 			rr.Abort()
 			return fmt.Errorf("replace %s: %w", final, err)
 		}
