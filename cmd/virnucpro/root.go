@@ -49,6 +49,8 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(newPredictCmd(g), newFeaturesCmd(g), newTrainCmd(g), newEvaluateCmd(), newMergeCmd(),
 		newReportCmd(), newReadsCmd(), newChunkCmd(g), newTranslateCmd(g), newValidateCmd(), newEmbedCmd(g), newWeightsCmd(g),
 		newDevicesCmd(), newBenchCmd(g), newConfigCmd(root))
+	setupCLI(root)
+	adviseFlags(root)
 	return root
 }
 

@@ -9,12 +9,14 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/virnucpro/virnucpro/internal/checkpoint"
+	"github.com/virnucpro/virnucpro/internal/fasta"
 	"github.com/virnucpro/virnucpro/internal/filehash"
 	"github.com/virnucpro/virnucpro/internal/pipeline"
 	"github.com/virnucpro/virnucpro/internal/predict"
@@ -31,17 +33,23 @@ type checkpointFlags struct {
 
 // runIdentityOf hashes the input and every model's files (by role) and records the
 // result-relevant options, plus the architecture and the math spec computes with.
-func runIdentityOf(tool, input string, models map[string]string, options map[string]string, spec tensor.Spec) (checkpoint.Identity, error) {
-	in, err := filehash.File(input)
-	if err != nil {
-		return checkpoint.Identity{}, fmt.Errorf("input: %w", err)
+func runIdentityOf(tool string, inputs []string, models map[string]string, options map[string]string, spec tensor.Spec) (checkpoint.Identity, error) {
+	if _, err := fasta.CheckInputs(inputs); err != nil {
+		return checkpoint.Identity{}, err
 	}
 	math, err := tensor.MathPath(spec)
 	if err != nil {
 		return checkpoint.Identity{}, err
 	}
 	options["arch"] = runtime.GOARCH
-	id := checkpoint.Identity{Tool: tool, Inputs: []checkpoint.FileIdentity{in}, Models: map[string][]checkpoint.FileIdentity{}, Options: options, Math: math}
+	id := checkpoint.Identity{Tool: tool, Models: map[string][]checkpoint.FileIdentity{}, Options: options, Math: math}
+	for _, input := range inputs {
+		in, err := filehash.File(input)
+		if err != nil {
+			return checkpoint.Identity{}, fmt.Errorf("input %s: %w", input, err)
+		}
+		id.Inputs = append(id.Inputs, in)
+	}
 	for role, p := range models {
 		files, err := weights.ModelFiles(p)
 		if err != nil {
@@ -61,11 +69,11 @@ func runIdentityOf(tool, input string, models map[string]string, options map[str
 
 // openCheckpointer opens (or resumes) out's checkpoint for a run of identity id;
 // it returns nil when checkpointing is off.
-func openCheckpointer(ctx context.Context, input, out string, f checkpointFlags, identity func() (checkpoint.Identity, error)) (*predict.Checkpointer, error) {
+func openCheckpointer(ctx context.Context, inputs []string, out string, f checkpointFlags, identity func() (checkpoint.Identity, error)) (*predict.Checkpointer, error) {
 	if f.off {
 		return nil, nil
 	}
-	if input == "-" {
+	if slices.Contains(inputs, "-") {
 		return nil, errors.New("checkpointing needs a file input, not stdin: pass a file, or --no-checkpoint")
 	}
 	id, err := identity()
@@ -121,6 +129,9 @@ func runOutcome(intr *checkpoint.Interrupt, err error, out string) error {
 		code := exitCodeOf(cat)
 		log.Error("worker failure", "category", cat.String(), "exit_code", code, "output", out,
 			"hint", "completed work is committed; fix the cause and run the same command again to resume")
+		if cat == pipeline.FailureOutOfMemory {
+			err = fmt.Errorf("%w (see --device, --precision, --max-tokens)", err)
+		}
 		return &exitError{code: code, err: err}
 	}
 	return err

@@ -120,7 +120,7 @@ func TestFeaturesTrainEvaluatePredict(t *testing.T) {
 			t.Errorf("evaluate %s: %v", m, res)
 		}
 		t.Logf("%s: accuracy %v F1 %v AUROC %v", filepath.Base(m), res["accuracy"], res["f1"], res["auroc"])
-		text, err := runOut(t, "evaluate", "--model", m, "--viral", viral, "--other", other, "--json", filepath.Join(dir, "m.json"))
+		text, err := runOut(t, "evaluate", "--classifier", m, "--viral", viral, "--other", other, "--json", filepath.Join(dir, "m.json"))
 		if err != nil || !strings.Contains(text, "confusion matrix") || !strings.Contains(text, "MCC") {
 			t.Errorf("evaluate text: %v\n%s", err, text)
 		}
@@ -164,7 +164,7 @@ func TestTrainEvaluateBadInput(t *testing.T) {
 		// The width mismatch of --init used to be lost through a shadowed err, then a nil
 		// result panicked.
 		{"train-init-width", []string{"train", "--viral", feats, "--other", others, "-o", filepath.Join(dir, "m.safetensors"), "--init", filepath.Join(td, "mlp", "model.pth")}, "features have width 2"},
-		{"evaluate-no-model", []string{"evaluate", "--viral", feats}, "--model"},
+		{"evaluate-no-model", []string{"evaluate", "--viral", feats}, "--classifier is required"},
 		{"evaluate-missing-model", []string{"evaluate", "--model", filepath.Join(dir, "nope.pth"), "--viral", feats}, "nope.pth"},
 		{"evaluate-width", []string{"evaluate", "--model", filepath.Join(td, "mlp", "model.pth"), "--viral", feats}, "width 2"},
 		{"features-bad-label", []string{"features", "x.fa", "--label", "bacteria", "-o", dir}, "label"},

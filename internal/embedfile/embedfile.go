@@ -34,6 +34,8 @@ type Writer struct {
 	// idTmp holds the ids already escaped as the header will hold them (see Commit).
 	idTmp *os.File
 	idBuf *bufio.Writer
+	// stream, when set, receives the file instead of path (WriteStream).
+	stream io.Writer
 }
 
 // Create starts an embedding file of width dim at path.
@@ -121,13 +123,17 @@ func (w *Writer) Commit() error {
 	}
 	hlen := int64(len(head)) + idLen + int64(len(tail))
 	pad := (8 - hlen%8) % 8
-	out, err := atomicfile.Create(w.path)
-	if err != nil {
-		return err
+	var out *atomicfile.File
+	dst := w.stream
+	if dst == nil {
+		if out, err = atomicfile.Create(w.path); err != nil {
+			return err
+		}
+		dst = out
 	}
 	var lenBuf [8]byte
 	binary.LittleEndian.PutUint64(lenBuf[:], uint64(hlen+pad))
-	bw := bufio.NewWriterSize(out, 1<<20) // a write error sticks to bw: Flush returns it
+	bw := bufio.NewWriterSize(dst, 1<<20) // a write error sticks to bw: Flush returns it
 	_, err = bw.Write(lenBuf[:])
 	if err == nil {
 		_, err = bw.WriteString(head)
@@ -148,10 +154,33 @@ func (w *Writer) Commit() error {
 		err = bw.Flush()
 	}
 	if err != nil {
-		out.Abort()
+		if out != nil {
+			out.Abort()
+		}
 		return fmt.Errorf("write %s: %w", w.path, err)
 	}
+	if out == nil {
+		return nil
+	}
 	return out.Commit()
+}
+
+// WriteStream writes a whole embedding file to out (standard output, say); the rows
+// and ids wait in the temporary directory until the header, which lists the ids, is
+// written.
+func WriteStream(out io.Writer, ids []string, data []float32, dim int) error {
+	w, err := Create(filepath.Join(os.TempDir(), "embeddings"), dim)
+	if err != nil {
+		return err
+	}
+	w.path, w.stream = "standard output", out
+	for i, id := range ids {
+		if err := w.Append(id, data[i*dim:(i+1)*dim]); err != nil {
+			w.Abort()
+			return err
+		}
+	}
+	return w.Commit()
 }
 
 // Abort removes the temporary rows (no-op after Commit).

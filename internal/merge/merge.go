@@ -71,7 +71,8 @@ func Merge(ctx context.Context, o Options) (Summary, error) {
 		ropts.Meta = &meta
 	}
 	sink, err := predict.NewOutputSink(predict.OutputOptions{Dir: o.Out, Compat: first.Compat,
-		KeepIntermediate: first.KeepIntermediate, FeatureDims: first.FeatureDims, Report: ropts})
+		KeepIntermediate: first.KeepIntermediate, FeatureDims: first.FeatureDims, Report: ropts,
+		BeforeMark: func() error { return mergeSequenceOutputs(o.Out, shards, first.Sample) }})
 	if err != nil {
 		return Summary{}, err
 	}

@@ -210,17 +210,6 @@ func TestPredictEdgeCases(t *testing.T) {
 			t.Fatalf("predictions: %q", pred)
 		}
 	})
-	t.Run("empty input", func(t *testing.T) {
-		in := write("empty.fa", "")
-		out := filepath.Join(dir, "emptyout")
-		_, err := Predict(context.Background(), predictOpts(in, out, 500))
-		if err == nil || !strings.Contains(err.Error(), "no FASTA records") {
-			t.Fatalf("got %v", err)
-		}
-		if _, err := os.Stat(filepath.Join(out, PredictionsFile)); !os.IsNotExist(err) {
-			t.Fatal("a failed run left a result file")
-		}
-	})
 	t.Run("bad letter", func(t *testing.T) {
 		in := write("bad.fa", ">ok\nACGT\n>bad\nACGZ\n")
 		_, err := Predict(context.Background(), predictOpts(in, filepath.Join(dir, "badout"), 500))

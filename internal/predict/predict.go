@@ -17,7 +17,13 @@ import (
 
 // PredictOptions are everything `virnucpro predict` needs.
 type PredictOptions struct {
-	Input     string
+	// Input is the input file ("-": standard input); Inputs, when set, are several,
+	// read one after another as one stream (InputOptions: ids prefixed by file name).
+	Input        string
+	Inputs       []string
+	InputOptions fasta.Options
+	// Sequences configures viral.fna, viral_regions.fna and the MultiQC files.
+	Sequences SequenceOptions
 	ChunkSize int
 	Models    ModelPaths
 	// Backend selects where the encoders run; ModelOptions configure them.
@@ -52,16 +58,16 @@ type PredictOptions struct {
 }
 
 // ErrChunkSize is a chunk size that is not positive.
-var ErrChunkSize = errors.New("chunk size must be positive")
+var ErrChunkSize = errors.New("must be positive")
 
-// checkChunkSize refuses a chunk size that is not positive and warns about one the
+// CheckChunkSize refuses a chunk size that is not positive and warns about one the
 // released classifiers were not trained on.
-func checkChunkSize(size int) error {
+func CheckChunkSize(size int) error {
 	if size != 300 && size != 500 && size > 0 {
 		slog.Warn("chunk size differs from VirNucPro's 300/500 bp; the released classifiers were trained on those", "chunk_size", size)
 	}
 	if size <= 0 {
-		return fmt.Errorf("--chunk-size %d: %w", size, ErrChunkSize)
+		return fmt.Errorf("chunk size %d: %w", size, ErrChunkSize)
 	}
 	return nil
 }
@@ -80,7 +86,12 @@ func Predict(ctx context.Context, o PredictOptions) (pipeline.Stats, error) {
 			return pipeline.Stats{}, err
 		}
 	}
-	r, err := OpenInput(o.Input)
+	inputs, unspool, err := spoolStdin(o.inputs(), o.Output.Dir)
+	if err != nil {
+		return pipeline.Stats{}, err
+	}
+	defer unspool()
+	r, err := OpenInputs(inputs, o.InputOptions)
 	if err != nil {
 		return pipeline.Stats{}, err
 	}
@@ -96,6 +107,7 @@ func Predict(ctx context.Context, o PredictOptions) (pipeline.Stats, error) {
 		meta.Backend = fmt.Sprintf("%s (%d worker(s), %d threads)", models.Workers[0].Device, len(models.Workers), o.Backend.Threads)
 		oo.Report.Meta = &meta
 	}
+	oo.BeforeMark = func() error { return o.writeSequenceOutputs(inputs, oo.Dir) }
 	out, err := NewOutputSink(oo)
 	if err != nil {
 		return pipeline.Stats{}, err
@@ -147,15 +159,17 @@ const SpillBases = 16 << 20
 
 // check validates the options that need no file.
 func (o *PredictOptions) check() error {
-	if err := checkChunkSize(o.ChunkSize); err != nil {
+	if err := CheckChunkSize(o.ChunkSize); err != nil {
 		return err
 	}
 	if o.Shard.Count > 0 {
 		if o.ShardIdentity == nil {
 			return errors.New("internal error: a shard run needs the run identity")
 		}
-		if err := o.Shard.CheckInput(o.Input); err != nil {
-			return err
+		for _, in := range o.inputs() {
+			if err := o.Shard.CheckInput(in); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -192,7 +206,7 @@ func (o *PredictOptions) shardResult(out *OutputSink, src *FASTASource) ShardRes
 	return ShardResult{Shard: ShardCoord{Index: o.Shard.Index, Count: o.Shard.Count}, InputRecords: src.InputRecords(),
 		Records: n.Records, Chunks: n.Chunks, Frames: n.Frames, Identity: shardIdentity(*o.ShardIdentity),
 		Compat: out.opts.Compat, KeepIntermediate: out.opts.KeepIntermediate, FeatureDims: out.opts.FeatureDims,
-		Report: shardReportOptions(out.opts.Report)}
+		Report: shardReportOptions(out.opts.Report), Sample: o.sample()}
 }
 
 // logSummary prints the per-stage time, throughput, dedup savings and packing efficiency.

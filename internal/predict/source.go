@@ -159,6 +159,10 @@ func (s *FASTASource) nextRecord() (*fasta.Record, int, error) {
 			return nil, 0, io.EOF
 		}
 		rec, err := s.r.Next()
+		if fasta.IsEmpty(err) {
+			slog.Warn("the input has no records: every output is written with its header only", "input", s.r.Name())
+			err = io.EOF
+		}
 		if errors.Is(err, io.EOF) {
 			s.eof = true
 			return nil, 0, io.EOF

@@ -2,10 +2,8 @@ package report
 
 import (
 	"bufio"
-	"fmt"
 	"io"
 	"math"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,63 +18,66 @@ const ContigsHeader = "ID\tcall\ttier\tweighted_delta\tn_chunks\tn_confident_vir
 // ContigsTable collects the rows of contigs.tsv (one small row per scored record; a
 // record without a scored chunk has no row, as it has none in the highest-score table)
 // and writes them in natural order of ID at the end, as virnucpro_contigs sorts them.
-// Memory is bounded: every contigRunRows rows are sorted and spilled to an unlinked
-// file in Dir, and Write merges the runs.
+// Memory is bounded: past RunRows rows it sorts them into a run spilled to a
+// temporary directory under Dir, and Write merges the runs (contigs_spill.go).
 type ContigsTable struct {
-	// Dir holds the spilled runs ("" for the temporary directory).
-	Dir string
+	// Dir holds the spilled runs ("" = os.TempDir()); RunRows is the most rows held
+	// in memory (0 = 1<<16, about 10 MB).
+	Dir     string
+	RunRows int
 
-	rows      []ContigCall
-	runs      []*os.File
-	n         int
-	effective bool // some row has a non-ambiguous chunk
-	err       error
+	rows         []contigRow
+	n            int64
+	anyEffective bool
+	spill        contigSpill
 }
 
-// contigRunRows is the number of rows held in memory before a sorted run is spilled.
-var contigRunRows = 1 << 16
+// contigRow is a row with its input position, the tie-break of equal sort keys.
+type contigRow struct {
+	ContigCall
+	ordinal int64
+}
 
-// Add appends a record's roll-up; a call without scored chunks is skipped.
-func (t *ContigsTable) Add(c ContigCall) {
+// Add appends a record's roll-up (a call without scored chunks is skipped), spilling a
+// sorted run when RunRows rows are held.
+func (t *ContigsTable) Add(c ContigCall) error {
 	if c.Chunks == 0 {
-		return
+		return nil
 	}
+	if c.Effective() > 0 {
+		t.anyEffective = true
+	}
+	t.rows = append(t.rows, contigRow{c, t.n})
 	t.n++
-	t.effective = t.effective || c.Effective() > 0
-	t.rows = append(t.rows, c)
-	if len(t.rows) >= contigRunRows && t.err == nil {
-		t.err = t.spill()
+	if t.RunRows <= 0 {
+		t.RunRows = 1 << 16
 	}
+	if len(t.rows) >= t.RunRows {
+		t.sortRows()
+		if err := t.spill.write(t.Dir, t.rows); err != nil {
+			return err
+		}
+		t.rows = t.rows[:0]
+	}
+	return nil
 }
 
 // Len is the number of rows so far.
-func (t *ContigsTable) Len() int { return t.n }
+func (t *ContigsTable) Len() int64 { return t.n }
 
-// sortRows sorts the rows in memory by NaturalLess of their IDs, stably.
 func (t *ContigsTable) sortRows() {
-	sort.SliceStable(t.rows, func(i, j int) bool { return NaturalLess(t.rows[i].ID, t.rows[j].ID) })
+	sort.Slice(t.rows, func(i, j int) bool { return contigLess(t.rows[i], t.rows[j]) })
 }
 
-// spill writes the sorted rows as a run.
-func (t *ContigsTable) spill() error {
-	t.sortRows()
-	f, err := os.CreateTemp(t.Dir, ".contigs-run-*")
-	if err != nil {
-		return fmt.Errorf("contigs.tsv: %w", err)
+func contigLess(a, b contigRow) bool {
+	if c := naturalCompare(a.ID, b.ID); c != 0 {
+		return c < 0
 	}
-	os.Remove(f.Name()) // unlinked: gone with the process whatever happens (a no-op where it cannot be)
-	bw := bufio.NewWriterSize(f, 1<<16)
-	for _, c := range t.rows {
-		writeContigRun(bw, c)
-	}
-	if err := bw.Flush(); err != nil {
-		f.Close()
-		return fmt.Errorf("contigs.tsv: %w", err)
-	}
-	t.runs = append(t.runs, f)
-	t.rows = t.rows[:0]
-	return nil
+	return a.ordinal < b.ordinal
 }
+
+// Close removes the spilled runs (Write does it too).
+func (t *ContigsTable) Close() { t.spill.remove() }
 
 // Write writes the header and the rows sorted by NaturalLess of their IDs (equal
 // keys keep their input order), formatted as pandas writes virnucpro_contigs' table:
@@ -85,33 +86,45 @@ func (t *ContigsTable) spill() error {
 // proportion column whose every value is the integer 0 of an all-ambiguous contig
 // prints as integers ("0"), as pandas infers an integer column then.
 func (t *ContigsTable) Write(w io.Writer) error {
-	defer t.close()
-	if t.err != nil {
-		return t.err
-	}
+	defer t.Close()
 	t.sortRows()
 	bw := bufio.NewWriterSize(w, 1<<16)
 	bw.WriteString(ContigsHeader)
+	intProps := !t.anyEffective
+	if len(t.spill.runs) == 0 {
+		for _, r := range t.rows {
+			writeContigRow(bw, r.ContigCall, intProps)
+		}
+		return bw.Flush()
+	}
+	if len(t.rows) > 0 {
+		if err := t.spill.write(t.Dir, t.rows); err != nil {
+			return err
+		}
+		t.rows = t.rows[:0]
+	}
+	if err := t.spill.merge(func(r contigRow) { writeContigRow(bw, r.ContigCall, intProps) }); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// writeContigRow writes one row (bufio errors surface at Flush).
+func writeContigRow(bw *bufio.Writer, c ContigCall, intProps bool) {
 	prop := func(v float64) string {
-		if !t.effective {
+		if intProps {
 			return "0"
 		}
 		return PyRepr(PyRound3(v))
 	}
-	row := func(c ContigCall) {
-		bw.WriteString(csvQuote(c.ID))
-		for _, s := range []string{string(c.Call), string(c.Tier), PyRepr(NumpyRound3(c.WeightedDelta)),
-			strconv.Itoa(c.Chunks), strconv.Itoa(c.ConfidentViral), strconv.Itoa(c.ConfidentNonViral), strconv.Itoa(c.Ambiguous),
-			prop(c.ViralProportion), prop(c.NonViralProportion)} {
-			bw.WriteByte('\t')
-			bw.WriteString(s)
-		}
-		bw.WriteByte('\n')
+	bw.WriteString(csvQuote(c.ID))
+	for _, s := range []string{string(c.Call), string(c.Tier), PyRepr(NumpyRound3(c.WeightedDelta)),
+		strconv.Itoa(c.Chunks), strconv.Itoa(c.ConfidentViral), strconv.Itoa(c.ConfidentNonViral), strconv.Itoa(c.Ambiguous),
+		prop(c.ViralProportion), prop(c.NonViralProportion)} {
+		bw.WriteByte('\t')
+		bw.WriteString(s)
 	}
-	if err := t.mergeRuns(row); err != nil {
-		return err
-	}
-	return bw.Flush()
+	bw.WriteByte('\n')
 }
 
 // NumpyRound3 is round(x, 3) of a numpy float64: rint(x·1000)/1000 in float64.

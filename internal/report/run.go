@@ -61,8 +61,8 @@ type Options struct {
 // regions.tsv, plots/*.svg and report.html. Memory is bounded: one record's plot data
 // while it is open (at most maxTrackSegments segments, whatever its length) and one
 // float64 per scored chunk of it (the weighted delta is summed pairwise at its end), the
-// kept top-N plots and table rows, fixed-size overview histograms, and the contigs.tsv
-// rows of the current sorted run (runs are spilled to disk and merged at Finish).
+// kept top-N plots and table rows, fixed-size overview histograms, and at most 65536
+// contigs.tsv rows (sorted runs of them spill to the output directory; Finish merges).
 //
 // Call order: (BeginRecord AddChunk* EndRecord?)* then Finish, or Abort at any point.
 // BeginRecord ends the previous record if EndRecord was not called. Every file is
@@ -112,6 +112,7 @@ func NewRunReport(opts Options) (*RunReport, error) {
 		return nil, fmt.Errorf("output directory: %w", err)
 	}
 	rr := &RunReport{opts: opts, th: th, merger: NewRegionMerger(th.RegionGap)}
+	rr.contigs.Dir = opts.Dir
 	open := func(name string) (*atomicfile.File, error) {
 		f, err := atomicfile.Create(filepath.Join(opts.Dir, name))
 		if err != nil {
@@ -126,7 +127,6 @@ func NewRunReport(opts Options) (*RunReport, error) {
 		return fail(err)
 	}
 	rr.seqs, _ = NewSequencesWriter(f) // header is buffered: no error here
-	rr.contigs.Dir = opts.Dir          // its sorted runs, when the run has many records
 	if rr.contigF, err = open(ContigsFile); err != nil {
 		return fail(err)
 	}
@@ -240,7 +240,9 @@ func (rr *RunReport) EndRecord() error {
 	if err := rr.seqs.Write(r); err != nil {
 		return rr.fail(SequencesFile, err)
 	}
-	rr.contigs.Add(r.Contig())
+	if err := rr.contigs.Add(r.Contig()); err != nil {
+		return rr.fail(ContigsFile, err)
+	}
 	if err := rr.writeHeldRegions(r); err != nil {
 		return err
 	}
@@ -396,10 +398,10 @@ func (rr *RunReport) writeHTML(plots []candidate) error {
 
 // Abort removes every temporary file and the temporary plots directory.
 func (rr *RunReport) Abort() {
-	rr.contigs.close()
 	for _, f := range rr.files {
 		f.Abort()
 	}
+	rr.contigs.Close()
 	if rr.plotTmp != "" {
 		os.RemoveAll(rr.plotTmp)
 		rr.plotTmp = ""

@@ -178,7 +178,7 @@ func Open(kind string, threads int, log *slog.Logger) (tensor.Backend, error) {
 		}
 		return openBLASBackend(lib, threads, log)
 	}
-	return nil, fmt.Errorf("--blas %q: want auto, native, openblas or go", kind)
+	return nil, fmt.Errorf("want auto, native, openblas or go: %w", tensor.ErrUnknownBLAS)
 }
 
 func nameOf(b tensor.Backend) string {
@@ -249,5 +249,5 @@ func MathPath(kind string) (string, error) {
 		}
 		return "cpu openblas " + lib.Core() + " fp32", nil
 	}
-	return "", fmt.Errorf("--blas %q: want auto, native, openblas or go", kind)
+	return "", &tensor.SpecError{Field: "blas", Value: kind, Err: fmt.Errorf("want auto, native, openblas or go: %w", tensor.ErrUnknownBLAS)}
 }
