@@ -43,6 +43,8 @@ var rootCmd = &cobra.Command{
 }
 
 func init() {
+	// Pipelines record `virnucpro --version` as the tool's version: print it bare.
+	rootCmd.SetVersionTemplate("{{.Version}}\n")
 	pf := rootCmd.PersistentFlags()
 	pf.IntVarP(&global.threads, "threads", "j", runtime.NumCPU(), "worker threads (default: all cores)")
 	pf.StringVar(&global.logLevel, "log-level", "info", "log level: debug|info|warn|error")
