@@ -4,7 +4,7 @@
 # same static binary byte for byte. Used by .ci/run; needs buildah (or podman) and root or
 # a working rootless setup.
 #
-# The binary and the CA bundle are made outside (BINARY=prebuilt: the build context holds
+# The binary and the CA bundle are made outside (target static-prebuilt: the build context holds
 # packaging/container/rootfs.sh's out/), storage is vfs in a temporary root. Running the image:
 # `podman run` is tried with the default runtime, then with runc and explicit --ulimit values
 # (sandboxes without CAP_SYS_RESOURCE refuse the runtimes' default rlimits: "crun: setrlimit
@@ -56,9 +56,16 @@ elif command -v podman >/dev/null 2>&1; then
 else
   echo "container test skipped: neither buildah nor podman is installed (Debian packages buildah, podman)"; exit 0
 fi
-"${builder[@]}" --pull=never -q -f "$root/Containerfile" --target static \
-  --build-arg BINARY=prebuilt --build-arg VERSION="$version" -t "$image" "$tmp/ctx" >/dev/null
+"${builder[@]}" --pull=never -q -f "$root/Containerfile" --target static-prebuilt \
+  --build-arg VERSION="$version" -t "$image" "$tmp/ctx" >/dev/null
 echo "container: image built with ${builder[0]} (vfs storage, no pull)"
+if command -v buildah >/dev/null 2>&1; then
+  meta=$(buildah "${store[@]}" inspect --type image \
+    --format '{{.OCIv1.Config.User}} {{index .OCIv1.Config.Labels "org.opencontainers.image.version"}}' "$image")
+  if [ "$meta" != "10001:10001 $version" ]; then
+    echo "container: image user and version label are '$meta', want '10001:10001 $version'"; exit 1
+  fi
+fi
 
 mkdir -p "$tmp/ctr/out"
 chmod 0777 "$tmp/ctr/out"

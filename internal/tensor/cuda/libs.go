@@ -34,7 +34,8 @@ func (l *library) sym(name string, err *error) uintptr {
 }
 
 // searchDirs lists the directories searched for the CUDA libraries, most
-// specific first: the override variable, CUDA_HOME/CUDA_PATH, the usual
+// specific first: the override variable, CUDA_HOME/CUDA_PATH, the active conda
+// environment's lib (CONDA_PREFIX), the usual
 // toolkit prefix and the lib folders of pip's nvidia-* wheels.
 func searchDirs() []string {
 	var dirs []string
@@ -45,6 +46,9 @@ func searchDirs() []string {
 		if v := os.Getenv(env); v != "" {
 			dirs = append(dirs, filepath.Join(v, "lib64"), filepath.Join(v, "lib"))
 		}
+	}
+	if v := os.Getenv("CONDA_PREFIX"); v != "" { // conda-forge's libcublas and cuda-nvrtc
+		dirs = append(dirs, filepath.Join(v, "lib"))
 	}
 	dirs = append(dirs, "/usr/local/cuda/lib64", "/usr/local/cuda/targets/x86_64-linux/lib",
 		"/usr/local/cuda/targets/sbsa-linux/lib", "/usr/local/nvidia/lib64")
