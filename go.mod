@@ -3,6 +3,7 @@ module github.com/virnucpro/virnucpro
 go 1.26.0
 
 require (
+	github.com/biogo/hts v1.4.5
 	github.com/ebitengine/purego v0.11.3
 	github.com/nlpodyssey/gopickle v0.2.0
 	github.com/shenwei356/xopen v0.3.2

@@ -9,89 +9,103 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/virnucpro/virnucpro/internal/perf"
-	"github.com/virnucpro/virnucpro/internal/tensor/cpu"
+	"github.com/virnucpro/virnucpro/internal/tensor"
 )
 
-var benchFlags struct {
+// benchFlags are bench's options.
+type benchFlags struct {
 	blas      string
 	seconds   float64
 	sequences int
 	rss       bool
 }
 
-// benchCmd prints this machine's encoder throughput as a ratio to its raw SGEMM speed,
-// measured in the same process, and the process's peak memory.
-var benchCmd = &cobra.Command{
-	Use:   "bench",
-	Short: "Measure encoder throughput (tokens/s, GFLOP/s, ratio to raw SGEMM) and peak memory on this machine's CPU",
-	Long: `Runs each encoder at its realistic shape with random weights (ESM-2 12×480 on
+// newBenchCmd builds `bench`: this machine's encoder throughput as a ratio to its raw
+// SGEMM speed, measured in the same process, and the process's peak memory.
+func newBenchCmd(g *globalOptions) *cobra.Command {
+	bf := &benchFlags{}
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure encoder throughput (tokens/s, GFLOP/s, ratio to raw SGEMM) and peak memory on this machine's CPU",
+		Long: `Runs each encoder at its realistic shape with random weights (ESM-2 12×480 on
 30–166 aa proteins; DNABERT-S 12×768 on 500 bp inputs), alternating with plain
 matrix products on the same backend, and prints tokens/s, achieved GFLOP/s, the raw
 SGEMM GFLOP/s measured in the same rounds and their ratio; then the peak resident
 memory against the models' float32 weight size. --rss also loads a 393 MB ESM-2
 from safetensors, .pt and float16 .pt, each in a fresh process, and prints its peak
 memory against the float32 weight size.`,
-	Args: cobra.NoArgs,
-	RunE: func(cmd *cobra.Command, args []string) error {
-		out := cmd.OutOrStdout()
-		b, err := cpu.Open(benchFlags.blas, global.threads, nil)
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runBench(cmd, g, bf) },
+	}
+	f := cmd.PersistentFlags()
+	addBLASFlag(f, &bf.blas)
+	f.IntVar(&bf.sequences, "sequences", 0, "sequences per pass of each encoder (default: 64, one default 8192-token predict batch; 16 with --blas go)")
+	f.Float64Var(&bf.seconds, "seconds", 4, "approximate measuring time (split between the two encoders; each runs at least one round)")
+	cmd.Flags().BoolVar(&bf.rss, "rss", false, "also measure the peak memory of loading a 393 MB ESM-2 in each weight format (writes ~1 GB of temporary files)")
+	cmd.AddCommand(newBenchRSSChildCmd())
+	return cmd
+}
+
+// runBench measures both encoders and prints the figures.
+func runBench(cmd *cobra.Command, g *globalOptions, bf *benchFlags) error {
+	out := cmd.OutOrStdout()
+	b, err := tensor.Open(tensor.Spec{Device: "cpu", BLAS: bf.blas, Threads: g.threads})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "CPU: %s, %d threads, backend %s\n", perf.CPUModel(), g.threads, b.Name())
+	dir, err := os.MkdirTemp("", "virnucpro-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	budget := time.Duration(bf.seconds / 2 * float64(time.Second))
+	// Generating the random models takes memory of its own: not part of the peak.
+	if err := perf.WriteESM2(mkdir(dir, "esm2")); err != nil {
+		return err
+	}
+	if err := perf.WriteDNABERT(mkdir(dir, "dnabert")); err != nil {
+		return err
+	}
+	// One default predict batch per pass; the pure-Go GEMM would take minutes
+	// over that, so it gets a quarter of it unless told otherwise.
+	esmSeqs, dnaSeqs := perf.BenchESM2Sequences, perf.BenchDNABERTSequences
+	if b.Name() == "go" {
+		esmSeqs, dnaSeqs = esmSeqs/4, dnaSeqs/4
+	}
+	if bf.sequences > 0 {
+		esmSeqs, dnaSeqs = bf.sequences, bf.sequences
+	}
+	rssReset := perf.ResetPeakRSS() == nil
+	var weightBytes int64
+	for _, mk := range []func() (*perf.Workload, error){
+		func() (*perf.Workload, error) { return perf.ESM2(b, mkdir(dir, "esm2"), esmSeqs) },
+		func() (*perf.Workload, error) { return perf.DNABERT(b, mkdir(dir, "dnabert"), dnaSeqs) },
+	} {
+		w, err := mk()
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "CPU: %s, %d threads, backend %s\n", perf.CPUModel(), global.threads, b.Name())
-		dir, err := os.MkdirTemp("", "virnucpro-bench-")
+		res, err := perf.Measure(b, w, 1, budget)
 		if err != nil {
 			return err
 		}
-		defer os.RemoveAll(dir)
-		budget := time.Duration(benchFlags.seconds / 2 * float64(time.Second))
-		// Generating the random models takes memory of its own: not part of the peak.
-		if err := perf.WriteESM2(mkdir(dir, "esm2")); err != nil {
-			return err
-		}
-		if err := perf.WriteDNABERT(mkdir(dir, "dnabert")); err != nil {
-			return err
-		}
-		// One default predict batch per pass; the pure-Go GEMM would take minutes
-		// over that, so it gets a quarter of it unless told otherwise.
-		esmSeqs, dnaSeqs := perf.BenchESM2Sequences, perf.BenchDNABERTSequences
-		if b.Name() == "go" {
-			esmSeqs, dnaSeqs = esmSeqs/4, dnaSeqs/4
-		}
-		if benchFlags.sequences > 0 {
-			esmSeqs, dnaSeqs = benchFlags.sequences, benchFlags.sequences
-		}
-		rssReset := perf.ResetPeakRSS() == nil
-		var weightBytes int64
-		for _, mk := range []func() (*perf.Workload, error){
-			func() (*perf.Workload, error) { return perf.ESM2(b, mkdir(dir, "esm2"), esmSeqs) },
-			func() (*perf.Workload, error) { return perf.DNABERT(b, mkdir(dir, "dnabert"), dnaSeqs) },
-		} {
-			w, err := mk()
-			if err != nil {
-				return err
-			}
-			res, err := perf.Measure(b, w, 1, budget)
-			if err != nil {
-				return err
-			}
-			weightBytes += w.WeightBytes
-			fmt.Fprintf(out, "%s\n  %.0f tokens/s  %.1f GFLOP/s  raw SGEMM %.1f GFLOP/s (2048×%d·%d×%dᵀ)  ratio %.2f  (rounds of %d sequences, %d tokens: %d, %.1f s in the encoder)\n",
-				w.Shape, res.TokensPerSecond(), res.GFLOPS, res.RawGFLOPS, w.RawK, w.RawN, w.RawK, res.Ratio(), w.Sequences(), w.Tokens(), res.Rounds, res.Seconds)
-		}
-		if peak, err := perf.PeakRSS(); err == nil && rssReset {
-			fmt.Fprintf(out, "peak RSS %.0f MB: %.2f× the float32 weights of both models (%.0f MB), activations and the raw-SGEMM operands included\n",
-				float64(peak)/1e6, float64(peak)/float64(weightBytes), float64(weightBytes)/1e6)
-		}
-		if benchFlags.rss {
-			return benchRSS(cmd, dir)
-		}
-		return nil
-	},
+		weightBytes += w.WeightBytes
+		fmt.Fprintf(out, "%s\n  %.0f tokens/s  %.1f GFLOP/s  raw SGEMM %.1f GFLOP/s (2048×%d·%d×%dᵀ)  ratio %.2f  (rounds of %d sequences, %d tokens: %d, %.1f s in the encoder)\n",
+			w.Shape, res.TokensPerSecond(), res.GFLOPS, res.RawGFLOPS, w.RawK, w.RawN, w.RawK, res.Ratio(), w.Sequences(), w.Tokens(), res.Rounds, res.Seconds)
+	}
+	if peak, err := perf.PeakRSS(); err == nil && rssReset {
+		fmt.Fprintf(out, "peak RSS %.0f MB: %.2f× the float32 weights of both models (%.0f MB), activations and the raw-SGEMM operands included\n",
+			float64(peak)/1e6, float64(peak)/float64(weightBytes), float64(weightBytes)/1e6)
+	}
+	if bf.rss {
+		return benchRSS(cmd, dir, bf.blas)
+	}
+	return nil
 }
 
 // benchRSS measures the peak memory of loading a model, in child processes.
-func benchRSS(cmd *cobra.Command, dir string) error {
+func benchRSS(cmd *cobra.Command, dir, blas string) error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -101,7 +115,7 @@ func benchRSS(cmd *cobra.Command, dir string) error {
 		if err != nil {
 			return err
 		}
-		child := exec.Command(self, "bench", "rss-child", path, "--blas", benchFlags.blas)
+		child := exec.Command(self, "bench", "rss-child", path, "--blas", blas)
 		out, err := child.CombinedOutput()
 		if err != nil {
 			return fmt.Errorf("memory measurement (%s): %v\n%s", format, err, out)
@@ -122,22 +136,14 @@ func mkdir(parent, name string) string {
 	return d
 }
 
-// benchRSSChildCmd is the child process of bench --rss.
-var benchRSSChildCmd = &cobra.Command{
-	Use:    "rss-child PATH",
-	Hidden: true,
-	Args:   cobra.ExactArgs(1),
-	RunE: func(cmd *cobra.Command, args []string) error {
-		return perf.RSSChild(args[0], cmd.OutOrStdout())
-	},
-}
-
-func init() {
-	f := benchCmd.PersistentFlags()
-	f.StringVar(&benchFlags.blas, "blas", "auto", "CPU matrix library: auto, openblas or go")
-	f.IntVar(&benchFlags.sequences, "sequences", 0, "sequences per pass of each encoder (default: 64, one default 8192-token predict batch; 16 with --blas go)")
-	f.Float64Var(&benchFlags.seconds, "seconds", 4, "approximate measuring time (split between the two encoders; each runs at least one round)")
-	benchCmd.Flags().BoolVar(&benchFlags.rss, "rss", false, "also measure the peak memory of loading a 393 MB ESM-2 in each weight format (writes ~1 GB of temporary files)")
-	benchCmd.AddCommand(benchRSSChildCmd)
-	rootCmd.AddCommand(benchCmd)
+// newBenchRSSChildCmd is the child process of bench --rss.
+func newBenchRSSChildCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:    "rss-child PATH",
+		Hidden: true,
+		Args:   cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return perf.RSSChild(args[0], cmd.OutOrStdout())
+		},
+	}
 }

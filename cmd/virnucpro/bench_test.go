@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,17 +19,14 @@ func TestBenchArguments(t *testing.T) {
 		{[]string{"bench", "rss-child", filepath.Join("..", "..", "testdata", "esm2_tiny", "hf")}, "", "VmHWM "},
 		{[]string{"bench", "rss-child", "/nonexistent"}, "nonexistent", ""},
 	} {
-		var out bytes.Buffer
-		rootCmd.SetArgs(c.args)
-		rootCmd.SetOut(&out)
-		err := rootCmd.Execute()
+		out, err := runOut(t, c.args...)
 		switch {
 		case c.wantErr != "" && (err == nil || !strings.Contains(err.Error(), c.wantErr)):
 			t.Errorf("%v: error %v, want one mentioning %q", c.args, err, c.wantErr)
 		case c.wantErr == "" && err != nil:
 			t.Errorf("%v: %v", c.args, err)
-		case !strings.Contains(out.String(), c.wantOut):
-			t.Errorf("%v: output %q lacks %q", c.args, out.String(), c.wantOut)
+		case !strings.Contains(out, c.wantOut):
+			t.Errorf("%v: output %q lacks %q", c.args, out, c.wantOut)
 		}
 	}
 }

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"log/slog"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -12,61 +14,68 @@ import (
 	"github.com/virnucpro/virnucpro/internal/seqprep"
 )
 
-var chunkFlags struct {
-	size int
-	out  string
-}
-
-var chunkCmd = &cobra.Command{
-	Use:   "chunk IN.fa[.gz] --size 300|500 -o OUT.fa",
-	Short: "Cut records into VirNucPro chunks (the original split_fasta_chunk, byte-identical)",
-	Args:  cobra.ExactArgs(1),
-	RunE: func(cmd *cobra.Command, args []string) error {
-		if chunkFlags.out == "" {
-			return fmt.Errorf("-o/--output is required")
-		}
-		return writeRecords(args[0], chunkFlags.out, func(rec *fasta.Record) ([]byte, error) {
-			if len(rec.Seq) == 0 {
-				slog.Warn("record has no sequence; skipped", "record", rec.ID, "line", rec.Line)
-				return nil, nil
+func newChunkCmd(g *globalOptions) *cobra.Command {
+	var chunkFlags struct {
+		size int
+		out  string
+	}
+	cmd := &cobra.Command{
+		Use:   "chunk IN.fa[.gz] --size 300|500 -o OUT.fa",
+		Short: "Cut records into VirNucPro chunks (the original split_fasta_chunk, byte-identical)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if chunkFlags.out == "" {
+				return fmt.Errorf("-o/--output is required")
 			}
-			var b bytes.Buffer
-			for _, c := range seqprep.Chunks(rec.ID, rec.Seq, chunkFlags.size) {
-				b.WriteByte('>')
-				b.WriteString(c.ID)
-				b.WriteByte('\n')
-				for s := c.Seq; len(s) > 0; {
-					k := min(60, len(s))
-					b.Write(s[:k])
-					b.WriteByte('\n')
-					s = s[k:]
+			return writeRecords(args[0], chunkFlags.out, g.threads, func(rec *fasta.Record, w io.Writer) error {
+				if rec.Length() == 0 {
+					slog.Warn("record has no sequence; skipped", "record", rec.ID, "line", rec.Line)
+					return nil
 				}
-			}
-			return b.Bytes(), nil
-		})
-	},
+				var b bytes.Buffer
+				return seqprep.EachChunk(rec, chunkFlags.size, func(c seqprep.Chunk) error {
+					b.Reset()
+					b.WriteByte('>')
+					b.WriteString(c.ID)
+					b.WriteByte('\n')
+					for s := c.Seq; len(s) > 0; {
+						k := min(60, len(s))
+						b.Write(s[:k])
+						b.WriteByte('\n')
+						s = s[k:]
+					}
+					_, err := w.Write(b.Bytes())
+					return err
+				})
+			})
+		},
+	}
+	cmd.Flags().IntVar(&chunkFlags.size, "size", 500, "chunk size in bp (VirNucPro uses 300 or 500)")
+	addOutputFlag(cmd.Flags(), &chunkFlags.out, "output FASTA")
+	return cmd
 }
 
-func init() {
-	chunkCmd.Flags().IntVar(&chunkFlags.size, "size", 500, "chunk size in bp (VirNucPro uses 300 or 500)")
-	chunkCmd.Flags().StringVarP(&chunkFlags.out, "output", "o", "", "output FASTA")
-	rootCmd.AddCommand(chunkCmd)
-}
+// spillBases is the sequence length above which chunk and translate keep a record on
+// disk (next to their output) instead of in memory: longer records are cut while they
+// are read back, one chunk at a time.
+var spillBases = 16 << 20
 
 // writeRecords maps every record of in through fn on all threads and writes the
-// results, in input order, atomically to out.
-func writeRecords(in, out string, fn func(rec *fasta.Record) ([]byte, error)) error {
+// results, in input order, atomically to out. Records longer than spillBases are
+// spilled next to out and given to fn one at a time (see fasta.MapOrdered).
+func writeRecords(in, out string, threads int, fn func(rec *fasta.Record, w io.Writer) error) error {
 	r, err := fasta.Open(in)
 	if err != nil {
 		return err
 	}
 	defer r.Close()
 	r.RequireDNA()
+	r.SpillLongerThan(spillBases, filepath.Dir(out))
 	f, err := atomicfile.Create(out)
 	if err != nil {
 		return err
 	}
-	if err := fasta.MapOrdered(r, global.threads, fn, f); err != nil {
+	if err := fasta.MapOrdered(r, threads, fn, f); err != nil {
 		f.Abort()
 		return err
 	}

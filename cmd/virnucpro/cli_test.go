@@ -4,16 +4,16 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
 
-// run executes the CLI in-process and returns the error.
+// run executes the CLI in-process (a fresh command tree) and returns the error.
 func run(t *testing.T, args ...string) error {
 	t.Helper()
-	rootCmd.SetArgs(args)
-	rootCmd.SetOut(&bytes.Buffer{})
-	return rootCmd.Execute()
+	_, err := runOut(t, args...)
+	return err
 }
 
 func TestChunkTranslateThreadsAreDeterministic(t *testing.T) {
@@ -82,5 +82,50 @@ func TestValidateAndBadInput(t *testing.T) {
 		if strings.HasPrefix(e.Name(), ".") {
 			t.Fatalf("temporary file %s left behind", e.Name())
 		}
+	}
+}
+
+// TestChunkTranslateSpilledRecords checks that records read back from disk one chunk at
+// a time (longer than spillBases) give the same bytes as records held in memory, and
+// that no spill file is left.
+func TestChunkTranslateSpilledRecords(t *testing.T) {
+	dir := t.TempDir()
+	var in strings.Builder
+	bases := "ACGTTGCAAGGCTTAACCGGTATGCATTAGC"
+	for i, n := range []int{5003, 120, 7777, 1, 2600} {
+		in.WriteString(">r" + strings.Repeat("x", i) + " desc\n")
+		for j := 0; j < n; j++ {
+			in.WriteByte(bases[(j*7+i)%len(bases)])
+			if j%70 == 69 {
+				in.WriteByte('\n')
+			}
+		}
+		in.WriteByte('\n')
+	}
+	src := filepath.Join(dir, "in.fa")
+	os.WriteFile(src, []byte(in.String()), 0o644)
+	defer func(v int) { spillBases = v }(spillBases)
+	outputs := map[int][]byte{}
+	for _, spill := range []int{1 << 30, 1000} {
+		spillBases = spill
+		sub := filepath.Join(dir, strconv.Itoa(spill))
+		os.Mkdir(sub, 0o755)
+		c, n, p := filepath.Join(sub, "c.fa"), filepath.Join(sub, "n.fa"), filepath.Join(sub, "p.faa")
+		if err := run(t, "chunk", src, "--size", "300", "-o", c, "-j", "2"); err != nil {
+			t.Fatal(err)
+		}
+		if err := run(t, "translate", src, "--chunk-size", "300", "--nucleotide", n, "--protein", p, "-j", "2"); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []string{c, n, p} {
+			b, _ := os.ReadFile(f)
+			outputs[spill] = append(outputs[spill], b...)
+		}
+		if entries, _ := os.ReadDir(sub); len(entries) != 3 {
+			t.Fatalf("spill %d: %d files in the output directory, want 3", spill, len(entries))
+		}
+	}
+	if len(outputs[1000]) == 0 || !bytes.Equal(outputs[1000], outputs[1<<30]) {
+		t.Fatal("spilled records gave other bytes than records in memory")
 	}
 }

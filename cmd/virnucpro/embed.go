@@ -2,10 +2,12 @@ package main
 
 import "github.com/spf13/cobra"
 
-// embedCmd groups the per-model embedding subcommands (embed esm2, embed dnabert).
-var embedCmd = &cobra.Command{
-	Use:   "embed",
-	Short: "Embed sequences with one encoder and write a safetensors file of mean embeddings",
+// newEmbedCmd groups the per-model embedding subcommands (embed esm2, embed dnabert).
+func newEmbedCmd(g *globalOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "embed",
+		Short: "Embed sequences with one encoder and write a safetensors file of mean embeddings",
+	}
+	cmd.AddCommand(newEmbedESMCmd(g), newEmbedDNABERTCmd(g))
+	return cmd
 }
-
-func init() { rootCmd.AddCommand(embedCmd) }

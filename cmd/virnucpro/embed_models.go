@@ -7,6 +7,7 @@ import (
 	"log/slog"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/virnucpro/virnucpro/internal/batch"
 	"github.com/virnucpro/virnucpro/internal/embedfile"
@@ -14,82 +15,82 @@ import (
 	"github.com/virnucpro/virnucpro/internal/model/dnabert"
 	"github.com/virnucpro/virnucpro/internal/model/esm2"
 	"github.com/virnucpro/virnucpro/internal/pipeline"
+	"github.com/virnucpro/virnucpro/internal/tensor"
 )
 
-var embedFlags struct {
+// embedFlags are the options of embed esm2 and embed dnabert.
+type embedFlags struct {
 	weights, in, out string
 	maxTokens        int
-	blas, device     string
-	precision        string
+	dev              deviceFlags
 	reprLayer        int
 	pool             string
 }
 
-func embedCommand(use, short, model string, load func() (pipeline.Encoder, error), dna bool) *cobra.Command {
-	return &cobra.Command{
+// register adds the flags both embed commands take.
+func (ef *embedFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&ef.weights, "weights", "", "model weights (file or directory; default: esm2-3b / dnabert-s as virnucpro weights list finds it)")
+	fs.StringVarP(&ef.in, "input", "i", "", "input FASTA")
+	addOutputFlag(fs, &ef.out, "output safetensors (embeddings [N,D] + ids)")
+	addMaxTokensFlag(fs, &ef.maxTokens)
+	ef.dev.register(fs)
+}
+
+// embedCommand builds one embed subcommand: load opens the model on a backend.
+func embedCommand(g *globalOptions, ef *embedFlags, use, short, model string, load func(b tensor.Backend) (pipeline.Encoder, error), dna bool) *cobra.Command {
+	cmd := &cobra.Command{
 		Use:   use,
 		Short: short,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if embedFlags.in == "" || embedFlags.out == "" {
+			if ef.in == "" || ef.out == "" {
 				return errors.New("-i and -o are required")
 			}
-			if err := resolveModelOptions(slog.Default(), modelOption{flag: "--weights", val: &embedFlags.weights, model: model}); err != nil {
+			if err := resolveModelOptions(modelOption{flag: "--weights", val: &ef.weights, model: model}); err != nil {
 				return err
 			}
-			enc, err := load()
+			b, err := tensor.Open(ef.dev.spec(g.threads))
 			if err != nil {
 				return err
 			}
-			return runEmbed(enc, dna)
+			enc, err := load(b)
+			if err != nil {
+				return err
+			}
+			return runEmbed(ef, enc, dna)
 		},
 	}
+	ef.register(cmd.Flags())
+	return cmd
 }
 
-func backend() pipeline.BackendOptions {
-	return pipeline.BackendOptions{Device: embedFlags.device, BLAS: embedFlags.blas, Precision: embedFlags.precision,
-		Threads: global.threads, ReprLayer: embedFlags.reprLayer}
-}
-
-func init() {
-	esm := embedCommand("esm2 [--weights PATH] -i PROTEINS.fa -o OUT.safetensors", "Mean ESM-2 embeddings of proteins", "esm2-3b", func() (pipeline.Encoder, error) {
-		pool, err := esm2.ParsePooling(embedFlags.pool)
-		if err != nil {
-			return nil, err
-		}
-		b, err := pipeline.OpenBackend(backend(), slog.Default())
-		if err != nil {
-			return nil, err
-		}
-		return esm2.Load(embedFlags.weights, b, esm2.Options{ReprLayer: embedFlags.reprLayer, Pool: pool})
-	}, false)
-	dna := embedCommand("dnabert [--weights DIR] -i NUCLEOTIDES.fa -o OUT.safetensors", "Mean DNABERT-S embeddings of DNA sequences", "dnabert-s", func() (pipeline.Encoder, error) {
-		b, err := pipeline.OpenBackend(backend(), slog.Default())
-		if err != nil {
-			return nil, err
-		}
-		return dnabert.Load(embedFlags.weights, b)
-	}, true)
-	for _, c := range []*cobra.Command{esm, dna} {
-		f := c.Flags()
-		f.StringVar(&embedFlags.weights, "weights", "", "model weights (file or directory; default: esm2-3b / dnabert-s as virnucpro weights list finds it)")
-		f.StringVarP(&embedFlags.in, "input", "i", "", "input FASTA")
-		f.StringVarP(&embedFlags.out, "output", "o", "", "output safetensors (embeddings [N,D] + ids)")
-		f.IntVar(&embedFlags.maxTokens, "max-tokens", 8192, "token budget per packed batch (0: no packing)")
-		f.StringVar(&embedFlags.blas, "blas", "auto", "CPU matrix library: auto, openblas or go")
-		f.StringVar(&embedFlags.device, "device", "auto", "auto, cpu, cuda or cuda:N")
-		f.StringVar(&embedFlags.precision, "precision", "fp32", "GPU precision: fp32, fp16 or bf16")
-		embedCmd.AddCommand(c)
+func newEmbedESMCmd(g *globalOptions) *cobra.Command {
+	ef := &embedFlags{}
+	var pool esm2.Pooling
+	cmd := embedCommand(g, ef, "esm2 [--weights PATH] -i PROTEINS.fa -o OUT.safetensors", "Mean ESM-2 embeddings of proteins", "esm2-3b",
+		func(b tensor.Backend) (pipeline.Encoder, error) {
+			return esm2.Load(ef.weights, b, esm2.Options{ReprLayer: ef.reprLayer, Pool: pool})
+		}, false)
+	addReprLayerFlag(cmd.Flags(), &ef.reprLayer)
+	cmd.Flags().StringVar(&ef.pool, "pool", "virnucpro", "virnucpro (residues 1..min(len,1024)) or full (1..len)")
+	cmd.PreRunE = func(*cobra.Command, []string) (err error) {
+		pool, err = esm2.ParsePooling(ef.pool)
+		return err
 	}
-	esm.Flags().IntVar(&embedFlags.reprLayer, "repr-layer", -1, "representation layer (-1: last)")
-	esm.Flags().StringVar(&embedFlags.pool, "pool", "virnucpro", "virnucpro (residues 1..min(len,1024)) or full (1..len)")
+	return cmd
+}
+
+func newEmbedDNABERTCmd(g *globalOptions) *cobra.Command {
+	ef := &embedFlags{}
+	return embedCommand(g, ef, "dnabert [--weights DIR] -i NUCLEOTIDES.fa -o OUT.safetensors", "Mean DNABERT-S embeddings of DNA sequences", "dnabert-s",
+		func(b tensor.Backend) (pipeline.Encoder, error) { return dnabert.Load(ef.weights, b) }, true)
 }
 
 // runEmbed embeds every record of the input in packed batches and writes the
 // embedding file in input order. Sequences are held in memory (embedding inputs are
 // per-frame files, not genomes).
-func runEmbed(enc pipeline.Encoder, dna bool) error {
-	r, err := fasta.Open(embedFlags.in)
+func runEmbed(ef *embedFlags, enc pipeline.Encoder, dna bool) error {
+	r, err := fasta.Open(ef.in)
 	if err != nil {
 		return err
 	}
@@ -123,9 +124,9 @@ func runEmbed(enc pipeline.Encoder, dna bool) error {
 	for i, t := range toks {
 		items[i] = batch.Item{Index: i, Tokens: len(t)}
 	}
-	plan := batch.Plan(items, embedFlags.maxTokens)
+	plan := batch.Plan(items, ef.maxTokens)
 	slog.Info("embedding", "model", enc.Name(), "sequences", len(ids), "batches", len(plan),
-		"token_efficiency", fmt.Sprintf("%.3f", batch.Efficiency(plan, embedFlags.maxTokens)))
+		"token_efficiency", fmt.Sprintf("%.3f", batch.Efficiency(plan, ef.maxTokens)))
 	dim := enc.Dim()
 	data := make([]float32, len(ids)*dim)
 	for _, b := range plan {
@@ -139,5 +140,5 @@ func runEmbed(enc pipeline.Encoder, dna bool) error {
 			return err
 		}
 	}
-	return embedfile.Write(embedFlags.out, ids, data, dim)
+	return embedfile.Write(ef.out, ids, data, dim)
 }

@@ -12,38 +12,38 @@ import (
 	"github.com/virnucpro/virnucpro/internal/train"
 )
 
-var evalFlags struct {
+// evalFlags are evaluate's options.
+type evalFlags struct {
 	model        string
 	viral, other []string
 	json         string
 	batch        int
 }
 
-var evaluateCmd = &cobra.Command{
-	Use:   "evaluate --model M --viral DIR --other DIR",
-	Short: "Score a classifier on labelled feature shards: accuracy, precision, recall, F1, MCC, AUROC, confusion matrix",
-	Long: `Run a classifier (the released 300_model.pth / 500_model.pth, a state_dict .pt, or a
+func newEvaluateCmd() *cobra.Command {
+	ef := &evalFlags{}
+	cmd := &cobra.Command{
+		Use:   "evaluate --model M --viral DIR --other DIR",
+		Short: "Score a classifier on labelled feature shards: accuracy, precision, recall, F1, MCC, AUROC, confusion matrix",
+		Long: `Run a classifier (the released 300_model.pth / 500_model.pth, a state_dict .pt, or a
 .safetensors from "virnucpro train") over labelled feature shards exactly as predict does,
 one row (= one frame) at a time, and print accuracy, precision, recall, F1, MCC, AUROC
 and the confusion matrix with virus as the positive class. A row is called virus when its
 virus probability is higher than its other probability (a tie goes to other, as the
 original's train.py).`,
-	Args: cobra.NoArgs,
-	RunE: runEvaluate,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runEvaluate(cmd, ef) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&ef.model, "model", "", "classifier: .pth, state_dict .pt or .safetensors")
+	f.StringArrayVar(&ef.viral, "viral", nil, "directory (or file) of viral feature shards; repeat for more")
+	f.StringArrayVar(&ef.other, "other", nil, "directory (or file) of other feature shards; repeat for more")
+	f.StringVar(&ef.json, "json", "", `also write the metrics as JSON to this file ("-": standard output, instead of the text)`)
+	f.IntVar(&ef.batch, "batch-size", 256, "rows per classifier call")
+	return cmd
 }
 
-func init() {
-	f := evaluateCmd.Flags()
-	f.StringVar(&evalFlags.model, "model", "", "classifier: .pth, state_dict .pt or .safetensors")
-	f.StringArrayVar(&evalFlags.viral, "viral", nil, "directory (or file) of viral feature shards; repeat for more")
-	f.StringArrayVar(&evalFlags.other, "other", nil, "directory (or file) of other feature shards; repeat for more")
-	f.StringVar(&evalFlags.json, "json", "", `also write the metrics as JSON to this file ("-": standard output, instead of the text)`)
-	f.IntVar(&evalFlags.batch, "batch-size", 256, "rows per classifier call")
-	rootCmd.AddCommand(evaluateCmd)
-}
-
-func runEvaluate(cmd *cobra.Command, args []string) error {
-	ef := &evalFlags
+func runEvaluate(cmd *cobra.Command, ef *evalFlags) error {
 	if ef.model == "" {
 		return errors.New("--model is required")
 	}

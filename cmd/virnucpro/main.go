@@ -4,8 +4,11 @@ package main
 
 import (
 	"os"
+
+	// The compute drivers (CPU, CUDA) register themselves with tensor.Open.
+	_ "github.com/virnucpro/virnucpro/internal/backends"
 )
 
 func main() {
-	os.Exit(execute())
+	os.Exit(execute(os.Args[1:]))
 }

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/virnucpro/virnucpro/internal/pipeline"
+	"github.com/virnucpro/virnucpro/internal/predict"
 	"github.com/virnucpro/virnucpro/internal/testutil"
 )
 
@@ -19,7 +19,7 @@ func TestShardAndMergeCommands(t *testing.T) {
 	in := filepath.Join("..", "..", "demo", "input.fasta")
 	models := []string{"--esm", filepath.Join(td, "esm2_tiny", "esm2_t3_tiny_UR50D.pt"), "--dnabert", filepath.Join(td, "dnabert_tiny"),
 		"--classifier", filepath.Join(td, "virnucpro_e2e_tiny", "mlp", "model.pth"), "--chunk-size", "500", "--no-progress", "-j", "2"}
-	predict := func(out string, extra ...string) {
+	runPredict := func(out string, extra ...string) {
 		t.Helper()
 		args := append(append([]string{"predict", in, "-o", out}, models...), extra...)
 		if _, err := runOut(t, args...); err != nil {
@@ -27,7 +27,7 @@ func TestShardAndMergeCommands(t *testing.T) {
 		}
 	}
 	whole := filepath.Join(dir, "whole")
-	predict(whole)
+	runPredict(whole)
 	var shards []string
 	for i := 2; i >= 0; i-- {
 		out := filepath.Join(dir, fmt.Sprintf("shard%d", i))
@@ -35,7 +35,7 @@ func TestShardAndMergeCommands(t *testing.T) {
 		if i == 1 {
 			extra = append(extra, "--no-checkpoint")
 		}
-		predict(out, extra...)
+		runPredict(out, extra...)
 		shards = append(shards, out)
 	}
 	merged := filepath.Join(dir, "merged")
@@ -53,7 +53,7 @@ func TestShardAndMergeCommands(t *testing.T) {
 	if _, err := runOut(t, append([]string{"predict", "-", "-o", filepath.Join(dir, "stdin"), "--shard", "0/2", "--no-checkpoint"}, models...)...); err == nil || !strings.Contains(err.Error(), "stdin") {
 		t.Errorf("--shard on stdin: %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(merged, pipeline.ShardResultFile)); err == nil {
+	if _, err := os.Stat(filepath.Join(merged, predict.ShardResultFile)); err == nil {
 		t.Error("the merged output carries a shard.json")
 	}
 }

@@ -23,45 +23,58 @@ type globalOptions struct {
 	configFile string
 }
 
-var global globalOptions
-
-// rootCmd is the top-level command; each subcommand file registers itself with
-// rootCmd.AddCommand in its own init function.
-var rootCmd = &cobra.Command{
-	Use:           "virnucpro",
-	Short:         "Identify viral short sequences with DNABERT-S + ESM-2 embeddings (VirNucPro in Go)",
-	Version:       version,
-	SilenceUsage:  true,
-	SilenceErrors: true,
-	PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-		// Options not given as flags come from VIRNUCPRO_* variables, then --config.
-		if err := config.Apply(cmd.Flags(), global.configFile, os.Environ()); err != nil {
-			return err
-		}
-		return setupLogging()
-	},
-}
-
-func init() {
-	// Pipelines record `virnucpro --version` as the tool's version: print it bare.
-	rootCmd.SetVersionTemplate("{{.Version}}\n")
-	pf := rootCmd.PersistentFlags()
-	pf.IntVarP(&global.threads, "threads", "j", runtime.NumCPU(), "worker threads (default: all cores)")
-	pf.StringVar(&global.logLevel, "log-level", "info", "log level: debug|info|warn|error")
-	pf.BoolVarP(&global.quiet, "quiet", "q", false, "only log warnings and errors")
-	pf.StringVar(&global.configFile, "config", "", "YAML `FILE` setting any option (see: virnucpro config init)")
-}
-
-func setupLogging() error {
-	var lvl slog.Level
-	if err := lvl.UnmarshalText([]byte(global.logLevel)); err != nil {
-		return fmt.Errorf("--log-level %q: want debug, info, warn or error", global.logLevel)
+// newRootCmd builds the whole command tree with its flags; every call returns a
+// fresh tree (tests run one per invocation, so no state leaks between runs).
+func newRootCmd() *cobra.Command {
+	g := &globalOptions{}
+	root := &cobra.Command{
+		Use:           "virnucpro",
+		Short:         "Identify viral short sequences with DNABERT-S + ESM-2 embeddings (VirNucPro in Go)",
+		Version:       version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			// Options not given as flags come from VIRNUCPRO_* variables, then --config.
+			if err := config.Apply(cmd.Flags(), g.configFile, os.Environ()); err != nil {
+				return err
+			}
+			return g.setupLogging()
+		},
 	}
-	if global.quiet {
+	// Pipelines record `virnucpro --version` as the tool's version: print it bare.
+	root.SetVersionTemplate("{{.Version}}\n")
+	pf := root.PersistentFlags()
+	pf.IntVarP(&g.threads, "threads", "j", runtime.NumCPU(), "worker threads (default: all cores)")
+	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug|info|warn|error")
+	pf.BoolVarP(&g.quiet, "quiet", "q", false, "only log warnings and errors")
+	pf.StringVar(&g.configFile, "config", "", "YAML `FILE` setting any option (see: virnucpro config init)")
+	root.AddCommand(newPredictCmd(g), newFeaturesCmd(g), newTrainCmd(g), newEvaluateCmd(), newMergeCmd(),
+		newReportCmd(), newReadsCmd(), newChunkCmd(g), newTranslateCmd(g), newValidateCmd(), newEmbedCmd(g), newWeightsCmd(g),
+		newDevicesCmd(), newBenchCmd(g), newConfigCmd(root))
+	return root
+}
+
+// level is the log level the flags select.
+func (g *globalOptions) level() (slog.Level, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(g.logLevel)); err != nil {
+		return lvl, fmt.Errorf("--log-level %q: want debug, info, warn or error", g.logLevel)
+	}
+	if g.quiet {
 		lvl = slog.LevelWarn
 	}
-	if global.threads < 1 {
-		return fmt.Errorf("--threads %d: must be at least 1", global.threads)
+	return lvl, nil
+}
+
+// setupLogging checks the global options and installs the one logger of the
+// process as slog.Default; library packages log through it.
+func (g *globalOptions) setupLogging() error {
+	lvl, err := g.level()
+	if err != nil {
+		return err
+	}
+	if g.threads < 1 {
+		return fmt.Errorf("--threads %d: must be at least 1", g.threads)
 	}
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl})))
 	return nil
@@ -76,9 +89,11 @@ type exitError struct {
 func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
 
-// execute runs the root command and maps errors to exit codes.
-func execute() int {
-	if err := rootCmd.Execute(); err != nil {
+// execute runs the command line and maps errors to exit codes.
+func execute(args []string) int {
+	root := newRootCmd()
+	root.SetArgs(args)
+	if err := root.Execute(); err != nil {
 		fmt.Fprintf(os.Stderr, "virnucpro: error: %v\n", err)
 		var ee *exitError
 		if errors.As(err, &ee) {

@@ -12,7 +12,9 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/virnucpro/virnucpro/internal/checkpoint"
+	"github.com/virnucpro/virnucpro/internal/filehash"
 	"github.com/virnucpro/virnucpro/internal/pipeline"
+	"github.com/virnucpro/virnucpro/internal/predict"
 	"github.com/virnucpro/virnucpro/internal/weights"
 )
 
@@ -26,7 +28,7 @@ type checkpointFlags struct {
 // runIdentityOf hashes the input and every model's files (by role) and records the
 // result-relevant options, plus the architecture.
 func runIdentityOf(tool, input string, models map[string]string, options map[string]string) (checkpoint.Identity, error) {
-	in, err := checkpoint.HashFile(input)
+	in, err := filehash.File(input)
 	if err != nil {
 		return checkpoint.Identity{}, fmt.Errorf("input: %w", err)
 	}
@@ -37,7 +39,7 @@ func runIdentityOf(tool, input string, models map[string]string, options map[str
 		if err != nil {
 			return id, fmt.Errorf("%s model: %w", role, err)
 		}
-		ids, err := checkpoint.HashFiles(files)
+		ids, err := filehash.Files(files)
 		if err != nil {
 			return id, err
 		}
@@ -51,7 +53,7 @@ func runIdentityOf(tool, input string, models map[string]string, options map[str
 
 // openCheckpointer opens (or resumes) out's checkpoint for a run of identity id;
 // it returns nil when checkpointing is off.
-func openCheckpointer(input, out string, f checkpointFlags, identity func() (checkpoint.Identity, error), log *slog.Logger) (*pipeline.Checkpointer, error) {
+func openCheckpointer(input, out string, f checkpointFlags, identity func() (checkpoint.Identity, error)) (*predict.Checkpointer, error) {
 	if f.off {
 		return nil, nil
 	}
@@ -65,17 +67,18 @@ func openCheckpointer(input, out string, f checkpointFlags, identity func() (che
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, err
 	}
-	store, err := checkpoint.Open(out, id, checkpoint.OpenOptions{Resume: f.resume, Restart: f.restart}, log)
+	store, err := checkpoint.Open(out, id, checkpoint.OpenOptions{Resume: f.resume, Restart: f.restart})
 	if err != nil {
 		return nil, err
 	}
-	return pipeline.NewCheckpointer(store, f.every, f.interval, log), nil
+	return predict.NewCheckpointer(store, f.every, f.interval), nil
 }
 
 // runOutcome maps a finished run to the command's error and exit code: 130/143
 // after a signal (work committed, resumable), and one code per worker-failure
 // category (exitCodeOf) after committing everything that completed.
-func runOutcome(intr *checkpoint.Interrupt, err error, out string, log *slog.Logger) error {
+func runOutcome(intr *checkpoint.Interrupt, err error, out string) error {
+	log := slog.Default()
 	if code := intr.ExitCode(); code != 0 {
 		log.Warn("interrupted: committed work is saved; run the same command again to resume", "output", out)
 		return &exitError{code: code, err: fmt.Errorf("interrupted by signal (exit %d)", code)}

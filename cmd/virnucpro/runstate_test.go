@@ -17,7 +17,8 @@ import (
 func TestRunOutcomeExitCodes(t *testing.T) {
 	intr := checkpoint.NotifyInterrupt(context.Background())
 	defer intr.Stop()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	defer slog.SetDefault(slog.Default())
+	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	cases := []struct {
 		err  error
 		code int
@@ -31,7 +32,7 @@ func TestRunOutcomeExitCodes(t *testing.T) {
 		{nil, 0},
 	}
 	for _, c := range cases {
-		got := runOutcome(intr, c.err, "out", log)
+		got := runOutcome(intr, c.err, "out")
 		var ee *exitError
 		switch {
 		case c.code == 0 && errors.As(got, &ee):

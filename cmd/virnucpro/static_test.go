@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,14 +11,11 @@ import (
 // TestVersionIsBare checks that --version prints the version and nothing else, as
 // pipelines (nf-core versions topic, bioconda's test) record it.
 func TestVersionIsBare(t *testing.T) {
-	var out bytes.Buffer
-	rootCmd.SetArgs([]string{"--version"})
-	rootCmd.SetOut(&out)
-	defer rootCmd.SetOut(nil)
-	if err := rootCmd.Execute(); err != nil {
+	out, err := runOut(t, "--version")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if got := out.String(); got != version+"\n" {
+	if got := out; got != version+"\n" {
 		t.Fatalf("--version printed %q, want %q", got, version+"\n")
 	}
 }

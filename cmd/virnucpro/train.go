@@ -16,7 +16,8 @@ import (
 	"github.com/virnucpro/virnucpro/internal/train"
 )
 
-var trainFlags struct {
+// trainFlags are train's options.
+type trainFlags struct {
 	viral, other []string
 	out          string
 	history      string
@@ -24,10 +25,12 @@ var trainFlags struct {
 	cfg          train.Config
 }
 
-var trainCmd = &cobra.Command{
-	Use:   "train --viral DIR --other DIR -o model.safetensors",
-	Short: "Train the VirNucPro classifier on feature shards (the original train.py recipe)",
-	Long: `Train the MLP classifier (Linear -> BatchNorm1d -> ReLU -> Dropout -> Linear) on the
+func newTrainCmd(g *globalOptions) *cobra.Command {
+	tf := &trainFlags{}
+	cmd := &cobra.Command{
+		Use:   "train --viral DIR --other DIR -o model.safetensors",
+		Short: "Train the VirNucPro classifier on feature shards (the original train.py recipe)",
+		Long: `Train the MLP classifier (Linear -> BatchNorm1d -> ReLU -> Dropout -> Linear) on the
 feature shards written by "virnucpro features" (or the original's merged .pt files).
 Defaults are the original recipe: hidden 512, dropout 0.5, Xavier-uniform init, SGD lr 2e-4
 momentum 0.9, StepLR step 10 gamma 0.85, cross-entropy, batch 32, up to 200 epochs, a 10%
@@ -36,19 +39,17 @@ class is sampled to the size of the viral class, evenly over the --other directo
 the original's features_extract.py does. A fixed --seed gives a bit-identical model for any
 --threads. The model is written as safetensors with the original state_dict names; it
 loads in "predict --classifier" and "evaluate --model".`,
-	Args: cobra.NoArgs,
-	RunE: runTrain,
-}
-
-func init() {
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runTrain(cmd, g, tf) },
+	}
 	d := train.DefaultConfig()
-	f := trainCmd.Flags()
-	c := &trainFlags.cfg
-	f.StringArrayVar(&trainFlags.viral, "viral", nil, "directory (or file) of viral feature shards; repeat for more")
-	f.StringArrayVar(&trainFlags.other, "other", nil, "directory (or file) of other (non-viral) feature shards; repeat for more (each is one group for balanced sampling)")
-	f.StringVarP(&trainFlags.out, "output", "o", "", "output classifier (.safetensors)")
-	f.StringVar(&trainFlags.history, "history", "", "also write the per-epoch statistics as JSON to this file")
-	f.StringVar(&trainFlags.init, "init", "", "start from this classifier (.pth, .pt or .safetensors) instead of a fresh Xavier init")
+	f := cmd.Flags()
+	c := &tf.cfg
+	f.StringArrayVar(&tf.viral, "viral", nil, "directory (or file) of viral feature shards; repeat for more")
+	f.StringArrayVar(&tf.other, "other", nil, "directory (or file) of other (non-viral) feature shards; repeat for more (each is one group for balanced sampling)")
+	f.StringVarP(&tf.out, "output", "o", "", "output classifier (.safetensors)")
+	f.StringVar(&tf.history, "history", "", "also write the per-epoch statistics as JSON to this file")
+	f.StringVar(&tf.init, "init", "", "start from this classifier (.pth, .pt or .safetensors) instead of a fresh Xavier init")
 	f.IntVar(&c.Hidden, "hidden", d.Hidden, "hidden layer width")
 	f.Float64Var(&c.Dropout, "dropout", d.Dropout, "dropout probability")
 	f.Float64Var(&c.LR, "lr", d.LR, "initial learning rate")
@@ -65,11 +66,10 @@ func init() {
 	f.Uint64Var(&c.Seed, "seed", d.Seed, "seed of the initialisation, sampling, split, batch order and dropout")
 	f.Float64Var(&c.BNMomentum, "bn-momentum", d.BNMomentum, "BatchNorm running-statistics momentum")
 	f.Float64Var(&c.BNEps, "bn-eps", d.BNEps, "BatchNorm eps")
-	rootCmd.AddCommand(trainCmd)
+	return cmd
 }
 
-func runTrain(cmd *cobra.Command, args []string) error {
-	tf := &trainFlags
+func runTrain(cmd *cobra.Command, g *globalOptions, tf *trainFlags) error {
 	if tf.out == "" {
 		return errors.New("--output/-o is required")
 	}
@@ -77,7 +77,7 @@ func runTrain(cmd *cobra.Command, args []string) error {
 		return errors.New("--viral and --other are both required (directories of feature shards)")
 	}
 	cfg := tf.cfg
-	cfg.Threads = global.threads
+	cfg.Threads = g.threads
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
@@ -112,9 +112,9 @@ func runTrain(cmd *cobra.Command, args []string) error {
 	}
 	var res *train.Result
 	if tf.init != "" {
-		c, err := mlp.Load(tf.init)
-		if err != nil {
-			return fmt.Errorf("--init: %w", err)
+		c, lerr := mlp.Load(tf.init)
+		if lerr != nil {
+			return fmt.Errorf("--init: %w", lerr)
 		}
 		res, err = train.Continue(intr.Context(), train.FromClassifier(c), set, plan, cfg, onEpoch)
 	} else {

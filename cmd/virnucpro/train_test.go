@@ -10,43 +10,21 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spf13/pflag"
-
 	"github.com/virnucpro/virnucpro/internal/model/mlp"
 	"github.com/virnucpro/virnucpro/internal/train"
 )
 
 var td = filepath.Join("..", "..", "testdata")
 
-// resetFlags puts a command's flags back to their defaults between in-process runs
-// (repeatable flags would otherwise accumulate).
-func resetFlags(cmds ...string) {
-	for _, c := range rootCmd.Commands() {
-		for _, name := range cmds {
-			if c.Name() != name {
-				continue
-			}
-			c.Flags().VisitAll(func(f *pflag.Flag) {
-				if sv, ok := f.Value.(pflag.SliceValue); ok {
-					sv.Replace(nil)
-				} else {
-					f.Value.Set(f.DefValue)
-				}
-				f.Changed = false
-			})
-		}
-	}
-}
-
-// runOut executes the CLI in-process and returns its standard output.
+// runOut executes the CLI in-process, on a fresh command tree, and returns its
+// standard output.
 func runOut(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	resetFlags("train", "evaluate", "features", "predict", "merge")
-	defer resetFlags("train", "evaluate", "features", "predict", "merge") // leave defaults for other tests
 	var out bytes.Buffer
-	rootCmd.SetArgs(args)
-	rootCmd.SetOut(&out)
-	err := rootCmd.Execute()
+	root := newRootCmd()
+	root.SetArgs(args)
+	root.SetOut(&out)
+	err := root.Execute()
 	return out.String(), err
 }
 

@@ -11,31 +11,36 @@ import (
 	"github.com/virnucpro/virnucpro/internal/fasta"
 )
 
-var validateCmd = &cobra.Command{
-	Use:   "validate IN.fa[.gz]...",
-	Short: "Check DNA FASTA input and report per-file statistics; exit 0 only when valid",
-	Long: `Read each file completely and report records, min/max/mean length, records with
+func newValidateCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "validate IN.fa[.gz]...",
+		Short: "Check DNA FASTA input and report per-file statistics; exit 0 only when valid",
+		Long: `Read each file completely and report records, min/max/mean length, records with
 ambiguous (non-ACGT) bases, empty records and duplicate ids. A file is invalid when it
 cannot be parsed (the error names file, record and line), holds letters outside IUPAC
 DNA, an empty record (the original crashes on it) or a duplicate id.`,
-	Args: cobra.MinimumNArgs(1),
-	RunE: func(cmd *cobra.Command, args []string) error {
-		bad := 0
-		for _, path := range args {
-			if err := validateFile(cmd.OutOrStdout(), path); err != nil {
-				fmt.Fprintf(os.Stderr, "%v\n", err)
-				bad++
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			bad := 0
+			for _, path := range args {
+				if err := validateFile(cmd.OutOrStdout(), path); err != nil {
+					fmt.Fprintf(os.Stderr, "%v\n", err)
+					bad++
+				}
 			}
-		}
-		if bad > 0 {
-			return fmt.Errorf("%d of %d files invalid", bad, len(args))
-		}
-		return nil
-	},
+			if bad > 0 {
+				return fmt.Errorf("%d of %d files invalid", bad, len(args))
+			}
+			return nil
+		},
+	}
 }
 
-func init() { rootCmd.AddCommand(validateCmd) }
+// maxProblems is the number of problems validate lists per file (all are counted).
+const maxProblems = 20
 
+// validateFile checks one file in memory independent of its size: bases are counted,
+// not kept, and ids go to a fasta.IDSet (≤ ~21 bytes each, spilled to $TMPDIR).
 func validateFile(w io.Writer, path string) error {
 	r, err := fasta.Open(path)
 	if err != nil {
@@ -43,12 +48,21 @@ func validateFile(w io.Writer, path string) error {
 	}
 	defer r.Close()
 	r.RequireDNA()
+	r.CountOnly()
+	ids, err := fasta.NewIDSet("")
+	if err != nil {
+		return err
+	}
+	defer ids.Close()
 	var (
-		n, ambiguous, empty, dups int
-		total, minLen, maxLen     int
-		seen                      = map[string]int{}
-		problems                  []string
+		n, ambiguous, empty, dups, problems int
+		total, minLen, maxLen               int
 	)
+	problem := func(format string, a ...any) {
+		if problems++; problems <= maxProblems {
+			fmt.Fprintf(os.Stderr, format+"\n", a...)
+		}
+	}
 	for {
 		rec, err := r.Next()
 		if errors.Is(err, io.EOF) {
@@ -58,7 +72,7 @@ func validateFile(w io.Writer, path string) error {
 			return err
 		}
 		n++
-		L := len(rec.Seq)
+		L := rec.Length()
 		total += L
 		if n == 1 || L < minLen {
 			minLen = L
@@ -66,19 +80,18 @@ func validateFile(w io.Writer, path string) error {
 		maxLen = max(maxLen, L)
 		if L == 0 {
 			empty++
-			problems = append(problems, fmt.Sprintf("%s:%d: record %q has no sequence", path, rec.Line, rec.ID))
+			problem("%s:%d: record %q has no sequence", path, rec.Line, rec.ID)
 		}
-		for _, c := range rec.Seq {
-			if c != 'A' && c != 'C' && c != 'G' && c != 'T' && c != 'a' && c != 'c' && c != 'g' && c != 't' {
-				ambiguous++
-				break
-			}
+		if rec.NonACGT {
+			ambiguous++
 		}
-		if first, ok := seen[rec.ID]; ok {
+		first, dup, err := ids.Add(rec.ID, rec.Line)
+		if err != nil {
+			return err
+		}
+		if dup {
 			dups++
-			problems = append(problems, fmt.Sprintf("%s:%d: record %q: duplicate id (first at line %d)", path, rec.Line, rec.ID, first))
-		} else {
-			seen[rec.ID] = rec.Line
+			problem("%s:%d: record %q: duplicate id (first at line %d)", path, rec.Line, rec.ID, first)
 		}
 	}
 	mean := 0.0
@@ -86,19 +99,15 @@ func validateFile(w io.Writer, path string) error {
 		mean = float64(total) / float64(n)
 	}
 	status := "valid"
-	if len(problems) > 0 {
+	if problems > 0 {
 		status = "INVALID"
 	}
 	fmt.Fprintf(w, "%s\t%s\trecords=%d\tbases=%d\tmin=%d\tmax=%d\tmean=%.1f\tambiguous_records=%d\tempty_records=%d\tduplicate_ids=%d\n",
 		path, status, n, total, minLen, maxLen, mean, ambiguous, empty, dups)
-	for i, p := range problems {
-		if i == 20 {
-			fmt.Fprintf(os.Stderr, "... and %d more problems\n", len(problems)-20)
-			break
-		}
-		fmt.Fprintln(os.Stderr, p)
+	if problems > maxProblems {
+		fmt.Fprintf(os.Stderr, "... and %d more problems\n", problems-maxProblems)
 	}
-	if len(problems) > 0 {
+	if problems > 0 {
 		return fmt.Errorf("%s: invalid (%d empty records, %d duplicate ids)", path, empty, dups)
 	}
 	return nil

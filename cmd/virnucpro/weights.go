@@ -11,38 +11,39 @@ import (
 	"github.com/virnucpro/virnucpro/internal/weights/store"
 )
 
-// weightsCmd groups the commands that find, fetch and check the real model weights.
-var weightsCmd = &cobra.Command{
-	Use:   "weights",
-	Short: "Find, download and verify the real model weights (ESM-2, DNABERT-S, classifiers)",
-	Long: `Models are looked for, when no path is given, in this order: the flag
+// newWeightsCmd groups the commands that find, fetch and check the real model weights.
+func newWeightsCmd(g *globalOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "weights",
+		Short: "Find, download and verify the real model weights (ESM-2, DNABERT-S, classifiers)",
+		Long: `Models are looked for, when no path is given, in this order: the flag
 (--esm, --dnabert, --classifier) or its VIRNUCPRO_* variable or --config entry;
 $VIRNUCPRO_MODELS_DIR; the torch hub cache ($TORCH_HOME/hub/checkpoints, fair-esm
 files); the Hugging Face hub cache ($HF_HUB_CACHE or $HF_HOME/hub, the snapshot
 refs/main points at); virnucpro's own cache ($VIRNUCPRO_CACHE_DIR, else
 $XDG_CACHE_HOME/virnucpro or ~/.cache/virnucpro), where downloads go.`,
+	}
+	cmd.AddCommand(newWeightsListCmd(), newWeightsDownloadCmd(g), newWeightsVerifyCmd())
+	return cmd
 }
 
-var weightsListFlags struct{ rehash bool }
-
-var weightsListCmd = &cobra.Command{
-	Use:   "list",
-	Short: "Show each model: where it was found (or every place looked), size and sha256",
-	Long: `Show each model of the catalog: where it was found, or every place looked, its
+func newWeightsListCmd() *cobra.Command {
+	var rehash bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "Show each model: where it was found (or every place looked), size and sha256",
+		Long: `Show each model of the catalog: where it was found, or every place looked, its
 size and its identity (the sha256 of its weight file). Hashes are cached in the cache
 manifest by path, size and modification time, so a large file is hashed once;
 --rehash recomputes them.`,
-	Args: cobra.NoArgs,
-	RunE: runWeightsList,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runWeightsList(cmd, rehash) },
+	}
+	cmd.Flags().BoolVar(&rehash, "rehash", false, "recompute every hash instead of using the cached ones")
+	return cmd
 }
 
-func init() {
-	weightsListCmd.Flags().BoolVar(&weightsListFlags.rehash, "rehash", false, "recompute every hash instead of using the cached ones")
-	weightsCmd.AddCommand(weightsListCmd)
-	rootCmd.AddCommand(weightsCmd)
-}
-
-func runWeightsList(cmd *cobra.Command, args []string) error {
+func runWeightsList(cmd *cobra.Command, rehash bool) error {
 	loc, err := store.DefaultLocations()
 	if err != nil {
 		return err
@@ -51,7 +52,7 @@ func runWeightsList(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
-	h := &store.Hasher{Manifest: man, Rehash: weightsListFlags.rehash}
+	h := &store.Hasher{Manifest: man, Rehash: rehash}
 	w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "MODEL\tSTATUS\tSIZE\tSHA256\tPATH / PLACES LOOKED")
 	var missing []string

@@ -17,17 +17,20 @@ import (
 	"github.com/virnucpro/virnucpro/internal/weights/store"
 )
 
-var weightsDownloadFlags struct {
+// downloadFlags are weights download's options.
+type downloadFlags struct {
 	esm, hf, classifier, mirror string
 	revision                    string
 	retries                     int
 	noProgress                  bool
 }
 
-var weightsDownloadCmd = &cobra.Command{
-	Use:   "download NAME...|all",
-	Short: "Download models into the cache, resumably, checking their sha256",
-	Long: `Download models into virnucpro's cache (` + "`virnucpro weights list`" + ` shows where it is).
+func newWeightsDownloadCmd(g *globalOptions) *cobra.Command {
+	wf := &downloadFlags{}
+	cmd := &cobra.Command{
+		Use:   "download NAME...|all",
+		Short: "Download models into the cache, resumably, checking their sha256",
+		Long: `Download models into virnucpro's cache (` + "`virnucpro weights list`" + ` shows where it is).
 Names: ` + strings.Join(store.Names(), ", ") + `, or all.
 
 Files come from fair-esm's bucket, the Hugging Face hub (DNABERT-S at a pinned revision)
@@ -38,24 +41,21 @@ sha256 Hugging Face announces for LFS files, before it is placed in the cache; w
 upstream publishes no digest, the one downloaded is recorded for "weights verify".
 HF_TOKEN is sent to the Hugging Face host (only) when set; HTTPS_PROXY/HTTP_PROXY/
 NO_PROXY are honoured.`,
-	Args: cobra.MinimumNArgs(1),
-	RunE: runWeightsDownload,
-}
-
-func init() {
-	f := weightsDownloadCmd.Flags()
-	wf := &weightsDownloadFlags
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return runWeightsDownload(cmd, g, wf, args) },
+	}
+	f := cmd.Flags()
 	f.StringVar(&wf.esm, "base-url-esm", "", "base URL of the fair-esm files (default "+store.DefaultESMBaseURL+")")
 	f.StringVar(&wf.hf, "base-url-hf", "", "Hugging Face endpoint (default $HF_ENDPOINT or "+store.DefaultHFBaseURL+")")
 	f.StringVar(&wf.classifier, "base-url-classifier", "", "base URL of the VirNucPro classifier files (default "+store.DefaultClassifierBaseURL+")")
 	f.StringVar(&wf.mirror, "mirror", "", "one web server (URL) or directory holding the cache layout, used for every model instead of the upstreams")
 	f.StringVar(&wf.revision, "dnabert-revision", "", "DNABERT-S commit to download instead of the pinned "+store.DNABERTSRevision[:12]+" (its pinned digest then no longer applies)")
 	f.IntVar(&wf.retries, "retries", 5, "times an interrupted transfer is resumed before giving up")
-	f.BoolVar(&wf.noProgress, "no-progress", false, "no progress display")
-	weightsCmd.AddCommand(weightsDownloadCmd)
+	addNoProgressFlag(f, &wf.noProgress)
+	return cmd
 }
 
-func runWeightsDownload(cmd *cobra.Command, args []string) error {
+func runWeightsDownload(cmd *cobra.Command, g *globalOptions, wf *downloadFlags, args []string) error {
 	models, err := store.Select(args)
 	if err != nil {
 		return err
@@ -64,13 +64,13 @@ func runWeightsDownload(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
-	wf := &weightsDownloadFlags
 	token := os.Getenv("HF_TOKEN")
 	if token == "" {
 		token = os.Getenv("HUGGING_FACE_HUB_TOKEN")
 	}
-	show := newTransferDisplay(progress.IsTerminal(os.Stderr) && !wf.noProgress && !global.quiet, os.Stderr, slog.Default())
-	log := show.logger(slog.Default())
+	show := newTransferDisplay(progress.IsTerminal(os.Stderr) && !wf.noProgress && !g.quiet, os.Stderr, slog.Default())
+	lvl, _ := g.level() // validated by setupLogging
+	log := show.logger(slog.Default(), lvl)
 	d := &store.Downloader{
 		Cache:     loc.Cache,
 		Bases:     store.BaseURLs{ESM: wf.esm, HF: wf.hf, Classifier: wf.classifier, Mirror: wf.mirror, Revision: wf.revision},

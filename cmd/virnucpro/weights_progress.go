@@ -35,14 +35,9 @@ func newTransferDisplay(bars bool, w io.Writer, log *slog.Logger) *transferDispl
 
 // logger is base, or on a terminal a logger at the same level that prints above the
 // bars instead of through them.
-func (d *transferDisplay) logger(base *slog.Logger) *slog.Logger {
+func (d *transferDisplay) logger(base *slog.Logger, lvl slog.Level) *slog.Logger {
 	if d.p == nil {
 		return base
-	}
-	var lvl slog.Level
-	lvl.UnmarshalText([]byte(global.logLevel)) // validated by setupLogging
-	if global.quiet {
-		lvl = slog.LevelWarn
 	}
 	d.log = slog.New(slog.NewTextHandler(d.p, &slog.HandlerOptions{Level: lvl}))
 	return d.log

@@ -36,7 +36,7 @@ func classifierOption(val *string, chunkSize int) modelOption {
 // variable or --config entry) must name an existing path. When models are missing, the
 // error lists every place looked and the `virnucpro weights download` command that
 // fetches them.
-func resolveModelOptions(log *slog.Logger, opts ...modelOption) error {
+func resolveModelOptions(opts ...modelOption) error {
 	var loc *store.Locations
 	var missing []string
 	var report strings.Builder
@@ -64,7 +64,7 @@ func resolveModelOptions(log *slog.Logger, opts ...modelOption) error {
 		r := loc.Resolve(m)
 		if r.Found() {
 			*o.val = r.Path
-			log.Info("model weights", "option", o.flag, "model", m.Name, "path", r.Path, "found_in", r.Where)
+			slog.Info("model weights", "option", o.flag, "model", m.Name, "path", r.Path, "found_in", r.Where)
 			continue
 		}
 		missing = append(missing, m.Name)

@@ -14,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spf13/pflag"
-
 	"github.com/virnucpro/virnucpro/internal/weights/store"
 )
 
@@ -36,18 +34,9 @@ func weightsHome(t *testing.T) string {
 	return home
 }
 
-// runWeights runs the CLI in-process with the weights and predict flags at their
-// defaults and returns standard output.
+// runWeights runs the CLI in-process and returns standard output.
 func runWeights(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	reset := func() {
-		for _, c := range append(weightsCmd.Commands(), embedCmd.Commands()...) {
-			c.Flags().VisitAll(func(f *pflag.Flag) { f.Value.Set(f.DefValue); f.Changed = false })
-		}
-		global.configFile = ""
-	}
-	reset()
-	defer reset()
 	return runOut(t, args...)
 }
 
@@ -172,7 +161,7 @@ func TestResolvePredictModelsFromStore(t *testing.T) {
 			home := weightsHome(t)
 			extra := c.setup(t, home)
 			out := filepath.Join(home, "out")
-			_, err := runWeights(t, append([]string{"predict", in, "-o", out, "-j", "1", "--no-progress", "--plot-top", "-1", "--html-plots", "-1"}, extra...)...)
+			_, err := runWeights(t, append([]string{"predict", in, "-o", out, "-j", "1", "--no-progress", "--plot-top", "0", "--html-plots", "-1"}, extra...)...)
 			if c.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
 					t.Fatalf("got %v, want an error about %q", err, c.wantErr)

@@ -10,17 +10,17 @@ import (
 	"github.com/virnucpro/virnucpro/internal/weights/store"
 )
 
-var weightsVerifyCmd = &cobra.Command{
-	Use:   "verify",
-	Short: "Re-hash every file of the weights cache and check it against its digest",
-	Long: `Re-hash every file of virnucpro's weights cache and check it against its pinned
+func newWeightsVerifyCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "verify",
+		Short: "Re-hash every file of the weights cache and check it against its digest",
+		Long: `Re-hash every file of virnucpro's weights cache and check it against its pinned
 sha256, or the digest recorded when it was downloaded. Exits non-zero, naming the
 files, when any differs.`,
-	Args: cobra.NoArgs,
-	RunE: runWeightsVerify,
+		Args: cobra.NoArgs,
+		RunE: runWeightsVerify,
+	}
 }
-
-func init() { weightsCmd.AddCommand(weightsVerifyCmd) }
 
 func runWeightsVerify(cmd *cobra.Command, args []string) error {
 	loc, err := store.DefaultLocations()

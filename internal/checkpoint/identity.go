@@ -6,21 +6,15 @@
 package checkpoint
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
-	"os"
 	"sort"
 	"strings"
+
+	"github.com/virnucpro/virnucpro/internal/filehash"
 )
 
 // FileIdentity identifies one file by size and content hash.
-type FileIdentity struct {
-	Path   string `json:"path"`
-	Size   int64  `json:"size"`
-	SHA256 string `json:"sha256"`
-}
+type FileIdentity = filehash.Identity
 
 // Identity is everything that determines a run's results. Two runs with equal
 // identities produce byte-identical outputs.
@@ -34,34 +28,6 @@ type Identity struct {
 	// Options are the result-relevant options (chunk size, window size, token budgets,
 	// backend, shard, ...), as strings.
 	Options map[string]string `json:"options"`
-}
-
-// HashFile returns the identity of the file at path (streaming sha256).
-func HashFile(path string) (FileIdentity, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return FileIdentity{}, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return FileIdentity{}, fmt.Errorf("hash %s: %w", path, err)
-	}
-	return FileIdentity{Path: path, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
-}
-
-// HashFiles hashes several files (a model directory's weight and config files, say).
-func HashFiles(paths []string) ([]FileIdentity, error) {
-	out := make([]FileIdentity, 0, len(paths))
-	for _, p := range paths {
-		id, err := HashFile(p)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, nil
 }
 
 // Diff lists, in words, how b differs from a (empty when they are the same run).

@@ -18,7 +18,6 @@ import (
 type Store struct {
 	dir      string
 	manifest *Manifest
-	log      *slog.Logger
 }
 
 // OpenOptions says what to do with a checkpoint already in the output directory.
@@ -33,12 +32,9 @@ type OpenOptions struct {
 // Open prepares outDir's checkpoint directory for a run with identity id. On resume it
 // verifies every committed shard (size and sha256): the first damaged or missing one
 // and all after it are dropped, reported, and will be recomputed.
-func Open(outDir string, id Identity, opts OpenOptions, log *slog.Logger) (*Store, error) {
-	if log == nil {
-		log = slog.Default()
-	}
+func Open(outDir string, id Identity, opts OpenOptions) (*Store, error) {
 	dir := filepath.Join(outDir, Dir)
-	s := &Store{dir: dir, log: log}
+	s := &Store{dir: dir}
 	if opts.Restart {
 		entries, _ := os.ReadDir(dir)
 		for _, e := range entries {
@@ -50,12 +46,15 @@ func Open(outDir string, id Identity, opts OpenOptions, log *slog.Logger) (*Stor
 			}
 		}
 	}
+	if err := refuseComplete(outDir); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("checkpoint directory: %w", err)
 	}
 	m, warnings, err := readManifest(dir)
 	for _, w := range warnings {
-		log.Warn(w, "dir", dir)
+		slog.Warn(w, "dir", dir)
 	}
 	switch {
 	case errors.Is(err, os.ErrNotExist):
@@ -86,7 +85,7 @@ func Open(outDir string, id Identity, opts OpenOptions, log *slog.Logger) (*Stor
 func (s *Store) verify() error {
 	for i, sh := range s.manifest.Shards {
 		if err := checkFile(filepath.Join(s.dir, sh.File), sh.Size, sh.SHA256); err != nil {
-			s.log.Warn("checkpoint shard damaged; it and the shards after it will be recomputed",
+			slog.Warn("checkpoint shard damaged; it and the shards after it will be recomputed",
 				"shard", sh.File, "problem", err, "dropped_shards", len(s.manifest.Shards)-i)
 			s.manifest.Shards = s.manifest.Shards[:i]
 			s.manifest.Complete = false

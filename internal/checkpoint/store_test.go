@@ -29,12 +29,12 @@ func commitN(t *testing.T, s *Store, n int) {
 
 func TestResumeKeepsCommittedShards(t *testing.T) {
 	out := t.TempDir()
-	s, err := Open(out, ident("a"), OpenOptions{Resume: true}, nil)
+	s, err := Open(out, ident("a"), OpenOptions{Resume: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	commitN(t, s, 3)
-	s2, err := Open(out, ident("a"), OpenOptions{Resume: true}, nil)
+	s2, err := Open(out, ident("a"), OpenOptions{Resume: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,10 +45,10 @@ func TestResumeKeepsCommittedShards(t *testing.T) {
 	if err != nil || string(data) != strings.Repeat("x", 11) {
 		t.Fatalf("shard 1: %q %v", data, err)
 	}
-	if _, err := Open(out, ident("a"), OpenOptions{}, nil); err == nil || !strings.Contains(err.Error(), "--resume") {
+	if _, err := Open(out, ident("a"), OpenOptions{}); err == nil || !strings.Contains(err.Error(), "--resume") {
 		t.Fatalf("without --resume: %v", err)
 	}
-	s3, err := Open(out, ident("a"), OpenOptions{Restart: true}, nil)
+	s3, err := Open(out, ident("a"), OpenOptions{Restart: true})
 	if err != nil || len(s3.Manifest().Shards) != 0 {
 		t.Fatalf("restart: %v", err)
 	}
@@ -56,7 +56,7 @@ func TestResumeKeepsCommittedShards(t *testing.T) {
 
 func TestResumeRefusesAnotherRun(t *testing.T) {
 	out := t.TempDir()
-	s, _ := Open(out, ident("a"), OpenOptions{Resume: true}, nil)
+	s, _ := Open(out, ident("a"), OpenOptions{Resume: true})
 	commitN(t, s, 1)
 	tests := []struct {
 		name string
@@ -74,7 +74,7 @@ func TestResumeRefusesAnotherRun(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Open(out, tc.id(), OpenOptions{Resume: true}, nil)
+			_, err := Open(out, tc.id(), OpenOptions{Resume: true})
 			var me *MismatchError
 			if !errors.As(err, &me) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got %v, want a mismatch naming %q", err, tc.want)
@@ -87,7 +87,7 @@ func TestDamagedShardsAreDroppedWithTheirSuccessors(t *testing.T) {
 	for _, damage := range []string{"truncate", "flip", "delete"} {
 		t.Run(damage, func(t *testing.T) {
 			out := t.TempDir()
-			s, _ := Open(out, ident("a"), OpenOptions{Resume: true}, nil)
+			s, _ := Open(out, ident("a"), OpenOptions{Resume: true})
 			commitN(t, s, 4)
 			p := s.Path(s.Manifest().Shards[1].File)
 			switch damage {
@@ -100,7 +100,7 @@ func TestDamagedShardsAreDroppedWithTheirSuccessors(t *testing.T) {
 			case "delete":
 				os.Remove(p)
 			}
-			s2, err := Open(out, ident("a"), OpenOptions{Resume: true}, nil)
+			s2, err := Open(out, ident("a"), OpenOptions{Resume: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -120,10 +120,10 @@ func TestDamagedShardsAreDroppedWithTheirSuccessors(t *testing.T) {
 
 func TestManifestRecovery(t *testing.T) {
 	out := t.TempDir()
-	s, _ := Open(out, ident("a"), OpenOptions{Resume: true}, nil)
+	s, _ := Open(out, ident("a"), OpenOptions{Resume: true})
 	commitN(t, s, 2)
 	os.WriteFile(filepath.Join(out, Dir, manifestName), []byte("{garbage"), 0o644)
-	s2, err := Open(out, ident("a"), OpenOptions{Resume: true}, nil)
+	s2, err := Open(out, ident("a"), OpenOptions{Resume: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestManifestRecovery(t *testing.T) {
 	// Both copies corrupt: a clear error.
 	os.WriteFile(filepath.Join(out, Dir, manifestName), []byte("{garbage"), 0o644)
 	os.WriteFile(filepath.Join(out, Dir, previousName), []byte("nope"), 0o644)
-	if _, err := Open(out, ident("a"), OpenOptions{Resume: true}, nil); err == nil || !strings.Contains(err.Error(), "--restart") {
+	if _, err := Open(out, ident("a"), OpenOptions{Resume: true}); err == nil || !strings.Contains(err.Error(), "--restart") {
 		t.Fatalf("got %v", err)
 	}
 }
@@ -142,7 +142,7 @@ func TestOldManifestVersionIsRefused(t *testing.T) {
 	out := t.TempDir()
 	os.MkdirAll(filepath.Join(out, Dir), 0o755)
 	os.WriteFile(filepath.Join(out, Dir, manifestName), []byte(`{"version": 1, "shards": []}`), 0o644)
-	_, err := Open(out, ident("a"), OpenOptions{Resume: true}, nil)
+	_, err := Open(out, ident("a"), OpenOptions{Resume: true})
 	var ve *VersionError
 	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "v1") {
 		t.Fatalf("got %v", err)

@@ -82,10 +82,19 @@ func set(f *pflag.Flag, source, v string) error {
 		v = strconv.FormatBool(b)
 	}
 	if err := f.Value.Set(v); err != nil {
-		return fmt.Errorf("%s=%q: %v", source, v, err)
+		return fmt.Errorf("%s=%q: %s", source, v, setMessage(f, err))
 	}
 	f.Changed = true
 	return nil
+}
+
+// setMessage explains a refused value: the flag's own message when it is a custom
+// value with one, plain words for the standard types (never Go's strconv text).
+func setMessage(f *pflag.Flag, err error) string {
+	if strings.Contains(err.Error(), "strconv.") || strings.Contains(err.Error(), "time: ") {
+		return ValueHint(f)
+	}
+	return err.Error()
 }
 
 type fileValue struct {
@@ -118,9 +127,11 @@ func readFile(path string, fs *pflag.FlagSet) (map[string]fileValue, error) {
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
 		name := k.Value
-		if fs.Lookup(name) == nil || skip[name] {
+		f := fs.Lookup(name)
+		if f == nil || skip[f.Name] {
 			return nil, fmt.Errorf("config %s:%d: unknown option %q (known: %s)", path, k.Line, name, strings.Join(known(fs), ", "))
 		}
+		name = f.Name // an alias (normalized flag name) sets its flag
 		if _, dup := out[name]; dup {
 			return nil, fmt.Errorf("config %s:%d: option %q given twice", path, k.Line, name)
 		}

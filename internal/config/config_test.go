@@ -59,9 +59,9 @@ func TestErrors(t *testing.T) {
 		want string
 	}{
 		{"strict bool env", "", []string{"VIRNUCPRO_DISABLE_PACKING=maybe"}, "VIRNUCPRO_DISABLE_PACKING"},
-		{"bad int env", "", []string{"VIRNUCPRO_THREADS=lots"}, "VIRNUCPRO_THREADS"},
+		{"bad int env", "", []string{"VIRNUCPRO_THREADS=lots"}, `VIRNUCPRO_THREADS="lots": want a whole number`},
 		{"unknown key", "thread: 3\n", nil, `unknown option "thread"`},
-		{"bad value in file", "chunk-size: big\n", nil, "c.yaml:1: chunk-size"},
+		{"bad value in file", "chunk-size: big\n", nil, `c.yaml:1: chunk-size="big": want a whole number`},
 		{"strict bool in file", "disable-packing: on\n", nil, "disable-packing"},
 		{"not a mapping", "- a\n- b\n", nil, "want a mapping"},
 		{"nested value", "name:\n  a: 1\n", nil, "plain value"},
@@ -81,6 +81,9 @@ func TestErrors(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %q does not mention %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), "strconv") || strings.Contains(err.Error(), "ParseInt") {
+				t.Fatalf("error %q speaks Go, not the user's language", err)
 			}
 		})
 	}

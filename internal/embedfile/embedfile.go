@@ -84,7 +84,8 @@ func (w *Writer) Commit() error {
 	}
 	var lenBuf [8]byte
 	binary.LittleEndian.PutUint64(lenBuf[:], uint64(len(h)))
-	if _, err := out.Write(lenBuf[:]); err == nil {
+	_, err = out.Write(lenBuf[:])
+	if err == nil {
 		_, err = out.Write(h)
 	}
 	if err == nil {

@@ -1,7 +1,9 @@
-// Package fasta reads FASTA files as a stream of records with memory bounded by the
-// longest record (never by the file). Plain, gzip, xz, zstd and bzip2 input are read
-// transparently, "-" is standard input. Every error names the file, the record and
-// the line.
+// Package fasta reads sequence files as a stream of records with memory bounded by the
+// longest record (never by the file): FASTA, FASTQ (qualities checked for length and
+// dropped), SAM and BAM (primary records turned back into reads, as `samtools fasta`
+// does), the format detected from the content. Plain, gzip, xz, zstd and bzip2 input
+// are read transparently, "-" is standard input, and OpenAll chains several inputs.
+// Every error names the file, the record and the line (the record number in BAM).
 package fasta
 
 import (
@@ -27,6 +29,12 @@ type Record struct {
 	Seq []byte
 	// Line is the 1-based line number of the header.
 	Line int
+	// NonACGT is set when the sequence holds a letter other than ACGTacgt.
+	NonACGT bool
+
+	length    int
+	spill     *os.File
+	spillPath string
 }
 
 // Error is a problem in the input, located by file, record and line.
@@ -35,7 +43,13 @@ type Error struct {
 	Record string // "" before the first record
 	Line   int
 	Msg    string
+	// Err is the sentinel the problem is an instance of (ErrEmpty), or nil.
+	Err error
 }
+
+// Unwrap returns the sentinel the problem is an instance of, so that
+// errors.Is(err, fasta.ErrEmpty) holds for an empty input.
+func (e *Error) Unwrap() error { return e.Err }
 
 func (e *Error) Error() string {
 	var b strings.Builder
@@ -71,6 +85,15 @@ type Reader struct {
 	bytesRead int64
 	raw       *countingReader
 	size      int64
+	// countOnly, spillOver and spillDir: see CountOnly and SpillLongerThan.
+	countOnly bool
+	spillOver int
+	spillDir  string
+	// format and alt: the detected format and, for any but FASTA, its parser
+	// (format.go); alt also chains several inputs (multi.go).
+	format   Format
+	alt      func() (*Record, error)
+	progress func() (read, size int64)
 }
 
 // Open opens path ("-" for standard input) for reading. Compression (gzip, xz, zstd,
@@ -86,7 +109,7 @@ func Open(path string) (*Reader, error) {
 	} else {
 		var err error
 		if f, err = os.Open(path); err != nil {
-			return nil, &Error{File: path, Msg: fmt.Sprintf("cannot open: %v", err)}
+			return nil, &Error{File: path, Msg: "cannot open: " + pathMessage(err)}
 		}
 		st, err := f.Stat()
 		if err != nil || st.IsDir() {
@@ -96,10 +119,28 @@ func Open(path string) (*Reader, error) {
 		size = st.Size()
 	}
 	cr := &countingReader{r: f}
-	xr, err := xopen.Buf(cr)
+	braw := bufio.NewReaderSize(cr, 1<<17)
+	switch kind, err := sniffRaw(braw, name); {
+	case err != nil:
+		f.Close()
+		return nil, err
+	case kind == rawCRAM:
+		f.Close()
+		return nil, cramError(name)
+	case kind == rawBAM:
+		br, err := openBAM(braw, name)
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+		br.closer = closers{br.closer, f}
+		br.raw, br.size = cr, size
+		return br, nil
+	}
+	xr, err := xopen.Buf(braw)
 	if err != nil && strings.Contains(err.Error(), "no content") {
 		f.Close()
-		return nil, &Error{File: name, Msg: ErrEmpty.Error()}
+		return nil, &Error{File: name, Msg: ErrEmpty.Error(), Err: ErrEmpty}
 	}
 	if err != nil {
 		f.Close()
@@ -138,15 +179,23 @@ func (cs closers) Close() error {
 // and the file size (-1 when unknown, as for standard input). Safe to call from any
 // goroutine.
 func (r *Reader) Progress() (read, size int64) {
+	if r.progress != nil {
+		return r.progress()
+	}
 	if r.raw == nil {
 		return 0, -1
 	}
 	return r.raw.n.Load(), r.size
 }
 
-// NewReader reads FASTA from r; name is used in error messages.
-func NewReader(r io.Reader, name string) *Reader {
-	return &Reader{name: name, br: bufio.NewReaderSize(r, 1<<16)}
+// NewReader reads FASTA, FASTQ or SAM text (detected from the content) from r; name
+// is used in error messages.
+func NewReader(r io.Reader, name string) *Reader { return newReaderSize(r, name, 1<<16) }
+
+func newReaderSize(r io.Reader, name string, size int) *Reader {
+	fr := &Reader{name: name, br: bufio.NewReaderSize(r, size)}
+	fr.detectText()
+	return fr
 }
 
 // Name is the input's name as used in errors.
@@ -211,6 +260,13 @@ func (r *Reader) errf(record string, line int, format string, a ...any) error {
 // at all yields an *Error wrapping ErrEmpty instead of io.EOF. A record with no
 // sequence is returned with an empty Seq (callers decide; see the README).
 func (r *Reader) Next() (*Record, error) {
+	if r.alt != nil {
+		rec, err := r.alt()
+		if rec != nil {
+			rec.NonACGT = nonACGT(rec.Seq)
+		}
+		return rec, err
+	}
 	if r.done {
 		return nil, io.EOF
 	}
@@ -220,7 +276,7 @@ func (r *Reader) Next() (*Record, error) {
 			line, err := r.readLine()
 			if err == io.EOF {
 				r.done = true
-				return nil, &Error{File: r.name, Msg: ErrEmpty.Error(), Line: 0, Record: ""}
+				return nil, &Error{File: r.name, Msg: ErrEmpty.Error(), Err: ErrEmpty, Line: 0, Record: ""}
 			}
 			if err != nil {
 				return nil, r.errf("", r.line+1, "read error: %v", err)
@@ -242,38 +298,10 @@ func (r *Reader) Next() (*Record, error) {
 	if err := r.parseHeader(rec); err != nil {
 		return nil, err
 	}
-	var seq []byte
-	for {
-		line, err := r.readLine()
-		if err == io.EOF {
-			r.done = true
-			break
-		}
-		if err != nil {
-			return nil, r.errf(rec.ID, r.line+1, "read error: %v (truncated or corrupt file?)", err)
-		}
-		if len(line) > 0 && line[0] == '>' {
-			r.header, r.hdrLine = append(r.header[:0], line[1:]...), r.line
-			break
-		}
-		for i, c := range line {
-			if c == ' ' {
-				continue
-			}
-			if c < 0x20 || c >= 0x7f {
-				if c == '\t' && r.alphabet == nil {
-					seq = append(seq, c)
-					continue
-				}
-				return nil, r.errf(rec.ID, r.line, "binary or control byte 0x%02x at column %d", c, i+1)
-			}
-			if r.alphabet != nil && !r.alphabet[c] {
-				return nil, r.errf(rec.ID, r.line, "letter %q at column %d is not one of the %s", c, i+1, r.alphaMsg)
-			}
-			seq = append(seq, c)
-		}
+	if err := r.readSequence(rec); err != nil {
+		rec.Release()
+		return nil, err
 	}
-	rec.Seq = seq
 	r.records++
 	return rec, nil
 }

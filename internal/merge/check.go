@@ -7,13 +7,13 @@ import (
 	"strings"
 
 	"github.com/virnucpro/virnucpro/internal/checkpoint"
-	"github.com/virnucpro/virnucpro/internal/pipeline"
+	"github.com/virnucpro/virnucpro/internal/predict"
 )
 
 // shardDir is one shard result to merge.
 type shardDir struct {
 	dir string
-	res pipeline.ShardResult
+	res predict.ShardResult
 }
 
 // readShards reads every directory's shard.json and checks that together they are
@@ -25,7 +25,7 @@ func readShards(dirs []string) ([]shardDir, error) {
 	}
 	shards := make([]shardDir, 0, len(dirs))
 	for _, d := range dirs {
-		res, err := pipeline.ReadShardResult(d)
+		res, err := predict.ReadShardResult(d)
 		if err != nil {
 			return nil, err
 		}
@@ -67,7 +67,7 @@ func readShards(dirs []string) ([]shardDir, error) {
 
 // describeDifference says how b's run differs from a's ("" when they are shards of
 // the same run).
-func describeDifference(a, b pipeline.ShardResult) string {
+func describeDifference(a, b predict.ShardResult) string {
 	var d []string
 	d = append(d, checkpoint.Diff(a.Identity, b.Identity)...)
 	if a.InputRecords != b.InputRecords {

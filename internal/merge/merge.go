@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/virnucpro/virnucpro/internal/pipeline"
+	"github.com/virnucpro/virnucpro/internal/predict"
 )
 
 // Options configure a merge.
@@ -18,7 +18,6 @@ type Options struct {
 	Dirs []string
 	// Out is the output directory of the merged run.
 	Out string
-	Log *slog.Logger
 }
 
 // Summary counts what was merged.
@@ -28,12 +27,9 @@ type Summary struct {
 
 // Merge checks that Dirs are exactly the finished shards of one run (refusing
 // incomplete, duplicate and mismatched ones) and writes the whole run's outputs to
-// Out. Like predict, the outputs appear only when all of them are complete.
+// Out. Like predict, the outputs appear only when all of them are complete. Logs go
+// to slog.Default().
 func Merge(ctx context.Context, o Options) (Summary, error) {
-	log := o.Log
-	if log == nil {
-		log = slog.Default()
-	}
 	shards, err := readShards(o.Dirs)
 	if err != nil {
 		return Summary{}, err
@@ -57,7 +53,7 @@ func Merge(ctx context.Context, o Options) (Summary, error) {
 			return Summary{}, err
 		}
 	}
-	sink, err := pipeline.NewOutputSink(pipeline.OutputOptions{Dir: o.Out, Compat: first.Compat,
+	sink, err := predict.NewOutputSink(predict.OutputOptions{Dir: o.Out, Compat: first.Compat,
 		KeepIntermediate: first.KeepIntermediate, FeatureDims: first.FeatureDims, Report: first.Report})
 	if err != nil {
 		return Summary{}, err
@@ -87,6 +83,6 @@ func Merge(ctx context.Context, o Options) (Summary, error) {
 	}
 	n := sink.Counts()
 	sum := Summary{Shards: len(shards), Records: n.Records, Chunks: n.Chunks, Frames: n.Frames}
-	log.Info("merged", "shards", sum.Shards, "records", sum.Records, "chunks", sum.Chunks, "frames", sum.Frames, "output", o.Out)
+	slog.Info("merged", "shards", sum.Shards, "records", sum.Records, "chunks", sum.Chunks, "frames", sum.Frames, "output", o.Out)
 	return sum, nil
 }

@@ -9,9 +9,12 @@ import (
 	"strings"
 	"testing"
 
+	_ "github.com/virnucpro/virnucpro/internal/backends"
 	"github.com/virnucpro/virnucpro/internal/checkpoint"
-	"github.com/virnucpro/virnucpro/internal/pipeline"
+	"github.com/virnucpro/virnucpro/internal/model/esm2"
+	"github.com/virnucpro/virnucpro/internal/predict"
 	"github.com/virnucpro/virnucpro/internal/report"
+	"github.com/virnucpro/virnucpro/internal/tensor"
 	"github.com/virnucpro/virnucpro/internal/testutil"
 )
 
@@ -45,24 +48,26 @@ func testInput(t *testing.T) string {
 	return path
 }
 
-func runOpts(input, out string, compat report.Compat, keep bool, shard pipeline.ShardSpec) pipeline.PredictOptions {
+func runOpts(input, out string, compat report.Compat, keep bool, shard predict.ShardSpec) predict.PredictOptions {
 	id := checkpoint.Identity{Tool: "test", Options: map[string]string{"chunk-size": "300", "shard": shard.String()}}
-	return pipeline.PredictOptions{Input: input, OutDir: out, ChunkSize: 300,
-		Models: pipeline.ModelPaths{
+	return predict.PredictOptions{Input: input, ChunkSize: 300,
+		Models: predict.ModelPaths{
 			DNABERT:    filepath.Join(td, "dnabert_tiny"),
 			ESM:        filepath.Join(td, "esm2_tiny", "esm2_t3_tiny_UR50D.pt"),
 			Classifier: filepath.Join(td, "virnucpro_e2e_tiny", "mlp", "model.pth"),
 		},
-		Backend: pipeline.BackendOptions{Device: "cpu", BLAS: "auto", Threads: 2, ReprLayer: -1},
-		Compat:  compat, KeepIntermediate: keep, WindowFrames: 9, MaxTokens: [2]int{512, 512}, CacheEntries: 100,
+		Backend:      tensor.Spec{Device: "cpu", BLAS: "auto", Threads: 2},
+		ModelOptions: predict.ModelOptions{ESM: esm2.Options{ReprLayer: -1}},
+		WindowFrames: 9, MaxTokens: [2]int{512, 512}, CacheEntries: 100,
 		Shard: shard, ShardIdentity: &id, Progress: "none",
-		Report: report.Options{Title: "merge test", PlotTop: 3, Params: []report.Param{{Name: "input", Value: "x"}}},
+		Output: predict.OutputOptions{Dir: out, Compat: compat, KeepIntermediate: keep,
+			Report: report.Options{Title: "merge test", PlotTop: 3, Params: []report.Param{{Name: "input", Value: "x"}}}},
 	}
 }
 
-func predict(t *testing.T, o pipeline.PredictOptions) {
+func runPredict(t *testing.T, o predict.PredictOptions) {
 	t.Helper()
-	if _, err := pipeline.Predict(context.Background(), o); err != nil {
+	if _, err := predict.Predict(context.Background(), o); err != nil {
 		t.Fatalf("predict %s: %v", o.Shard, err)
 	}
 }
@@ -73,7 +78,7 @@ func shardRuns(t *testing.T, input, dir string, n int, compat report.Compat, kee
 	var dirs []string
 	for i := 0; i < n; i++ {
 		d := filepath.Join(dir, fmt.Sprintf("shard%d", i))
-		predict(t, runOpts(input, d, compat, keep, pipeline.ShardSpec{Index: i, Count: n}))
+		runPredict(t, runOpts(input, d, compat, keep, predict.ShardSpec{Index: i, Count: n}))
 		dirs = append(dirs, d)
 	}
 	return dirs
@@ -91,8 +96,11 @@ func TestMergedShardsEqualTheUnshardedRun(t *testing.T) {
 	} {
 		t.Run(fmt.Sprintf("%s-keep=%v", tc.compat, tc.keep), func(t *testing.T) {
 			ref := filepath.Join(t.TempDir(), "whole")
-			predict(t, runOpts(input, ref, tc.compat, tc.keep, pipeline.ShardSpec{}))
+			runPredict(t, runOpts(input, ref, tc.compat, tc.keep, predict.ShardSpec{}))
 			want := testutil.ReadTree(t, ref, ".virnucpro")
+			if !strings.HasPrefix(want[report.ContigsFile], report.ContigsHeader) || strings.Count(want[report.ContigsFile], "\n") < 2 {
+				t.Fatalf("predict wrote no contigs.tsv rows: %q", want[report.ContigsFile])
+			}
 			for _, n := range tc.counts {
 				dir := t.TempDir()
 				dirs := shardRuns(t, input, dir, n, tc.compat, tc.keep)
@@ -122,17 +130,17 @@ func TestMergeRefusesIncompleteDuplicateAndMismatchedShards(t *testing.T) {
 	b, _ := os.ReadFile(input)
 	os.WriteFile(changed, append(b, ">late\nACGTACGTAAACCCGGGTTT\n"...), 0o644)
 	otherInput := filepath.Join(dir, "otherinput")
-	o := runOpts(changed, otherInput, report.CompatBroad, false, pipeline.ShardSpec{Index: 1, Count: 3})
+	o := runOpts(changed, otherInput, report.CompatBroad, false, predict.ShardSpec{Index: 1, Count: 3})
 	o.ShardIdentity.Inputs = []checkpoint.FileIdentity{{Path: changed, Size: 1, SHA256: "ab"}}
-	predict(t, o)
+	runPredict(t, o)
 	// An unfinished shard: its result files without shard.json.
 	unfinished := filepath.Join(dir, "unfinished")
 	copyDir(t, three[2], unfinished)
-	os.Remove(filepath.Join(unfinished, pipeline.ShardResultFile))
+	os.Remove(filepath.Join(unfinished, predict.ShardResultFile))
 	// A damaged shard: a prediction row removed.
 	damaged := filepath.Join(dir, "damaged")
 	copyDir(t, three[2], damaged)
-	p := filepath.Join(damaged, pipeline.PredictionsFile)
+	p := filepath.Join(damaged, predict.PredictionsFile)
 	rows, _ := os.ReadFile(p)
 	lines := strings.SplitAfter(string(rows), "\n")
 	os.WriteFile(p, []byte(strings.Join(append(lines[:3:3], lines[4:]...), "")), 0o644)
@@ -161,8 +169,8 @@ func TestMergeRefusesIncompleteDuplicateAndMismatchedShards(t *testing.T) {
 				t.Fatalf("error %v, want it to contain %q", err, tc.want)
 			}
 			if tc.name != "into a shard" {
-				if _, err := os.Stat(filepath.Join(out, pipeline.PredictionsFile)); err == nil {
-					t.Errorf("a refused merge left %s", pipeline.PredictionsFile)
+				if _, err := os.Stat(filepath.Join(out, predict.PredictionsFile)); err == nil {
+					t.Errorf("a refused merge left %s", predict.PredictionsFile)
 				}
 			}
 		})
@@ -172,13 +180,13 @@ func TestMergeRefusesIncompleteDuplicateAndMismatchedShards(t *testing.T) {
 func TestShardResultIsWrittenLastAndRemovedAtStart(t *testing.T) {
 	input := testInput(t)
 	out := filepath.Join(t.TempDir(), "s")
-	o := runOpts(input, out, report.CompatBroad, false, pipeline.ShardSpec{Index: 1, Count: 4})
-	predict(t, o)
-	res, err := pipeline.ReadShardResult(out)
+	o := runOpts(input, out, report.CompatBroad, false, predict.ShardSpec{Index: 1, Count: 4})
+	runPredict(t, o)
+	res, err := predict.ReadShardResult(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Shard != (pipeline.ShardCoord{Index: 1, Count: 4}) || res.InputRecords != 24 || res.Records != 6 {
+	if res.Shard != (predict.ShardCoord{Index: 1, Count: 4}) || res.InputRecords != 24 || res.Records != 6 {
 		t.Errorf("shard.json %+v", res)
 	}
 	if _, ok := res.Identity.Options["shard"]; ok {
@@ -186,10 +194,10 @@ func TestShardResultIsWrittenLastAndRemovedAtStart(t *testing.T) {
 	}
 	// A run that fails leaves no completion mark behind.
 	o.Models.Classifier = filepath.Join(td, "missing.pth")
-	if _, err := pipeline.Predict(context.Background(), o); err == nil {
+	if _, err := predict.Predict(context.Background(), o); err == nil {
 		t.Fatal("predict with a missing classifier succeeded")
 	}
-	if _, err := pipeline.ReadShardResult(out); err == nil {
+	if _, err := predict.ReadShardResult(out); err == nil {
 		t.Error("shard.json of the earlier run survived the start of a new run")
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/virnucpro/virnucpro/internal/embedfile"
 	"github.com/virnucpro/virnucpro/internal/pipeline"
+	"github.com/virnucpro/virnucpro/internal/predict"
 	"github.com/virnucpro/virnucpro/internal/report"
 )
 
@@ -47,7 +48,7 @@ func openShard(s shardDir) (*shardReader, error) {
 		return f, path, nil
 	}
 	fail := func(err error) (*shardReader, error) { r.close(); return nil, err }
-	f, path, err := open(pipeline.SequencesFile)
+	f, path, err := open(predict.SequencesFile)
 	if err != nil {
 		return fail(err)
 	}
@@ -60,7 +61,7 @@ func openShard(s shardDir) (*shardReader, error) {
 	if r.chunks, err = report.NewChunksReader(f, path); err != nil {
 		return fail(err)
 	}
-	if f, path, err = open(pipeline.PredictionsFile); err != nil {
+	if f, path, err = open(predict.PredictionsFile); err != nil {
 		return fail(err)
 	}
 	r.preds = newLineReader(f, path)
@@ -70,13 +71,13 @@ func openShard(s shardDir) (*shardReader, error) {
 	if !s.res.KeepIntermediate {
 		return r, nil
 	}
-	for i, name := range []string{pipeline.ChunkedFile, pipeline.NucleotideFile, pipeline.ProteinFile} {
+	for i, name := range []string{predict.ChunkedFile, predict.NucleotideFile, predict.ProteinFile} {
 		if f, path, err = open(name); err != nil {
 			return fail(err)
 		}
 		r.fastas[i] = &fastaReader{lineReader: newLineReader(f, path)}
 	}
-	for e, name := range []string{pipeline.DNABERTEmbedFile, pipeline.ESMEmbedFile} {
+	for e, name := range []string{predict.DNABERTEmbedFile, predict.ESMEmbedFile} {
 		path := filepath.Join(s.dir, name)
 		ids, data, dim, err := embedfile.Read(path)
 		if err != nil {
@@ -84,7 +85,7 @@ func openShard(s shardDir) (*shardReader, error) {
 		}
 		if dim != s.res.FeatureDims[e] || len(ids) != s.res.Frames {
 			return fail(fmt.Errorf("%s: %d rows of %d values, but %s records %d frames of %d", path, len(ids), dim,
-				pipeline.ShardResultFile, s.res.Frames, s.res.FeatureDims[e]))
+				predict.ShardResultFile, s.res.Frames, s.res.FeatureDims[e]))
 		}
 		r.embeds[e] = embedRows{path: path, ids: ids, data: data, dim: dim}
 	}
@@ -96,7 +97,7 @@ func openShard(s shardDir) (*shardReader, error) {
 func (r *shardReader) next(ordinal int) (*pipeline.Window, error) {
 	ref, err := r.seqs.Next()
 	if err == io.EOF {
-		return nil, fmt.Errorf("shard %s (%s): %s ends before input record %d", r.res.Shard, r.dir, pipeline.SequencesFile, ordinal+1)
+		return nil, fmt.Errorf("shard %s (%s): %s ends before input record %d", r.res.Shard, r.dir, predict.SequencesFile, ordinal+1)
 	}
 	if err != nil {
 		return nil, err
@@ -190,7 +191,7 @@ func (r *shardReader) finish() error {
 		if err != nil {
 			return err
 		}
-		return fmt.Errorf("shard %s (%s): %s lists record %q beyond the shard's %d records", r.res.Shard, r.dir, pipeline.SequencesFile, ref.ID, r.res.Records)
+		return fmt.Errorf("shard %s (%s): %s lists record %q beyond the shard's %d records", r.res.Shard, r.dir, predict.SequencesFile, ref.ID, r.res.Records)
 	}
 	if c, err := r.chunks.Next(); err != io.EOF {
 		if err != nil {
@@ -219,7 +220,7 @@ func (r *shardReader) finish() error {
 		return fmt.Errorf("%s: %d rows, the shard's files list %d frames", r.embeds[0].path, len(r.embeds[0].ids), r.frames)
 	}
 	if r.frames != r.res.Frames {
-		return fmt.Errorf("shard %s (%s): %d frames in %s, %s records %d", r.res.Shard, r.dir, r.frames, pipeline.PredictionsFile, pipeline.ShardResultFile, r.res.Frames)
+		return fmt.Errorf("shard %s (%s): %d frames in %s, %s records %d", r.res.Shard, r.dir, r.frames, predict.PredictionsFile, predict.ShardResultFile, r.res.Frames)
 	}
 	return nil
 }

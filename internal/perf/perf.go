@@ -16,8 +16,8 @@ import (
 	"github.com/virnucpro/virnucpro/internal/batch"
 	"github.com/virnucpro/virnucpro/internal/model/dnabert"
 	"github.com/virnucpro/virnucpro/internal/model/esm2"
+	"github.com/virnucpro/virnucpro/internal/randmodel"
 	"github.com/virnucpro/virnucpro/internal/tensor"
-	"github.com/virnucpro/virnucpro/internal/testmodels"
 )
 
 // Encoder is what a workload runs (both encoders satisfy it).
@@ -164,7 +164,7 @@ func WriteESM2(dir string) error {
 	if fileSize(filepath.Join(dir, "model.safetensors")) > 0 {
 		return nil
 	}
-	return testmodels.ESM2(dir, 12, 480, 20)
+	return randmodel.ESM2(dir, 12, 480, 20)
 }
 
 // WriteDNABERT writes the random DNABERT-S of the DNABERT workload into dir, unless
@@ -177,7 +177,7 @@ func WriteDNABERT(dir string) error {
 	if err := os.WriteFile(tok, []byte(minimalTokenizer), 0o644); err != nil {
 		return err
 	}
-	return testmodels.DNABERT(dir, 12, 768, 12, 3072, tok)
+	return randmodel.DNABERT(dir, 12, 768, 12, 3072, tok)
 }
 
 // pack groups sequences into batches of at most tokenBudget tokens.

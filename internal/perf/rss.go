@@ -12,8 +12,8 @@ import (
 	"strings"
 
 	"github.com/virnucpro/virnucpro/internal/model/esm2"
+	"github.com/virnucpro/virnucpro/internal/randmodel"
 	"github.com/virnucpro/virnucpro/internal/tensor/cpu"
-	"github.com/virnucpro/virnucpro/internal/testmodels"
 )
 
 // PeakRSS returns the process's peak resident set size (VmHWM) in bytes; Linux only.
@@ -60,16 +60,16 @@ const (
 // WriteRSSModel writes a random ESM-2 of RSSLayers × RSSDim in format into dir and
 // returns the path to load and the model's float32 weight size in bytes.
 func WriteRSSModel(dir, format string) (path string, fp32Bytes uint64, err error) {
-	ts := testmodels.ESM2Tensors(RSSLayers, RSSDim)
+	ts := randmodel.ESM2Tensors(RSSLayers, RSSDim)
 	for _, t := range ts {
 		fp32Bytes += 4 * uint64(len(t.Data))
 	}
 	switch format {
 	case "safetensors":
-		return dir, fp32Bytes, testmodels.ESM2(dir, RSSLayers, RSSDim, 20)
+		return dir, fp32Bytes, randmodel.ESM2(dir, RSSLayers, RSSDim, 20)
 	case "pt", "pt-fp16":
 		path = filepath.Join(dir, "esm2_rss.pt")
-		return path, fp32Bytes, testmodels.WritePyTorch(path, ts, format == "pt-fp16")
+		return path, fp32Bytes, randmodel.WritePyTorch(path, ts, format == "pt-fp16")
 	}
 	return "", 0, fmt.Errorf("memory measurement: unknown format %q", format)
 }

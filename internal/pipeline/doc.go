@@ -1,13 +1,17 @@
-// Package pipeline runs the VirNucPro method as one streaming pipeline:
+// Package pipeline is the streaming engine of the method: it drives Windows of frames
+// through two encoders and an optional classifier, and knows nothing of where the
+// windows come from or where the results go (internal/predict supplies the FASTA
+// source and the result files; internal/train a features sink).
 //
-//	FASTA records -> chunks -> kept frames   (Source, one goroutine)
-//	-> window-level dedup + tokens            (prepare, one goroutine, tokenizing in parallel)
-//	-> packed batches -> both encoders -> merged features -> classifier   (infer)
-//	-> ordered results                        (Sink, the caller's goroutine)
+//	Source.Next                 (read stage, one goroutine)
+//	-> window-level dedup + tokens  (prepare stage, one goroutine, tokenizing in parallel)
+//	-> packed batches -> encoders on every worker -> merged features -> classifier
+//	                            (infer stage)
+//	-> Sink.Write in input order    (write stage, its own goroutine)
 //
 // Work moves in Windows: runs of consecutive frames cut at chunk boundaries. The stages
 // overlap (reading and tokenizing window k+1 while window k is embedded) through
 // bounded channels, so memory is bounded by the window size and queue depth, not by the
 // input. Windows are cut from the input alone and every stage processes them in order,
-// so results do not depend on the thread count.
+// so results do not depend on the thread count or the number of workers.
 package pipeline

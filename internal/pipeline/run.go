@@ -32,7 +32,9 @@ type Sink interface {
 type Models struct {
 	// Encoders are [DNABERT] and [ESM]; they tokenize, and embed when Workers is
 	// empty.
-	Encoders   [2]Encoder
+	Encoders [2]Encoder
+	// Classifier scores the merged features; nil runs the encoders only (features
+	// extraction: Options.KeepFeatures must be set, Window.Scores stays nil).
 	Classifier Classifier
 	// Workers are the inference workers, each with its own copy of the encoders
 	// (on its own backend: one per GPU, or CPU threads split between them). Empty
@@ -55,6 +57,34 @@ func (m Models) workers() []Worker {
 	return []Worker{{Encoders: m.Encoders}}
 }
 
+// Width is the merged feature width: DNABERT-S's then ESM-2's embedding.
+func (m Models) Width() int { return m.Encoders[DNABERT].Dim() + m.Encoders[ESM].Dim() }
+
+// WidthError is a classifier that does not take the encoders' merged features.
+type WidthError struct {
+	Classifier int
+	Encoders   [2]string
+	Dims       [2]int
+}
+
+func (e *WidthError) Error() string {
+	return fmt.Sprintf("takes %d features but %s (%d) + %s (%d) give %d: the classifier was trained for other encoders",
+		e.Classifier, e.Encoders[DNABERT], e.Dims[DNABERT], e.Encoders[ESM], e.Dims[ESM], e.Dims[DNABERT]+e.Dims[ESM])
+}
+
+// CheckWidth returns a *WidthError unless the classifier (if any) takes Width
+// features.
+func (m Models) CheckWidth() error {
+	if m.Classifier == nil {
+		return nil
+	}
+	if got := m.Classifier.InputDim(); got != m.Width() {
+		return &WidthError{Classifier: got, Encoders: [2]string{m.Encoders[DNABERT].Name(), m.Encoders[ESM].Name()},
+			Dims: [2]int{m.Encoders[DNABERT].Dim(), m.Encoders[ESM].Dim()}}
+	}
+	return nil
+}
+
 // Options tune a run; the zero value is usable.
 type Options struct {
 	// Threads bounds parallel tokenization (default GOMAXPROCS).
@@ -67,8 +97,6 @@ type Options struct {
 	CacheEntries int
 	// KeepFeatures fills Window.Features.
 	KeepFeatures bool
-	// Log receives warnings (out-of-memory retries); nil is slog.Default().
-	Log *slog.Logger
 	// QueueDepth is the number of windows buffered between stages (default 2).
 	QueueDepth int
 	// Replay, when set, is offered every window first: when it fills w.Scores (and
@@ -77,8 +105,22 @@ type Options struct {
 	Replay func(w *Window) (bool, error)
 }
 
+// run is one Run: its inputs, statistics and the channels between its stages.
+type run struct {
+	src      Source
+	m        Models
+	opts     Options
+	sink     Sink
+	progress *Progress
+	st       Stats
+	read     chan *Window // read -> prepare
+	prepared chan *Window // prepare -> infer
+	scored   chan *Window // infer -> write
+}
+
 // Run drives src through the models into sink and returns the run's statistics.
-// It stops at the first error; ctx cancellation stops it between batches.
+// It stops at the first error; ctx cancellation stops it between batches. Warnings
+// (out-of-memory retries) go to slog.Default().
 func Run(ctx context.Context, src Source, m Models, opts Options, sink Sink, progress *Progress) (Stats, error) {
 	if progress == nil {
 		progress = &Progress{}
@@ -89,126 +131,122 @@ func Run(ctx context.Context, src Source, m Models, opts Options, sink Sink, pro
 	if opts.QueueDepth <= 0 {
 		opts.QueueDepth = 2
 	}
-	width := m.Encoders[DNABERT].Dim() + m.Encoders[ESM].Dim()
-	if got := m.Classifier.InputDim(); got != width {
-		return Stats{}, fmt.Errorf("classifier takes %d features but %s (%d) + %s (%d) give %d: the classifier does not belong to these encoders",
-			got, m.Encoders[DNABERT].Name(), m.Encoders[DNABERT].Dim(), m.Encoders[ESM].Name(), m.Encoders[ESM].Dim(), width)
+	if err := m.CheckWidth(); err != nil {
+		return Stats{}, fmt.Errorf("classifier %w", err)
 	}
-
-	var st Stats
+	if m.Classifier == nil && !opts.KeepFeatures {
+		return Stats{}, errors.New("internal error: a run without a classifier must keep the features")
+	}
+	r := &run{src: src, m: m, opts: opts, sink: sink, progress: progress,
+		read: make(chan *Window, opts.QueueDepth), prepared: make(chan *Window, opts.QueueDepth),
+		scored: make(chan *Window, opts.QueueDepth)}
 	start := time.Now()
 	g, ctx := errgroup.WithContext(ctx)
-	read := make(chan *Window, opts.QueueDepth)
-	prepared := make(chan *Window, opts.QueueDepth)
-	scored := make(chan *Window, opts.QueueDepth)
-
-	g.Go(func() error { // read, chunk, translate
-		defer close(read)
-		for {
-			t0 := time.Now()
-			w, err := src.Next()
-			st.Read += time.Since(t0)
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			for _, r := range w.Records {
-				if r.First {
-					progress.Records.Add(1)
-				}
-			}
-			progress.FramesRead.Add(int64(len(w.Frames)))
-			select {
-			case read <- w:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
-	})
-
-	g.Go(func() error { // deduplicate and tokenize
-		defer close(prepared)
-		for w := range read {
-			if opts.Replay != nil {
-				done, err := opts.Replay(w)
-				if err != nil {
-					return err
-				}
-				if done {
-					w.replayed = true
-					select {
-					case prepared <- w:
-					case <-ctx.Done():
-						return ctx.Err()
-					}
-					continue
-				}
-			}
-			p, err := prepare(w, m, opts.Threads, &st)
-			if err != nil {
-				return err
-			}
-			w.prep = p
-			select {
-			case prepared <- w:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
-		return nil
-	})
-
-	g.Go(func() error { // embed and classify
-		defer close(scored)
-		inf := newInferrer(m, opts, &st, progress)
-		for w := range prepared {
-			if !w.replayed {
-				if err := inf.score(ctx, w); err != nil {
-					return err
-				}
-			} else {
-				st.ReplayedWindows++
-				inf.restoreCache(w)
-			}
-			select {
-			case scored <- w:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
-		return nil
-	})
-
-	g.Go(func() error { // write in order
-		for w := range scored {
-			t0 := time.Now()
-			if err := sink.Write(w); err != nil {
-				return err
-			}
-			st.Write += time.Since(t0)
-			st.Windows++
-			for _, r := range w.Records {
-				if r.First {
-					st.Records++
-				}
-			}
-			st.Chunks += len(w.Chunks)
-			for _, c := range w.Chunks {
-				if c.NumFrames == 0 {
-					st.NoORFChunks++
-				}
-			}
-			st.Frames += len(w.Frames)
-			progress.FramesScored.Add(int64(len(w.Frames)))
-		}
-		return nil
-	})
-
+	g.Go(func() error { return r.readStage(ctx) })
+	g.Go(func() error { return r.prepareStage(ctx) })
+	g.Go(func() error { return r.inferStage(ctx) })
+	g.Go(r.writeStage)
 	err := g.Wait()
-	st.Wall = time.Since(start)
-	return st, err
+	r.st.Wall = time.Since(start)
+	return r.st, err
+}
+
+// send passes w to the next stage unless the run is stopping.
+func send(ctx context.Context, ch chan<- *Window, w *Window) error {
+	select {
+	case ch <- w:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// readStage reads, chunks and translates: it pulls windows from the source.
+func (r *run) readStage(ctx context.Context) error {
+	defer close(r.read)
+	for {
+		t0 := time.Now()
+		w, err := r.src.Next()
+		r.st.Read += time.Since(t0)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		for _, rec := range w.Records {
+			if rec.First {
+				r.progress.Records.Add(1)
+			}
+		}
+		r.progress.FramesRead.Add(int64(len(w.Frames)))
+		if err := send(ctx, r.read, w); err != nil {
+			return err
+		}
+	}
+}
+
+// prepareStage replays committed windows and deduplicates and tokenizes the others.
+func (r *run) prepareStage(ctx context.Context) error {
+	defer close(r.prepared)
+	for w := range r.read {
+		if r.opts.Replay != nil {
+			done, err := r.opts.Replay(w)
+			if err != nil {
+				return err
+			}
+			if done {
+				w.Replayed = true
+				if err := send(ctx, r.prepared, w); err != nil {
+					return err
+				}
+				continue
+			}
+		}
+		p, err := prepare(w, r.m, r.opts.Threads, &r.st)
+		if err != nil {
+			return err
+		}
+		w.prep = p
+		if err := send(ctx, r.prepared, w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// inferStage embeds and classifies the windows not replayed.
+func (r *run) inferStage(ctx context.Context) error {
+	defer close(r.scored)
+	inf := newInferrer(r.m, r.opts, &r.st, r.progress)
+	for w := range r.prepared {
+		if !w.Replayed {
+			if err := inf.score(ctx, w); err != nil {
+				return err
+			}
+		} else {
+			r.st.ReplayedWindows++
+			inf.restoreCache(w)
+		}
+		if err := send(ctx, r.scored, w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeStage passes the windows to the sink in order and counts them.
+func (r *run) writeStage() error {
+	for w := range r.scored {
+		t0 := time.Now()
+		if err := r.sink.Write(w); err != nil {
+			return err
+		}
+		r.st.Write += time.Since(t0)
+		r.st.countWindow(w)
+		r.progress.FramesScored.Add(int64(len(w.Frames)))
+	}
+	return nil
 }
 
 // windowPrep is the per-encoder deduplicated, tokenized view of a window.
@@ -290,14 +328,10 @@ type inferrer struct {
 	progress *Progress
 	caches   [2]*embeddingCache
 	budgets  [][2]int // per worker and encoder: token budget, halved on out-of-memory
-	log      *slog.Logger
 }
 
 func newInferrer(m Models, opts Options, st *Stats, progress *Progress) *inferrer {
-	inf := &inferrer{m: m, opts: opts, st: st, progress: progress, log: opts.Log}
-	if inf.log == nil {
-		inf.log = slog.Default()
-	}
+	inf := &inferrer{m: m, opts: opts, st: st, progress: progress}
 	inf.budgets = make([][2]int, len(m.workers()))
 	for k := range inf.budgets {
 		inf.budgets[k] = opts.MaxTokens
@@ -317,8 +351,7 @@ func (inf *inferrer) score(ctx context.Context, w *Window) error {
 		}
 		rows[e] = r
 	}
-	dDNA, dESM := inf.m.Encoders[DNABERT].Dim(), inf.m.Encoders[ESM].Dim()
-	width := dDNA + dESM
+	dDNA, width := inf.m.Encoders[DNABERT].Dim(), inf.m.Width()
 	n := len(w.Frames)
 	features := make([]float32, n*width)
 	for i := range w.Frames {
@@ -326,6 +359,21 @@ func (inf *inferrer) score(ctx context.Context, w *Window) error {
 		copy(row[:dDNA], rows[DNABERT][w.prep.enc[DNABERT].of[i]])
 		copy(row[dDNA:], rows[ESM][w.prep.enc[ESM].of[i]])
 	}
+	if inf.m.Classifier != nil {
+		if err := inf.classify(w, features); err != nil {
+			return err
+		}
+	}
+	if inf.opts.KeepFeatures {
+		w.Features, w.FeatureDim = features, width
+	}
+	w.prep = nil
+	return nil
+}
+
+// classify scores the window's merged features (len(w.Frames) rows).
+func (inf *inferrer) classify(w *Window, features []float32) error {
+	n := len(w.Frames)
 	t0 := time.Now()
 	probs, err := inf.m.Classifier.Classify(features, n)
 	if err != nil {
@@ -339,10 +387,6 @@ func (inf *inferrer) score(ctx context.Context, w *Window) error {
 	for i, f := range w.Frames {
 		w.Scores[i] = report.FrameScore{ID: f.ID, Others: probs[2*i], Virus: probs[2*i+1]}
 	}
-	if inf.opts.KeepFeatures {
-		w.Features, w.FeatureDim = features, width
-	}
-	w.prep = nil
 	return nil
 }
 
@@ -443,7 +487,7 @@ func (inf *inferrer) runBatch(k, e int, w *Window, items []batch.Item, budget in
 				fmt.Sprintf("a single %d-token sequence does not fit: use a device with more free memory, --precision fp16/bf16, or --device cpu", total), err)
 		}
 		half := max(total/2, 1)
-		inf.log.Warn("out of memory: retrying the batch with half the token budget", "worker", k, "device", wk.Device,
+		slog.Warn("out of memory: retrying the batch with half the token budget", "worker", k, "device", wk.Device,
 			"model", enc.Name(), "sequences", len(items), "tokens", total, "budget", half)
 		st.OOMRetries++
 		if half < inf.budgets[k][e] || inf.budgets[k][e] <= 0 {

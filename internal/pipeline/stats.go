@@ -60,3 +60,20 @@ type Progress struct {
 	FramesScored atomic.Int64 // frames scored and written
 	Tokens       atomic.Int64 // model tokens embedded (both encoders)
 }
+
+// countWindow adds a written window's records, chunks and frames.
+func (s *Stats) countWindow(w *Window) {
+	s.Windows++
+	for _, r := range w.Records {
+		if r.First {
+			s.Records++
+		}
+	}
+	s.Chunks += len(w.Chunks)
+	for _, c := range w.Chunks {
+		if c.NumFrames == 0 {
+			s.NoORFChunks++
+		}
+	}
+	s.Frames += len(w.Frames)
+}

@@ -49,15 +49,19 @@ type Window struct {
 	Chunks  []ChunkEntry
 	Frames  []Frame
 
-	// Scores holds the classifier output per frame, filled by the pipeline.
+	// Scores holds the classifier output per frame, filled by the pipeline (nil in a
+	// run without a classifier).
 	Scores []report.FrameScore
 	// Features holds each frame's merged embedding (DNABERT-S then ESM-2, row-major,
 	// len(Frames) × FeatureDim) when Options.KeepFeatures is set.
 	Features   []float32
 	FeatureDim int
 
-	prep     *windowPrep
-	replayed bool
+	// Replayed is set by Run when Options.Replay restored the window from earlier
+	// committed work instead of the models computing it.
+	Replayed bool
+
+	prep *windowPrep
 }
 
 // ChunkCalls returns the per-chunk consensus of the window's chunks, in order.

@@ -1,10 +1,10 @@
-// Package progress shows how a long run is going: a live bar (mpb) when stderr is a
+// Package progress shows how a long run is going, by work done: frames scored against
+// an estimate of the run's total, with frames/s, tokens/s and an ETA measured on this
+// run's computed work (see Estimator). A live bar (mpb) is drawn when stderr is a
 // terminal, plain periodic log lines (log/slog) otherwise, e.g. in Slurm logs.
 package progress
 
 import (
-	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -17,19 +17,43 @@ import (
 
 // Snapshot is the state of a run at one instant.
 type Snapshot struct {
-	// Done and Total measure overall progress in any unit (input bytes read, say);
-	// Total <= 0 means unknown (no ETA).
+	// Done and Total are the input bytes read and the input's size (Total <= 0:
+	// unknown, as for standard input); they extrapolate the total work while the
+	// input is being read.
 	Done, Total int64
-	// Records, Frames and Tokens are cumulative counts shown with rates.
-	Records, Frames, Tokens int64
+	// InputRead is set once the whole input was read: FramesRead is then the exact
+	// number of frames of the run.
+	InputRead bool
+	// FramesRead are the frames produced from the input so far; Frames those scored
+	// (computed or restored), Resumed those of Frames restored from a checkpoint.
+	FramesRead, Frames, Resumed int64
+	// Records read and model Tokens embedded by this run.
+	Records, Tokens int64
+}
+
+// Config sets up a Reporter.
+type Config struct {
+	// Bar draws a live bar on Out instead of logging.
+	Bar bool
+	Out io.Writer
+	// Log receives a progress line every Interval when Bar is off.
+	Log      *slog.Logger
+	Interval time.Duration
+	// Now and Ticks replace the clock and the ticker (tests); nil: the real ones.
+	Now   func() time.Time
+	Ticks <-chan time.Time
 }
 
 // Reporter polls a snapshot function and displays it until Stop.
 type Reporter struct {
 	poll     func() Snapshot
-	cancel   context.CancelFunc
+	cfg      Config
+	est      Estimator
+	mu       sync.Mutex
+	last     Status
+	stop     chan struct{}
 	wg       sync.WaitGroup
-	start    time.Time
+	ticker   *time.Ticker
 	progress *mpb.Progress
 	bar      *mpb.Bar
 }
@@ -43,84 +67,88 @@ func IsTerminal(f *os.File) bool {
 // Start begins reporting. With bar set it draws on w (normally os.Stderr) every 200 ms;
 // otherwise it logs one line through logger every interval.
 func Start(poll func() Snapshot, bar bool, w io.Writer, logger *slog.Logger, interval time.Duration) *Reporter {
-	ctx, cancel := context.WithCancel(context.Background())
-	r := &Reporter{poll: poll, cancel: cancel, start: time.Now()}
-	if bar {
-		r.startBar(ctx, w)
-	} else {
-		r.wg.Add(1)
-		go func() {
-			defer r.wg.Done()
-			t := time.NewTicker(interval)
-			defer t.Stop()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case <-t.C:
-					logger.Info("progress", r.attrs(poll())...)
-				}
-			}
-		}()
-	}
-	return r
+	return StartWith(poll, Config{Bar: bar, Out: w, Log: logger, Interval: interval})
 }
 
-func (r *Reporter) attrs(s Snapshot) []any {
-	el := time.Since(r.start).Seconds()
-	a := []any{"records", s.Records, "frames", s.Frames,
-		"frames_per_s", fmt.Sprintf("%.1f", float64(s.Frames)/el),
-		"tokens_per_s", fmt.Sprintf("%.0f", float64(s.Tokens)/el)}
-	if s.Total > 0 && s.Done > 0 {
-		frac := float64(s.Done) / float64(s.Total)
-		a = append(a, "done", fmt.Sprintf("%.1f%%", 100*frac))
-		if frac < 1 {
-			eta := time.Duration(el * (1 - frac) / frac * float64(time.Second)).Round(time.Second)
-			a = append(a, "eta", eta.String())
+// StartWith begins reporting as cfg says.
+func StartWith(poll func() Snapshot, cfg Config) *Reporter {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	r := &Reporter{poll: poll, cfg: cfg, stop: make(chan struct{})}
+	ticks := cfg.Ticks
+	if ticks == nil {
+		every := cfg.Interval
+		if cfg.Bar || every <= 0 {
+			every = 200 * time.Millisecond
 		}
+		r.ticker = time.NewTicker(every)
+		ticks = r.ticker.C
 	}
-	return a
-}
-
-func (r *Reporter) startBar(ctx context.Context, w io.Writer) {
-	r.progress = mpb.NewWithContext(ctx, mpb.WithOutput(w), mpb.WithRefreshRate(200*time.Millisecond), mpb.WithWidth(40), mpb.WithAutoRefresh())
-	total := r.poll().Total
-	if total <= 0 {
-		total = 0
+	r.update()
+	if cfg.Bar {
+		r.startBar()
 	}
-	counts := decor.Any(func(decor.Statistics) string {
-		s := r.poll()
-		el := time.Since(r.start).Seconds()
-		return fmt.Sprintf("%d records  %d frames  %.1f frames/s  %.0f tok/s", s.Records, s.Frames, float64(s.Frames)/el, float64(s.Tokens)/el)
-	})
-	r.bar = r.progress.AddBar(total,
-		mpb.PrependDecorators(decor.Name("predict "), decor.Percentage(decor.WCSyncSpace)),
-		mpb.AppendDecorators(counts, decor.Name("  ETA "), decor.EwmaETA(decor.ET_STYLE_GO, 30)),
-	)
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
-		t := time.NewTicker(200 * time.Millisecond)
-		defer t.Stop()
-		last := int64(0)
-		lastT := time.Now()
 		for {
 			select {
-			case <-ctx.Done():
+			case <-r.stop:
 				return
-			case now := <-t.C:
-				s := r.poll()
-				if s.Done > last {
-					r.bar.EwmaIncrInt64(s.Done-last, now.Sub(lastT))
-					last, lastT = s.Done, now
+			case <-ticks:
+				st := r.update()
+				if !cfg.Bar {
+					cfg.Log.Info("progress", st.Attrs()...)
 				}
 			}
 		}
 	}()
+	return r
+}
+
+// update polls and estimates; the status is also what the bar shows.
+func (r *Reporter) update() Status {
+	s := r.poll()
+	r.mu.Lock()
+	st := r.est.Update(r.cfg.Now(), s)
+	r.last = st
+	bar := r.bar
+	r.mu.Unlock()
+	if bar != nil { // outside the lock: the bar's decorator takes it
+		if st.Total > 0 {
+			bar.SetTotal(st.Total, false)
+		}
+		bar.SetCurrent(st.Frames)
+	}
+	return st
+}
+
+// Status returns the last status computed.
+func (r *Reporter) Status() Status {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.last
+}
+
+func (r *Reporter) startBar() {
+	r.progress = mpb.New(mpb.WithOutput(r.cfg.Out), mpb.WithRefreshRate(200*time.Millisecond), mpb.WithWidth(30), mpb.WithAutoRefresh())
+	counts := decor.Any(func(decor.Statistics) string { return r.Status().Line() })
+	r.mu.Lock()
+	r.bar = r.progress.AddBar(0, mpb.PrependDecorators(decor.Name("predict ")), mpb.AppendDecorators(counts))
+	r.mu.Unlock()
 }
 
 // Stop ends the display; with complete set a bar is drawn full.
 func (r *Reporter) Stop(complete bool) {
+	close(r.stop)
+	r.wg.Wait()
+	if r.ticker != nil {
+		r.ticker.Stop()
+	}
 	if r.bar != nil {
 		if complete {
 			r.bar.SetTotal(-1, true)
@@ -128,8 +156,6 @@ func (r *Reporter) Stop(complete bool) {
 			r.bar.Abort(false)
 		}
 	}
-	r.cancel()
-	r.wg.Wait()
 	if r.progress != nil {
 		r.progress.Wait()
 	}

@@ -6,6 +6,9 @@ import (
 	"html"
 	"io"
 	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
 )
 
 // RecordRow is a record's line in report.html: the numbers of sequences.tsv, small
@@ -20,6 +23,8 @@ type RecordRow struct {
 	Call                       Call
 	Tier                       Tier
 	Regions                    int
+	// Description is the record's FASTA header line ("" when unknown).
+	Description string
 	// Plot is the index of the record's plot in HTMLReport.Plots, -1 if none.
 	Plot int
 }
@@ -43,6 +48,8 @@ type RunSummary struct {
 	Regions                    int
 	// Calls counts records by call and tier.
 	Calls map[Call]map[Tier]int
+	// Overview holds the histograms of the charts.
+	Overview Overview
 }
 
 func (s *RunSummary) add(r *RecordSummary) {
@@ -62,16 +69,20 @@ func (s *RunSummary) add(r *RecordSummary) {
 		s.Calls[call] = map[Tier]int{}
 	}
 	s.Calls[call][tier]++
+	s.Overview.add(r)
 }
 
 // HTMLReport is the content of report.html.
 type HTMLReport struct {
+	// Meta, when set, adds the run's metadata (and a banner when its models are not
+	// the released ones).
+	Meta       *RunMeta
 	Title      string
 	Params     []Param
 	Thresholds Thresholds
 	Summary    RunSummary
-	// Rows are the table rows (input order); OmittedRows counts records left out of the
-	// table (sequences.tsv has them all).
+	// Rows are the table rows (most viral first); OmittedRows counts records left out
+	// of the table (sequences.tsv has them all).
 	Rows        []RecordRow
 	OmittedRows int
 	// Plots are inline SVG documents; OmittedPlots counts records not drawn inline.
@@ -85,7 +96,9 @@ table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #ccc;paddin
 td.id,th.id{text-align:left;max-width:420px;overflow-wrap:anywhere}th{background:#eee;cursor:pointer;user-select:none}
 th.asc::after{content:" \25B2"}th.desc::after{content:" \25BC"}
 tr.Viral td.call{color:#d62728;font-weight:bold}tr.Non-viral td.call{color:#1f3a93}tr.Ambiguous td.call{color:#a0522d}
-.summary td{text-align:left}.note{color:#666;font-size:13px}figure{margin:12px 0}svg{max-width:100%;height:auto}`
+.summary td{text-align:left}.note{color:#666;font-size:13px}figure{margin:12px 0}svg{max-width:100%;height:auto}
+td.pre{white-space:pre-wrap;font-family:monospace;font-size:12px}.banner{background:#fff3cd;border:2px solid #d9a400;padding:10px 14px;margin:12px 0}
+.charts{display:flex;flex-wrap:wrap;gap:16px}.charts figure{margin:0}#filter{font-size:14px;padding:4px;width:320px;margin:6px 0}`
 
 // The table sorter: click a header to sort by it; cells carry data-v for numbers.
 const htmlScript = `(function(){var t=document.getElementById("records");if(!t)return;var hs=t.tHead.rows[0].cells;
@@ -93,10 +106,28 @@ for(var i=0;i<hs.length;i++)(function(i){hs[i].addEventListener("click",function
 d=hs[i].classList.contains("asc")?-1:1,num=hs[i].hasAttribute("data-num");for(var j=0;j<hs.length;j++)hs[j].classList.remove("asc","desc");
 hs[i].classList.add(d>0?"asc":"desc");rs.sort(function(x,y){var a=x.cells[i].getAttribute("data-v"),c=y.cells[i].getAttribute("data-v");
 if(num){a=parseFloat(a);c=parseFloat(c);if(isNaN(a))a=-Infinity;if(isNaN(c))c=-Infinity;return d*(a-c)}return d*(a<c?-1:a>c?1:0)});
-rs.forEach(function(r){b.appendChild(r)})})})(i)})();`
+rs.forEach(function(r){b.appendChild(r)})})})(i);
+var f=document.getElementById("filter");if(f)f.addEventListener("input",function(){var q=f.value.toLowerCase(),rs=t.tBodies[0].rows;
+for(var k=0;k<rs.length;k++)rs[k].style.display=rs[k].textContent.toLowerCase().indexOf(q)<0?"none":""})})();`
+
+// htmlText escapes text for HTML.
+func htmlText(s string) string { return html.EscapeString(s) }
+
+// cut shortens s to at most n bytes (on a rune boundary), marking the cut with "…".
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
 
 // WriteHTML writes report.html: one self-contained file (inline CSS, JS and SVG, no
-// external assets). Every id is HTML-escaped.
+// external assets) of bounded size: run metadata, summary, overview charts, the top
+// records most viral first with a filter box, and the top plots. Every id is
+// HTML-escaped.
 func (h *HTMLReport) WriteHTML(w io.Writer) error {
 	b := bufio.NewWriterSize(w, 1<<16)
 	e := html.EscapeString
@@ -105,7 +136,37 @@ func (h *HTMLReport) WriteHTML(w io.Writer) error {
 		title = "virnucpro report"
 	}
 	fmt.Fprintf(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>%s</title>\n<style>%s</style></head><body>\n", e(title), htmlStyle)
-	fmt.Fprintf(b, "<h1>%s</h1>\n<h2>Run summary</h2>\n<table class=\"summary\">\n", e(title))
+	fmt.Fprintf(b, "<h1>%s</h1>\n", e(title))
+	if h.Meta != nil {
+		h.Meta.writeMeta(b, time.Now())
+	}
+	h.writeSummary(b)
+	b.WriteString("<h2>Overview</h2>\n<div class=\"charts\"><figure>")
+	writeDeltaHistogram(b, &h.Summary.Overview, h.Thresholds)
+	b.WriteString("</figure><figure>")
+	writeCallsChart(b, h.Summary)
+	b.WriteString("</figure><figure>")
+	writeLengthDelta(b, &h.Summary.Overview)
+	b.WriteString("</figure></div>\n")
+	h.writeTable(b)
+	b.WriteString("<h2>Score tracks</h2>\n")
+	if h.OmittedPlots > 0 {
+		fmt.Fprintf(b, "<p class=\"note\">%d records are not drawn here (the most viral are); see plots/ and --plot-top.</p>\n", h.OmittedPlots)
+	}
+	b.WriteString("<p class=\"note\">Each segment is one chunk at its max score2 (red viral, blue non-viral, grey no ORF); shaded: viral regions; dashed: 0.5. A record with many chunks is drawn in segments of consecutive chunks at their highest score.</p>\n")
+	for i, svg := range h.Plots {
+		fmt.Fprintf(b, "<figure id=\"plot-%d\">\n", i)
+		b.Write(svg)
+		b.WriteString("</figure>\n")
+	}
+	fmt.Fprintf(b, "<script>%s</script>\n</body></html>\n", htmlScript)
+	return b.Flush()
+}
+
+// writeSummary writes the run-wide counts.
+func (h *HTMLReport) writeSummary(b *bufio.Writer) {
+	e := html.EscapeString
+	b.WriteString("<h2>Run summary</h2>\n<table class=\"summary\">\n")
 	s := h.Summary
 	row := func(k, v string) { fmt.Fprintf(b, "<tr><th>%s</th><td>%s</td></tr>\n", e(k), e(v)) }
 	for _, p := range h.Params {
@@ -118,7 +179,7 @@ func (h *HTMLReport) WriteHTML(w io.Writer) error {
 	for _, c := range []Call{CallViral, CallNonViral, CallAmbiguous, CallNone} {
 		n := 0
 		var parts string
-		for _, t := range []Tier{TierHigh, TierMedium, TierLow, TierNone} {
+		for _, t := range Tiers {
 			if k := s.Calls[c][t]; k > 0 {
 				n += k
 				if t != TierNone {
@@ -137,16 +198,21 @@ func (h *HTMLReport) WriteHTML(w io.Writer) error {
 		}
 	}
 	th := h.Thresholds
-	row("thresholds", fmt.Sprintf("call |Δw| > %g, high tier |Δw| > %g with ≥1 confident chunk (score > %g, other < %g) and fraction ≥ %g; ambiguous chunk both > %g; < %d scored chunks lowers the tier; region gap %d chunks",
-		th.CallDelta, th.HighDelta, th.ConfidentHigh, th.ConfidentLow, th.HighFraction, th.AmbiguousBoth, th.MinChunks, th.RegionGap))
+	row("thresholds", fmt.Sprintf("call |Δw| > %g; moderate tier needs ≥1 confident chunk (score > %g, other < %g) and viral/non-viral proportion ≥ %g/%g of the non-ambiguous chunks (both > %g), high tier also |Δw| > %g; < %d scored chunks demotes the tier; region gap %d chunks",
+		th.CallDelta, th.ConfidentHigh, th.ConfidentLow, th.HighFraction, th.NonViralFraction, th.AmbiguousBoth, th.HighDelta, th.MinChunks, th.RegionGap))
 	b.WriteString("</table>\n")
+}
 
-	fmt.Fprintf(b, "<h2>Records</h2>\n")
+// writeTable writes the records table, most viral first.
+func (h *HTMLReport) writeTable(b *bufio.Writer) {
+	e := html.EscapeString
+	fmt.Fprintf(b, "<h2>Records, most viral first</h2>\n")
 	if h.OmittedRows > 0 {
-		fmt.Fprintf(b, "<p class=\"note\">%d records with the lowest viral fraction are not listed here; sequences.tsv has every record.</p>\n", h.OmittedRows)
+		fmt.Fprintf(b, "<p class=\"note\">%d records with less viral evidence are not listed here; sequences.tsv has every record.</p>\n", h.OmittedRows)
 	}
-	b.WriteString("<p class=\"note\">Click a column header to sort.</p>\n<table id=\"records\"><thead><tr>")
-	for _, c := range []struct{ name, cls string }{{"#", "n"}, {"id", "id"}, {"length", "n"}, {"chunks", "n"}, {"scored", "n"},
+	b.WriteString("<p class=\"note\">Ranked by weighted delta, then viral fraction. Click a column header to sort; type to filter.</p>\n")
+	b.WriteString("<input id=\"filter\" type=\"search\" placeholder=\"filter: id, description, call...\">\n<table id=\"records\"><thead><tr>")
+	for _, c := range []struct{ name, cls string }{{"rank", "n"}, {"#", "n"}, {"id", "id"}, {"description", "id"}, {"length", "n"}, {"chunks", "n"}, {"scored", "n"},
 		{"viral", "n"}, {"viral fraction", "n"}, {"mean score2", "n"}, {"max score2", "n"}, {"weighted delta", "n"},
 		{"call", ""}, {"tier", ""}, {"regions", "n"}} {
 		switch c.cls {
@@ -159,16 +225,19 @@ func (h *HTMLReport) WriteHTML(w io.Writer) error {
 		}
 	}
 	b.WriteString("</tr></thead><tbody>\n")
-	for _, r := range h.Rows {
+	for rank, r := range h.Rows {
 		fmt.Fprintf(b, "<tr class=\"%s\">", e(string(r.Call)))
 		num := func(v string) { fmt.Fprintf(b, "<td data-v=\"%s\">%s</td>", v, v) }
+		num(strconv.Itoa(rank + 1))
 		num(strconv.Itoa(r.Ordinal + 1))
-		id := e(r.ID)
+		id := e(cut(r.ID, 80))
 		if r.Plot >= 0 {
 			fmt.Fprintf(b, "<td class=\"id\" data-v=\"%s\"><a href=\"#plot-%d\">%s</a></td>", id, r.Plot, id)
 		} else {
 			fmt.Fprintf(b, "<td class=\"id\" data-v=\"%s\">%s</td>", id, id)
 		}
+		desc := e(cut(strings.TrimSpace(strings.TrimPrefix(r.Description, r.ID)), 120))
+		fmt.Fprintf(b, "<td class=\"id\" data-v=\"%s\">%s</td>", desc, desc)
 		num(strconv.Itoa(r.Length))
 		num(strconv.Itoa(r.Chunks))
 		num(strconv.Itoa(r.Scored))
@@ -185,16 +254,5 @@ func (h *HTMLReport) WriteHTML(w io.Writer) error {
 		num(strconv.Itoa(r.Regions))
 		b.WriteString("</tr>\n")
 	}
-	b.WriteString("</tbody></table>\n<h2>Score tracks</h2>\n")
-	if h.OmittedPlots > 0 {
-		fmt.Fprintf(b, "<p class=\"note\">%d records are not drawn here (ranked by viral fraction); see plots/.</p>\n", h.OmittedPlots)
-	}
-	b.WriteString("<p class=\"note\">Each segment is one chunk at its max score2 (red viral, blue non-viral, grey no ORF); shaded: viral regions; dashed: 0.5.</p>\n")
-	for i, svg := range h.Plots {
-		fmt.Fprintf(b, "<figure id=\"plot-%d\">\n", i)
-		b.Write(svg)
-		b.WriteString("</figure>\n")
-	}
-	fmt.Fprintf(b, "<script>%s</script>\n</body></html>\n", htmlScript)
-	return b.Flush()
+	b.WriteString("</tbody></table>\n")
 }

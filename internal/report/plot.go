@@ -28,6 +28,10 @@ type TrackPlot struct {
 	// Chunks are the record's chunks in order; Regions its viral regions (shaded).
 	Chunks  []ChunkRow
 	Regions []Region
+	// Last, when set, gives for each entry of Chunks the index of the last chunk it
+	// stands for: a record with more chunks than a plot shows is drawn in segments of
+	// consecutive chunks, each at the highest max score2 among them (see trackBuilder).
+	Last []int
 }
 
 // Plot size in SVG user units.
@@ -90,7 +94,7 @@ func (p TrackPlot) WriteSVG(w io.Writer) error {
 	fmt.Fprintf(b, `<path d="M%s %sH%s" stroke="#555555" stroke-width="1" stroke-dasharray="6 4"/>`+"\n", f(x0), f(ys(0.5)), f(x1))
 	// Chunk segments.
 	b.WriteString(`<g stroke-width="3" stroke-linecap="butt">`)
-	for _, c := range p.Chunks {
+	for i, c := range p.Chunks {
 		color, s := ColorNonViral, float64(c.MaxVirus)
 		switch {
 		case !c.Scored():
@@ -102,8 +106,12 @@ func (p TrackPlot) WriteSVG(w io.Writer) error {
 			s = 0
 		}
 		s = min(max(s, 0), 1)
-		fmt.Fprintf(b, `<path d="M%s %sH%s" stroke="%s"><title>chunk %d: %d-%d %s</title></path>`,
-			f(xs(c.Start)), f(ys(s)), f(xs(c.End)), color, c.Index+1, c.Start+1, c.End, c.Call())
+		what := fmt.Sprintf("chunk %d", c.Index+1)
+		if p.Last != nil && p.Last[i] != c.Index {
+			what = fmt.Sprintf("chunks %d-%d (highest)", c.Index+1, p.Last[i]+1)
+		}
+		fmt.Fprintf(b, `<path d="M%s %sH%s" stroke="%s"><title>%s: %d-%d %s</title></path>`,
+			f(xs(c.Start)), f(ys(s)), f(xs(c.End)), color, what, c.Start+1, c.End, c.Call())
 	}
 	b.WriteString("</g>\n")
 	// Legend.

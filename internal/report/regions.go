@@ -25,6 +25,11 @@ type Region struct {
 	// included); MaxScore the highest.
 	MeanScore float64
 	MaxScore  float32
+	// RecordCall and RecordTier are the call and tier of the whole record (set when the
+	// record ends). A region of a record that is not Viral is local viral signal in a
+	// record the evidence as a whole does not call viral (a candidate provirus, or noise).
+	RecordCall Call
+	RecordTier Tier
 }
 
 // Name is <record>_region_<Number>.
@@ -116,10 +121,17 @@ func (m *RegionMerger) close() Region {
 }
 
 // RegionsHeader is the header line of regions.tsv.
-const RegionsHeader = "record_id\tregion\tstart\tend\tlength\tfirst_chunk\tlast_chunk\tchunks\tviral_chunks\tmean_score2\tmax_score2\n"
+const RegionsHeader = "record_id\tregion\tstart\tend\tlength\tfirst_chunk\tlast_chunk\tchunks\tviral_chunks\tmean_score2\tmax_score2" +
+	"\trecord_call\trecord_tier\n"
 
-// RegionsWriter writes regions.bed (BED6: record id, 0-based start, end, name, score
-// 0..1000, strand ".") and regions.tsv (1-based inclusive coordinates, 1-based chunk
+// BEDName is the region's name in regions.bed: <Name>|<record call>|<record tier>, so a
+// genome browser shows whether the record as a whole is called viral.
+func (r Region) BEDName() string {
+	return r.Name() + "|" + string(r.RecordCall) + "|" + string(r.RecordTier)
+}
+
+// RegionsWriter writes regions.bed (BED6: record id, 0-based start, end, BEDName,
+// score 0..1000, strand ".") and regions.tsv (1-based inclusive coordinates, 1-based chunk
 // numbers) side by side.
 type RegionsWriter struct {
 	bed, tsv *bufio.Writer
@@ -143,7 +155,7 @@ func (w *RegionsWriter) Write(r Region) error {
 	b.WriteByte('\t')
 	b.WriteString(strconv.Itoa(r.End))
 	b.WriteByte('\t')
-	b.WriteString(r.Name())
+	b.WriteString(r.BEDName())
 	b.WriteByte('\t')
 	b.WriteString(strconv.Itoa(r.BEDScore()))
 	if _, err := b.WriteString("\t.\n"); err != nil {
@@ -161,6 +173,10 @@ func (w *RegionsWriter) Write(r Region) error {
 	t.WriteString(formatStat(r.MeanScore))
 	t.WriteByte('\t')
 	t.WriteString(FormatScore(r.MaxScore))
+	t.WriteByte('\t')
+	t.WriteString(string(r.RecordCall))
+	t.WriteByte('\t')
+	t.WriteString(string(r.RecordTier))
 	_, err := t.WriteString("\n")
 	return err
 }

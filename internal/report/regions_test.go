@@ -96,16 +96,17 @@ func TestRegionScoresAndFiles(t *testing.T) {
 	if d := r.MeanScore - 0.6; d > 1e-6 || d < -1e-6 || r.MaxScore != 0.9 || r.BEDScore() != 600 {
 		t.Fatalf("%+v (bed %d)", r, r.BEDScore())
 	}
+	r.RecordCall, r.RecordTier = CallAmbiguous, TierReview
 	var bed, tsv bytes.Buffer
 	w, _ := NewRegionsWriter(&bed, &tsv)
 	if err := w.Write(r); err != nil {
 		t.Fatal(err)
 	}
 	w.Flush()
-	if want := "id|x<&\t0\t350\tid|x<&_region_1\t600\t.\n"; bed.String() != want {
+	if want := "id|x<&\t0\t350\tid|x<&_region_1|Ambiguous|review\t600\t.\n"; bed.String() != want {
 		t.Errorf("bed %q, want %q", bed.String(), want)
 	}
-	if want := RegionsHeader + "id|x<&\tid|x<&_region_1\t1\t350\t350\t1\t3\t3\t2\t0.6000\t0.9\n"; tsv.String() != want {
+	if want := RegionsHeader + "id|x<&\tid|x<&_region_1\t1\t350\t350\t1\t3\t3\t2\t0.6000\t0.9\tAmbiguous\treview\n"; tsv.String() != want {
 		t.Errorf("tsv %q, want %q", tsv.String(), want)
 	}
 	for _, f := range strings.Split(strings.TrimSpace(bed.String()), "\t") {

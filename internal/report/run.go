@@ -20,9 +20,12 @@ const (
 	RegionsTSVFile  = "regions.tsv"
 	PlotsDir        = "plots"
 	HTMLFile        = "report.html"
-	maxPlotChunks   = 100000
-	defaultHTMLRows = 10000
-	defaultHTMLPlot = 50
+	defaultHTMLRows = 1000
+	defaultHTMLPlot = 20
+	// PlotAll as Options.PlotTop draws every record (one file each).
+	PlotAll = -1
+	// DefaultPlotTop is the number of records drawn in plots/ by default.
+	DefaultPlotTop = 100
 )
 
 // Options configures a RunReport.
@@ -32,25 +35,33 @@ type Options struct {
 	// Thresholds of the record call and of region merging; the zero value means
 	// DefaultThresholds.
 	Thresholds *Thresholds
-	// PlotTop selects the records drawn in plots/: 0 draws every record (each written
-	// when the record ends), N > 0 the N records with the highest viral fraction, < 0
-	// none.
+	// PlotTop selects the records drawn in plots/: N > 0 the N records with the
+	// strongest viral evidence (see rank), PlotAll (-1) every record (each written when
+	// the record ends: one file per record), 0 none.
 	PlotTop int
-	// HTMLPlots is the number of plots inlined in report.html (the top ones by viral
-	// fraction; default 50); HTMLRows the most records listed in its table (the top ones
-	// by viral fraction, shown in input order; default 10000). Negative: none.
+	// HTMLPlots is the number of plots inlined in report.html (the top ones by
+	// evidence; default 20); HTMLRows the most records listed in its table (the top
+	// ones, most viral first; default 1000). Negative: none. With the defaults
+	// report.html stays under 2 MB for any run (plots are bounded, see
+	// maxTrackSegments; ids and descriptions are cut in the table).
 	HTMLPlots, HTMLRows int
 	// NoHTML skips report.html.
 	NoHTML bool
 	// Title and Params head report.html (e.g. input file, chunk size, models).
 	Title  string
 	Params []Param
+	// Meta, when set, is the run's metadata shown at the top of report.html (date,
+	// command line, version, models with their digests, backend, runtime).
+	Meta *RunMeta `json:"-"`
 }
 
 // RunReport is the streaming sink of the per-record reports: it receives each record's
-// chunks in input order and writes sequences.tsv, chunks.tsv, regions.bed, regions.tsv,
-// plots/*.svg and report.html. Memory is bounded: one record's chunks while it is open
-// (up to 100000 for its plot) plus the kept top-N plots and table rows.
+// chunks in input order and writes sequences.tsv, contigs.tsv, chunks.tsv, regions.bed,
+// regions.tsv, plots/*.svg and report.html. Memory is bounded: one record's plot data
+// while it is open (at most maxTrackSegments segments, whatever its length) and one
+// float64 per scored chunk of it (the weighted delta is summed pairwise at its end), the
+// kept top-N plots and table rows, fixed-size overview histograms, and one small
+// contigs.tsv row per scored record (written sorted at Finish).
 //
 // Call order: (BeginRecord AddChunk* EndRecord?)* then Finish, or Abort at any point.
 // BeginRecord ends the previous record if EndRecord was not called. Every file is
@@ -61,16 +72,20 @@ type RunReport struct {
 
 	files   []*atomicfile.File
 	seqs    *SequencesWriter
+	contigs ContigsTable
+	contigF *atomicfile.File
 	chunks  *ChunksWriter
 	regions *RegionsWriter
 	plotTmp string // temporary plots directory ("" when no plots)
 
-	cur        *RecordSummary
-	curChunks  []ChunkRow
-	curRegions []Region
-	tooLong    bool
-	merger     *RegionMerger
-	ordinal    int
+	cur      *RecordSummary
+	curDesc  string
+	track    trackBuilder
+	nRegions int // of the open record
+	merger   *RegionMerger
+	// heldRegions are the open record's regions, written when its call is known.
+	heldRegions []Region
+	ordinal     int
 
 	summary RunSummary
 	plots   topK // candidates kept for plots (plots/ with PlotTop > 0, HTML otherwise)
@@ -111,6 +126,9 @@ func NewRunReport(opts Options) (*RunReport, error) {
 		return fail(err)
 	}
 	rr.seqs, _ = NewSequencesWriter(f) // header is buffered: no error here
+	if rr.contigF, err = open(ContigsFile); err != nil {
+		return fail(err)
+	}
 	if f, err = open(ChunksFile); err != nil {
 		return fail(err)
 	}
@@ -123,7 +141,7 @@ func NewRunReport(opts Options) (*RunReport, error) {
 		return fail(err)
 	}
 	rr.regions, _ = NewRegionsWriter(bed, f)
-	if opts.PlotTop >= 0 {
+	if opts.PlotTop != 0 {
 		if rr.plotTmp, err = os.MkdirTemp(opts.Dir, "."+PlotsDir+".tmp-"); err != nil {
 			return fail(fmt.Errorf("plots directory: %w", err))
 		}
@@ -131,10 +149,7 @@ func NewRunReport(opts Options) (*RunReport, error) {
 			return fail(fmt.Errorf("plots directory: %w", err))
 		}
 	}
-	plotCap := opts.PlotTop
-	if plotCap <= 0 {
-		plotCap = max(opts.HTMLPlots, 0)
-	}
+	plotCap := max(opts.PlotTop, opts.HTMLPlots, 0)
 	rr.plots = topK{k: plotCap}
 	rr.rows = topK{k: max(opts.HTMLRows, 0)}
 	return rr, nil
@@ -154,9 +169,14 @@ func (rr *RunReport) BeginRecord(id string, length int) error {
 	rr.cur = NewRecordSummaryWith(id, length, rr.th)
 	rr.cur.Ordinal = rr.ordinal
 	rr.ordinal++
-	rr.curChunks, rr.curRegions, rr.tooLong = rr.curChunks[:0], nil, false
+	rr.curDesc, rr.nRegions = "", 0
+	rr.track.reset()
 	return nil
 }
+
+// SetDescription gives the open record's FASTA description (its whole header line),
+// shown in report.html.
+func (rr *RunReport) SetDescription(desc string) { rr.curDesc = desc }
 
 // AddChunk adds the next chunk of the open record; c.Record is set to the record's id.
 func (rr *RunReport) AddChunk(c ChunkRow) error {
@@ -176,22 +196,17 @@ func (rr *RunReport) AddChunk(c ChunkRow) error {
 			return err
 		}
 	}
-	if rr.opts.PlotTop >= 0 || rr.opts.HTMLPlots > 0 {
-		if len(rr.curChunks) < maxPlotChunks {
-			rr.curChunks = append(rr.curChunks, c)
-		} else {
-			rr.tooLong = true
-		}
+	if rr.opts.PlotTop != 0 || rr.opts.HTMLPlots > 0 {
+		rr.track.addChunk(c)
 	}
 	return nil
 }
 
 func (rr *RunReport) addRegion(r Region) error {
 	rr.summary.Regions++
-	rr.curRegions = append(rr.curRegions, r)
-	if err := rr.regions.Write(r); err != nil {
-		return rr.fail(RegionsTSVFile, err)
-	}
+	rr.nRegions++
+	rr.track.addRegion(r)
+	rr.heldRegions = append(rr.heldRegions, r) // written by EndRecord, with the record's call
 	return nil
 }
 
@@ -214,22 +229,26 @@ func (rr *RunReport) EndRecord() error {
 	if err := rr.seqs.Write(r); err != nil {
 		return rr.fail(SequencesFile, err)
 	}
+	rr.contigs.Add(r.Contig())
+	if err := rr.writeHeldRegions(r); err != nil {
+		return err
+	}
 	rr.summary.add(r)
-	row := rowOf(r, len(rr.curRegions))
+	row := rowOf(r, rr.nRegions)
+	row.Description = rr.curDesc
 	key := rankKey(r)
 	rr.rows.push(candidate{key: key, row: row})
-	if rr.tooLong || (rr.opts.PlotTop < 0 && rr.opts.HTMLPlots <= 0) {
+	if rr.opts.PlotTop == 0 && rr.opts.HTMLPlots <= 0 {
 		return nil
 	}
 	call, tier := r.Call()
-	plot := TrackPlot{ID: r.ID, Length: r.Length, Call: call, Tier: tier, Chunks: rr.curChunks, Regions: rr.curRegions}
-	if rr.opts.PlotTop == 0 {
-		if err := rr.writePlot(r.Ordinal, plot); err != nil {
+	if rr.opts.PlotTop == PlotAll {
+		if err := rr.writePlot(r.Ordinal, rr.track.plot(r.ID, r.Length, call, tier, false)); err != nil {
 			return err
 		}
 	}
 	if rr.plots.wants(key) {
-		plot.Chunks = append([]ChunkRow(nil), rr.curChunks...) // curChunks is reused
+		plot := rr.track.plot(r.ID, r.Length, call, tier, true) // the builder is reused
 		rr.plots.push(candidate{key: key, row: row, plot: &plot})
 	}
 	return nil
@@ -288,7 +307,7 @@ func (rr *RunReport) Finish() error {
 	}
 	plots := rr.plots.sorted()
 	if rr.opts.PlotTop > 0 {
-		for _, c := range plots {
+		for _, c := range plots[:min(len(plots), rr.opts.PlotTop)] {
 			if err := rr.writePlot(c.row.Ordinal, *c.plot); err != nil {
 				rr.Abort()
 				return err
@@ -301,7 +320,8 @@ func (rr *RunReport) Finish() error {
 			return err
 		}
 	}
-	for _, fl := range []func() error{rr.seqs.Flush, rr.chunks.Flush, rr.regions.Flush} {
+	writeContigs := func() error { return rr.contigs.Write(rr.contigF) }
+	for _, fl := range []func() error{rr.seqs.Flush, writeContigs, rr.chunks.Flush, rr.regions.Flush} {
 		if err := fl(); err != nil {
 			rr.Abort()
 			return fmt.Errorf("write reports in %s: %w", rr.opts.Dir, err)
@@ -330,7 +350,7 @@ func (rr *RunReport) Finish() error {
 }
 
 func (rr *RunReport) writeHTML(plots []candidate) error {
-	h := &HTMLReport{Title: rr.opts.Title, Params: rr.opts.Params, Thresholds: rr.th, Summary: rr.summary}
+	h := &HTMLReport{Title: rr.opts.Title, Params: rr.opts.Params, Thresholds: rr.th, Summary: rr.summary, Meta: rr.opts.Meta}
 	ord := map[int]int{}
 	for i, c := range plots {
 		if i >= rr.opts.HTMLPlots {
@@ -344,9 +364,7 @@ func (rr *RunReport) writeHTML(plots []candidate) error {
 		h.Plots = append(h.Plots, buf.Bytes())
 	}
 	h.OmittedPlots = rr.summary.Records - len(h.Plots)
-	rows := rr.rows.sorted()
-	sort.Slice(rows, func(i, j int) bool { return rows[i].row.Ordinal < rows[j].row.Ordinal })
-	for _, c := range rows {
+	for _, c := range rr.rows.sorted() { // most viral first
 		r := c.row
 		if p, ok := ord[r.Ordinal]; ok {
 			r.Plot = p
@@ -376,28 +394,33 @@ func (rr *RunReport) Abort() {
 	}
 }
 
-// rank orders records for the top-N selections: viral fraction, then weighted delta,
-// descending (records with no scored chunk last), then input order.
+// rank orders records by viral evidence for the top-N selections and the table, most
+// viral first: weighted delta (the call's measure), then viral fraction, then the best
+// chunk's score2, descending (records with no scored chunk last), then input order.
 type rank struct {
-	frac, delta float64
+	delta, frac float64
+	max         float32
 	ordinal     int
 }
 
 func rankKey(r *RecordSummary) rank {
-	k := rank{frac: r.ViralFraction(), delta: r.WeightedDelta(), ordinal: r.Ordinal}
-	if math.IsNaN(k.frac) {
-		k.frac, k.delta = -1, math.Inf(-1)
+	k := rank{delta: r.WeightedDelta(), frac: r.ViralFraction(), max: r.MaxVirus, ordinal: r.Ordinal}
+	if math.IsNaN(k.frac) || math.IsNaN(k.delta) {
+		k.frac, k.delta, k.max = -1, math.Inf(-1), -1
 	}
 	return k
 }
 
 // better reports whether a ranks above b.
 func (a rank) better(b rank) bool {
+	if a.delta != b.delta {
+		return a.delta > b.delta
+	}
 	if a.frac != b.frac {
 		return a.frac > b.frac
 	}
-	if a.delta != b.delta {
-		return a.delta > b.delta
+	if a.max != b.max {
+		return a.max > b.max
 	}
 	return a.ordinal < b.ordinal
 }

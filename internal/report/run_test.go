@@ -40,13 +40,13 @@ func synthRecords(t *testing.T, rr *RunReport) {
 
 func TestRunReportFiles(t *testing.T) {
 	dir := t.TempDir()
-	rr, err := NewRunReport(Options{Dir: dir, Title: "t <&>"})
+	rr, err := NewRunReport(Options{Dir: dir, Title: "t <&>", PlotTop: PlotAll})
 	if err != nil {
 		t.Fatal(err)
 	}
 	synthRecords(t, rr)
 	// Nothing appears under a final name before Finish.
-	for _, name := range []string{SequencesFile, ChunksFile, RegionsBEDFile, HTMLFile, PlotsDir} {
+	for _, name := range []string{SequencesFile, ContigsFile, ChunksFile, RegionsBEDFile, HTMLFile, PlotsDir} {
 		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
 			t.Fatalf("%s exists before Finish", name)
 		}
@@ -74,7 +74,7 @@ func TestRunReportFiles(t *testing.T) {
 		t.Errorf("no-ORF record: %q", seqs[3])
 	}
 	bed := read(RegionsBEDFile)
-	if want := "phage|<b>&x\t100\t750\tphage|<b>&x_region_1\t733\t.\nmixed'\"\t0\t550\tmixed'\"_region_1\t640\t.\n"; bed != want {
+	if want := "phage|<b>&x\t100\t750\tphage|<b>&x_region_1|Viral|low_confidence\t733\t.\nmixed'\"\t0\t550\tmixed'\"_region_1|Viral|low_confidence\t640\t.\n"; bed != want {
 		t.Errorf("regions.bed:\n%s\nwant prefix\n%s", bed, want)
 	}
 	entries, err := os.ReadDir(filepath.Join(dir, PlotsDir))
@@ -85,7 +85,7 @@ func TestRunReportFiles(t *testing.T) {
 		t.Errorf("plot name %q", entries[0].Name())
 	}
 	svg := read(filepath.Join(PlotsDir, entries[0].Name()))
-	if !strings.Contains(svg, "phage|&lt;b&gt;&amp;x — 850 bp — Viral (medium)") || !strings.Contains(svg, ColorViral) || !strings.Contains(svg, ColorNonViral) {
+	if !strings.Contains(svg, "phage|&lt;b&gt;&amp;x — 850 bp — Viral (low_confidence)") || !strings.Contains(svg, ColorViral) || !strings.Contains(svg, ColorNonViral) {
 		t.Errorf("svg title/colours missing:\n%.600s", svg)
 	}
 	page := read(HTMLFile)
@@ -130,13 +130,13 @@ func TestRunReportTopN(t *testing.T) {
 		t.Errorf("top-2 plots: %v", names)
 	}
 	page, _ := os.ReadFile(filepath.Join(dir, HTMLFile))
-	if n := strings.Count(string(page), "<svg"); n != 1 {
+	if n := strings.Count(string(page), "<figure id=\"plot-"); n != 1 {
 		t.Errorf("%d inline plots, want 1", n)
 	}
 	if n := strings.Count(string(page), "<tr class="); n != 3 {
 		t.Errorf("%d table rows, want 3", n)
 	}
-	if !strings.Contains(string(page), "2 records with the lowest viral fraction are not listed") {
+	if !strings.Contains(string(page), "2 records with less viral evidence are not listed") {
 		t.Error("omitted rows not reported")
 	}
 }
@@ -166,7 +166,7 @@ func TestRunReportAbortAndErrors(t *testing.T) {
 // alone and with sequences.tsv, and that other thresholds change the calls.
 func TestRebuildReproduces(t *testing.T) {
 	dir, _ := e2eRun(t, "300", Options{})
-	names := []string{SequencesFile, ChunksFile, RegionsBEDFile, RegionsTSVFile, HTMLFile}
+	names := []string{SequencesFile, ContigsFile, ChunksFile, RegionsBEDFile, RegionsTSVFile, HTMLFile}
 	orig := map[string]string{}
 	for _, n := range names {
 		b, err := os.ReadFile(filepath.Join(dir, n))

@@ -28,36 +28,45 @@ const (
 	CallNone Call = "NA"
 )
 
-// Tier is the confidence tier of a call.
+// Tier is the confidence tier of a call (viral-ngs' virnucpro_contigs names).
 type Tier string
 
 // Confidence tiers, from most to least confident.
 const (
-	TierHigh   Tier = "high"
-	TierMedium Tier = "medium"
-	TierLow    Tier = "low"
+	TierHigh     Tier = "high_confidence"
+	TierModerate Tier = "moderate_confidence"
+	TierLow      Tier = "low_confidence"
+	// TierReview is every Ambiguous call, and a low_confidence call of a short record.
+	TierReview Tier = "review"
 	// TierNone goes with CallNone.
 	TierNone Tier = "NA"
 )
 
-// lower returns the tier one step down (low stays low).
-func (t Tier) lower() Tier {
+// Tiers lists the tiers from most to least confident (TierNone last).
+var Tiers = []Tier{TierHigh, TierModerate, TierLow, TierReview, TierNone}
+
+// demoted is the short-record demotion: high and moderate become low, low becomes
+// review; review (and NA) stay.
+func (t Tier) demoted() Tier {
 	switch t {
-	case TierHigh:
-		return TierMedium
-	case TierMedium:
+	case TierHigh, TierModerate:
 		return TierLow
+	case TierLow:
+		return TierReview
 	}
 	return t
 }
 
 // SequencesHeader is the header line of sequences.tsv. The first eight columns are the
-// ones predict has always written; the per-record call follows them.
+// ones predict has always written; the per-record call follows them, then the
+// proportions of contigs.tsv.
 const SequencesHeader = "id\tlength\tchunks\tchunks_with_frames\tno_orf_chunks\tviral_chunks\tmax_score2\tstatus" +
-	"\tmean_score2\tviral_fraction\tweighted_delta\tconfident_viral_chunks\tconfident_nonviral_chunks\tambiguous_chunks\tcall\ttier\n"
+	"\tmean_score2\tviral_fraction\tweighted_delta\tconfident_viral_chunks\tconfident_nonviral_chunks\tambiguous_chunks\tcall\ttier" +
+	"\tviral_proportion\tnonviral_proportion\n"
 
-// RecordSummary aggregates the calls of one input record's chunks, streaming: it holds
-// sums and counts only, never the chunks themselves.
+// RecordSummary aggregates the calls of one input record's chunks as they stream in:
+// counts, sums and one float64 per scored chunk (the weighted delta is summed pairwise
+// at the end, as viral-ngs' pandas does), never the chunks themselves.
 type RecordSummary struct {
 	ID     string
 	Length int
@@ -72,10 +81,10 @@ type RecordSummary struct {
 	// meeting the Thresholds' chunk rules.
 	ConfidentViral, ConfidentNonViral, AmbiguousChunks int
 
-	th               Thresholds
-	sumVirus         float64
-	sumW, sumWDelta  float64
-	nonViralByFrames int
+	th       Thresholds
+	sumVirus float64
+	acc      contigAccumulator
+	call     *ContigCall // cached roll-up, reset by AddChunk
 }
 
 // NewRecordSummary starts the summary of a record with DefaultThresholds.
@@ -95,31 +104,18 @@ func (r *RecordSummary) AddChunk(c ChunkCall) {
 	if c.Frames == 0 {
 		return
 	}
+	r.call = nil
 	r.ChunksWithFrames++
 	if c.IsVirus() {
 		r.ViralChunks++
-	} else {
-		r.nonViralByFrames++
 	}
 	if r.MaxVirus != r.MaxVirus || c.MaxVirus > r.MaxVirus {
 		r.MaxVirus = c.MaxVirus
 	}
-	s0, s1 := float64(c.MaxOthers), float64(c.MaxVirus)
-	r.sumVirus += s1
-	delta := s1 - s0
-	w := math.Sqrt(math.Abs(delta))
-	r.sumW += w
-	r.sumWDelta += w * delta
-	th := r.th
-	switch {
-	case s1 > th.ConfidentHigh && s0 < th.ConfidentLow:
-		r.ConfidentViral++
-	case s0 > th.ConfidentHigh && s1 < th.ConfidentLow:
-		r.ConfidentNonViral++
-	}
-	if s0 > th.AmbiguousBoth && s1 > th.AmbiguousBoth {
-		r.AmbiguousChunks++
-	}
+	s0, s1 := score64(c.MaxOthers), score64(c.MaxVirus)
+	r.sumVirus += float64(c.MaxVirus)
+	r.acc.add(s0, s1, r.th)
+	r.ConfidentViral, r.ConfidentNonViral, r.AmbiguousChunks = r.acc.confidentViral, r.acc.confidentNonViral, r.acc.ambigs
 }
 
 // Status is StatusOK or StatusNoORF.
@@ -146,56 +142,35 @@ func (r *RecordSummary) MeanVirus() float64 {
 	return r.sumVirus / float64(r.ChunksWithFrames)
 }
 
-// WeightedDelta is Σ(w·delta)/Σw over scored chunks, delta = max score2 − max score1
-// and w = |delta|^0.5. It is 0 when every delta is 0 (Σw = 0) and NaN with no scored
-// chunk.
-func (r *RecordSummary) WeightedDelta() float64 {
-	if r.ChunksWithFrames == 0 {
-		return math.NaN()
+// WeightedDelta is the ContigCall's weighted delta (NaN with no scored chunk).
+func (r *RecordSummary) WeightedDelta() float64 { return r.Contig().WeightedDelta }
+
+// Contig returns the record's roll-up, the row of contigs.tsv (Call CallNone with no
+// scored chunk). The rule, with the Thresholds' defaults in brackets:
+//
+//   - per scored chunk: delta = s2 − s1, confidence = √|delta|; confident viral: s2 >
+//     ConfidentHigh [0.8] and s1 < ConfidentLow [0.3]; confident non-viral the mirror;
+//     ambiguous: both > AmbiguousBoth [0.7];
+//   - weighted delta wd = Σ(delta·confidence)/Σconfidence (mean delta if Σ = 0);
+//     viral proportion = confident viral / (chunks − ambiguous), 0 if that is 0;
+//   - wd > CallDelta [0.3]: Viral, high_confidence if ≥ 1 confident viral chunk, viral
+//     proportion ≥ HighFraction [0.1] and wd > HighDelta [0.6], moderate_confidence if
+//     only the first two hold, else low_confidence; wd < −CallDelta: Non-viral, the
+//     mirror (NonViralFraction); otherwise Ambiguous, review;
+//   - fewer than MinChunks [5] scored chunks: high/moderate → low_confidence, low →
+//     review.
+func (r *RecordSummary) Contig() ContigCall {
+	if r.call == nil {
+		c := r.acc.call(r.ID, r.th)
+		r.call = &c
 	}
-	if r.sumW == 0 {
-		return 0
-	}
-	return r.sumWDelta / r.sumW
+	return *r.call
 }
 
-// Call returns the record's call and confidence tier:
-//
-//   - no scored chunk: NA, NA;
-//   - weighted delta > CallDelta: Viral; high if also > HighDelta with >= 1 confident
-//     viral chunk and viral fraction >= HighFraction, medium otherwise;
-//   - weighted delta < −CallDelta: Non-viral; high if also < −HighDelta with >= 1
-//     confident non-viral chunk and non-viral fraction >= HighFraction, medium otherwise;
-//   - otherwise Ambiguous, low;
-//   - then fewer than MinChunks scored chunks lowers the tier one step (high -> medium
-//     -> low; low stays low).
+// Call returns the record's call and confidence tier (see Contig).
 func (r *RecordSummary) Call() (Call, Tier) {
-	if r.ChunksWithFrames == 0 {
-		return CallNone, TierNone
-	}
-	th := r.th
-	wd := r.WeightedDelta()
-	n := float64(r.ChunksWithFrames)
-	var call Call
-	var tier Tier
-	switch {
-	case wd > th.CallDelta:
-		call, tier = CallViral, TierMedium
-		if wd > th.HighDelta && r.ConfidentViral >= 1 && float64(r.ViralChunks)/n >= th.HighFraction {
-			tier = TierHigh
-		}
-	case wd < -th.CallDelta:
-		call, tier = CallNonViral, TierMedium
-		if wd < -th.HighDelta && r.ConfidentNonViral >= 1 && float64(r.nonViralByFrames)/n >= th.HighFraction {
-			tier = TierHigh
-		}
-	default:
-		call, tier = CallAmbiguous, TierLow
-	}
-	if r.ChunksWithFrames < th.MinChunks {
-		tier = tier.lower()
-	}
-	return call, tier
+	c := r.Contig()
+	return c.Call, c.Tier
 }
 
 // SequencesWriter writes sequences.tsv, one row per input record in input order.
@@ -236,11 +211,18 @@ func (s *SequencesWriter) Write(r *RecordSummary) error {
 		b.WriteByte('\t')
 		b.WriteString(strconv.Itoa(n))
 	}
-	call, tier := r.Call()
+	c := r.Contig()
 	b.WriteByte('\t')
-	b.WriteString(string(call))
+	b.WriteString(string(c.Call))
 	b.WriteByte('\t')
-	b.WriteString(string(tier))
+	b.WriteString(string(c.Tier))
+	for _, v := range []float64{c.ViralProportion, c.NonViralProportion} {
+		if c.Call == CallNone {
+			v = math.NaN()
+		}
+		b.WriteByte('\t')
+		b.WriteString(formatStat(v))
+	}
 	_, err := b.WriteString("\n")
 	return err
 }

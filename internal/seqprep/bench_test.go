@@ -58,7 +58,7 @@ func BenchmarkChunkTranslate(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				r := fasta.NewReader(bytes.NewReader(data), "bench.fa")
 				r.RequireDNA()
-				err := fasta.MapOrdered(r, threads, func(rec *fasta.Record) ([]byte, error) {
+				err := fasta.MapOrdered(r, threads, func(rec *fasta.Record, _ io.Writer) error {
 					var n int
 					for _, c := range Chunks(rec.ID, rec.Seq, 500) {
 						for _, f := range Translate(c.ID, c.Seq) {
@@ -66,7 +66,7 @@ func BenchmarkChunkTranslate(b *testing.B) {
 						}
 					}
 					bases.Add(int64(len(rec.Seq)))
-					return nil, nil
+					return nil
 				}, io.Discard)
 				if err != nil {
 					b.Fatal(err)

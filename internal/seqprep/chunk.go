@@ -72,3 +72,28 @@ func Chunks(id string, seq []byte, size int) []Chunk {
 func ChunkID(recordID string, index int) string {
 	return recordID + "_chunk_" + strconv.Itoa(index+1)
 }
+
+// NumChunks is the number of chunks the original cuts a record of length n into.
+func NumChunks(n, size int) int {
+	if n <= 0 || size <= 0 {
+		return 0
+	}
+	return (n + size - 1) / size
+}
+
+// ChunkSpan returns the [start, end) span of chunk i (0 <= i < NumChunks(n, size)) in
+// constant time and memory: ChunkSpans(n, size)[i] without building the list, so a
+// chromosome can be cut while it is read from disk.
+func ChunkSpan(n, size, i int) (start, end int) {
+	k := NumChunks(n, size)
+	rep := k*size - n
+	lo := rep / k
+	up := lo + 1
+	need := rep - lo*(k-1)
+	// shifts[j] is up for j < min(need, k), then lo up to index k-2, then 0; chunk i
+	// moves back by the sum of shifts[0..i-1].
+	nUp := min(i, need, k)
+	nLo := max(0, min(i, k-1)-need)
+	start = i*size - nUp*up - nLo*lo
+	return start, min(start+size, n)
+}

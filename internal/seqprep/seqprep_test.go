@@ -193,3 +193,29 @@ func TestBroadFixtures(t *testing.T) {
 		}
 	}
 }
+
+// TestChunkSpanMatchesChunkSpans checks the constant-memory span of one chunk against
+// the list for every length up to 3000 and sizes around the overlap rule's corners.
+func TestChunkSpanMatchesChunkSpans(t *testing.T) {
+	for _, size := range []int{1, 2, 3, 7, 300, 500} {
+		for n := 0; n <= 3000; n++ {
+			spans := ChunkSpans(n, size)
+			if NumChunks(n, size) != len(spans) {
+				t.Fatalf("n=%d size=%d: NumChunks %d, want %d", n, size, NumChunks(n, size), len(spans))
+			}
+			for i, s := range spans {
+				if a, b := ChunkSpan(n, size, i); a != s[0] || b != s[1] {
+					t.Fatalf("n=%d size=%d chunk %d: [%d,%d), want %v", n, size, i, a, b, s)
+				}
+			}
+		}
+	}
+	for _, n := range []int{200_000_000, 123_456_789} {
+		spans := ChunkSpans(n, 500)
+		for _, i := range []int{0, 1, len(spans) / 2, len(spans) - 2, len(spans) - 1} {
+			if a, b := ChunkSpan(n, 500, i); a != spans[i][0] || b != spans[i][1] {
+				t.Fatalf("n=%d chunk %d: [%d,%d), want %v", n, i, a, b, spans[i])
+			}
+		}
+	}
+}

@@ -1,8 +1,10 @@
 package testutil
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -50,7 +52,7 @@ func SameTree(t testing.TB, want, got map[string]string, what string) {
 		case !ok:
 			t.Errorf("%s: %s missing", what, name)
 		case g != w:
-			t.Errorf("%s: %s differs", what, name)
+			t.Errorf("%s: %s differs: %s", what, name, FirstDifference(w, g))
 		}
 	}
 	for name := range got {
@@ -58,4 +60,29 @@ func SameTree(t testing.TB, want, got map[string]string, what string) {
 			t.Errorf("%s: unexpected file %s", what, name)
 		}
 	}
+}
+
+// FirstDifference describes the first line where got differs from want: its number
+// and both versions (cut to 200 bytes), or which text is a prefix of the other.
+func FirstDifference(want, got string) string {
+	wl, gl := strings.SplitAfter(want, "\n"), strings.SplitAfter(got, "\n")
+	for i := 0; i < len(wl) && i < len(gl); i++ {
+		if wl[i] != gl[i] {
+			return fmt.Sprintf("line %d:\n  want %q\n  got  %q", i+1, cut(wl[i]), cut(gl[i]))
+		}
+	}
+	switch {
+	case len(wl) > len(gl):
+		return fmt.Sprintf("got ends after line %d; want continues with %q", len(gl), cut(wl[len(gl)]))
+	case len(gl) > len(wl):
+		return fmt.Sprintf("want ends after line %d; got continues with %q", len(wl), cut(gl[len(wl)]))
+	}
+	return "no difference"
+}
+
+func cut(s string) string {
+	if len(s) > 200 {
+		return s[:200] + "..."
+	}
+	return s
 }

@@ -11,16 +11,19 @@ import (
 	"testing"
 	"time"
 
+	_ "github.com/virnucpro/virnucpro/internal/backends"
 	"github.com/virnucpro/virnucpro/internal/checkpoint"
-	"github.com/virnucpro/virnucpro/internal/pipeline"
+	"github.com/virnucpro/virnucpro/internal/model/esm2"
+	"github.com/virnucpro/virnucpro/internal/predict"
+	"github.com/virnucpro/virnucpro/internal/tensor"
 )
 
 func tinyFeatureOptions(t *testing.T, out string) FeatureOptions {
 	return FeatureOptions{
 		Input: filepath.Join(testdata, "virnucpro_e2e_tiny", "input_sequence.fasta"), OutDir: out, Label: Viral,
 		ChunkSize: 500, DNABERT: filepath.Join(testdata, "dnabert_tiny"),
-		ESM:          filepath.Join(testdata, "esm2_tiny", "esm2_t3_tiny_UR50D.pt"),
-		Backend:      pipeline.BackendOptions{Device: "cpu", BLAS: "go", Threads: 2, ReprLayer: -1},
+		ESM:     filepath.Join(testdata, "esm2_tiny", "esm2_t3_tiny_UR50D.pt"),
+		Backend: tensor.Spec{Device: "cpu", BLAS: "go", Threads: 2}, ModelOptions: predict.ModelOptions{ESM: esm2.Options{ReprLayer: -1}},
 		WindowFrames: 5, MaxTokens: [2]int{512, 512}, CacheEntries: 10, ShardRows: 4,
 	}
 }
@@ -82,12 +85,12 @@ func TestExtractFeaturesResumesAfterInterrupt(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "resumed")
-	open := func() *pipeline.Checkpointer {
-		st, err := checkpoint.Open(out, checkpoint.Identity{Tool: "test"}, checkpoint.OpenOptions{Resume: true}, nil)
+	open := func() *predict.Checkpointer {
+		st, err := checkpoint.Open(out, checkpoint.Identity{Tool: "test"}, checkpoint.OpenOptions{Resume: true})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return pipeline.NewCheckpointer(st, 1, time.Hour, nil)
+		return predict.NewCheckpointer(st, 1, time.Hour)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

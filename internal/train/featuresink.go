@@ -152,17 +152,3 @@ func (s *FeatureSink) Abort() {
 	}
 	s.shards = nil
 }
-
-// featuresOnly stands in for the classifier in a pipeline run that only keeps
-// features: it takes the encoders' width and scores every frame 0/0 (the scores are
-// never written anywhere).
-type featuresOnly struct{ dim int }
-
-func (f featuresOnly) InputDim() int { return f.dim }
-
-func (f featuresOnly) Classify(features []float32, n int) ([]float32, error) {
-	if len(features) != n*f.dim {
-		return nil, fmt.Errorf("features: %d values for %d rows of width %d", len(features), n, f.dim)
-	}
-	return make([]float32, 2*n), nil
-}

@@ -82,6 +82,9 @@ func Load(dir string, b tensor.Backend) (*Model, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("DNABERT-S weights: %s is a file; give the model directory (config.json, tokenizer.json, weights)", dir)
 	}
+	if err := weights.CheckModelKind(dir, "bert"); err != nil {
+		return nil, err
+	}
 	var cfg Config
 	data, err := os.ReadFile(filepath.Join(dir, "config.json"))
 	if err != nil {

@@ -60,6 +60,9 @@ func Load(path string, b tensor.Backend, opts Options) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ESM-2 weights: %w", err)
 	}
+	if err := weights.CheckModelKind(path, "esm"); err != nil {
+		return nil, err
+	}
 	var (
 		sd *weights.StateDict
 		p  *weights.Pickle

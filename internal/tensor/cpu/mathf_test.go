@@ -147,7 +147,7 @@ func TestExpShifted(t *testing.T) { forEachSIMDLevel(t, testExpShifted) }
 
 func testExpShifted(t *testing.T) {
 	r := rand.New(rand.NewSource(5))
-	specials := []float32{float32(math.Inf(-1)), float32(math.Inf(1)), float32(math.NaN()), -87.5, -88, -104, 88.5, 89, 0, -0.0, 1e-30}
+	specials := []float32{float32(math.Inf(-1)), float32(math.Inf(1)), float32(math.NaN()), -87.5, -88, -104, 88.5, 89, 0, negZero, 1e-30}
 	for _, c := range []struct {
 		name  string
 		n     int
@@ -201,7 +201,7 @@ func TestGeluSlice(t *testing.T) { forEachSIMDLevel(t, testGeluSlice) }
 
 func testGeluSlice(t *testing.T) {
 	r := rand.New(rand.NewSource(6))
-	specials := []float32{float32(math.Inf(-1)), float32(math.Inf(1)), float32(math.NaN()), 0, -0.0, 5.6568, -5.6569, 1e30, -1e30, 1e-40}
+	specials := []float32{float32(math.Inf(-1)), float32(math.Inf(1)), float32(math.NaN()), 0, negZero, 5.6568, -5.6569, 1e30, -1e30, 1e-40}
 	var xs []float32
 	eachFloat32(1e-30, 30, 211, func(x float32) { xs = append(xs, x) })
 	for i := 0; i < 5000; i++ {
@@ -337,7 +337,7 @@ func guarded(t *testing.T, n int) ([]float32, func()) {
 func TestSIMDTails(t *testing.T) {
 	forEachSIMDLevel(t, func(t *testing.T) {
 		r := rand.New(rand.NewSource(11))
-		specials := []float32{float32(math.Inf(-1)), float32(math.Inf(1)), float32(math.NaN()), -95, -100, -110, 88.5, 0, -0.0, 6}
+		specials := []float32{float32(math.Inf(-1)), float32(math.Inf(1)), float32(math.NaN()), -95, -100, -110, 88.5, 0, negZero, 6}
 		vals := func(n int, scale float64) []float32 {
 			v := make([]float32, n)
 			for i := range v {
@@ -443,7 +443,7 @@ func TestSIMDTails(t *testing.T) {
 func TestGatedGELU(t *testing.T) {
 	forEachSIMDLevel(t, func(t *testing.T) {
 		r := rand.New(rand.NewSource(12))
-		specials := []float32{float32(math.Inf(-1)), float32(math.Inf(1)), float32(math.NaN()), 0, -0.0, 5.6568, -5.6569, 1e30, -1e30, 1e-40}
+		specials := []float32{float32(math.Inf(-1)), float32(math.Inf(1)), float32(math.NaN()), 0, negZero, 5.6568, -5.6569, 1e30, -1e30, 1e-40}
 		var gates []float32
 		eachFloat32(1e-30, 30, 997, func(x float32) { gates = append(gates, x) })
 		for _, half := range []int{3072, 37} {
@@ -577,3 +577,6 @@ func TestSoftmaxALiBiFused(t *testing.T) {
 		}
 	})
 }
+
+// negZero is -0 (a -0.0 literal in Go is +0).
+var negZero = float32(math.Copysign(0, -1))

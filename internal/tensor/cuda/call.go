@@ -27,7 +27,6 @@ var (
 	trampOnce sync.Once
 	trampFn   uintptr
 	trampErr  error
-	trampMem  []byte
 )
 
 // trampolineCode returns the machine code of the trampoline.
@@ -86,7 +85,6 @@ func initTrampoline() {
 		trampErr = err
 		return
 	}
-	trampMem = mem
 	trampFn = uintptr(unsafe.Pointer(&mem[0]))
 }
 

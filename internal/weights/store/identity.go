@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 
-	"github.com/virnucpro/virnucpro/internal/checkpoint"
+	"github.com/virnucpro/virnucpro/internal/filehash"
 	"github.com/virnucpro/virnucpro/internal/weights"
 )
 
@@ -92,7 +92,7 @@ func (h *Hasher) File(path string) (sum string, cached bool, err error) {
 			return sum, true, nil
 		}
 	}
-	fi, err := checkpoint.HashFile(abs)
+	fi, err := filehash.File(abs)
 	if err != nil {
 		return "", false, err
 	}

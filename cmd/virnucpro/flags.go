@@ -1,0 +1,147 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/pflag"
+
+	"github.com/virnucpro/virnucpro/internal/model/esm2"
+	"github.com/virnucpro/virnucpro/internal/predict"
+	"github.com/virnucpro/virnucpro/internal/progress"
+	"github.com/virnucpro/virnucpro/internal/tensor"
+)
+
+// Every flag that more than one command takes is defined here once, with its one
+// help text; commands compose these groups instead of declaring their own copies.
+
+// addBLASFlag registers --blas.
+func addBLASFlag(fs *pflag.FlagSet, v *string) {
+	fs.StringVar(v, "blas", "auto", "CPU matrix library: auto (OpenBLAS when it loads, else Go), openblas or go")
+}
+
+// addOutputFlag registers -o/--output with the command's description of it.
+func addOutputFlag(fs *pflag.FlagSet, v *string, what string) {
+	fs.StringVarP(v, "output", "o", "", what)
+}
+
+// addNoProgressFlag registers --no-progress.
+func addNoProgressFlag(fs *pflag.FlagSet, v *bool) {
+	fs.BoolVar(v, "no-progress", false, "no progress display")
+}
+
+// addMaxTokensFlag registers --max-tokens.
+func addMaxTokensFlag(fs *pflag.FlagSet, v *int) {
+	fs.IntVar(v, "max-tokens", 8192, "token budget per packed batch (0: one sequence per batch, no packing)")
+}
+
+// addReprLayerFlag registers --repr-layer.
+func addReprLayerFlag(fs *pflag.FlagSet, v *int) {
+	fs.IntVar(v, "repr-layer", -1, "ESM-2 representation layer (-1: last, as VirNucPro)")
+}
+
+// deviceFlags choose where the encoders run: --device, --blas, --precision.
+type deviceFlags struct {
+	device, blas, precision string
+}
+
+// register adds the device flags to fs.
+func (d *deviceFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&d.device, "device", "auto", "auto, cpu, cuda (every visible GPU, one worker each) or cuda:N[,M]")
+	addBLASFlag(fs, &d.blas)
+	fs.StringVar(&d.precision, "precision", "fp32", "GPU precision: fp32, fp16 or bf16 (the CPU computes in fp32)")
+}
+
+// spec is the backend selection for a run on threads CPU threads.
+func (d *deviceFlags) spec(threads int) tensor.Spec {
+	return tensor.Spec{Device: d.device, BLAS: d.blas, Precision: d.precision, Threads: threads}
+}
+
+// budgetFlags are the token budgets of the packed batches.
+type budgetFlags struct {
+	maxTokens, dnabert, esm int
+	disablePacking          bool
+}
+
+// register adds --max-tokens, --max-tokens-dnabert, --max-tokens-esm and
+// --disable-packing to fs.
+func (b *budgetFlags) register(fs *pflag.FlagSet) {
+	addMaxTokensFlag(fs, &b.maxTokens)
+	fs.IntVar(&b.dnabert, "max-tokens-dnabert", 0, "DNABERT-S token budget (overrides --max-tokens)")
+	fs.IntVar(&b.esm, "max-tokens-esm", 0, "ESM-2 token budget (overrides --max-tokens)")
+	fs.BoolVar(&b.disablePacking, "disable-packing", false, "embed one sequence per batch")
+}
+
+// budgets returns the DNABERT-S and ESM-2 token budgets.
+func (b *budgetFlags) budgets() [2]int {
+	budget := [2]int{b.maxTokens, b.maxTokens}
+	if b.dnabert > 0 {
+		budget[0] = b.dnabert
+	}
+	if b.esm > 0 {
+		budget[1] = b.esm
+	}
+	if b.disablePacking {
+		budget = [2]int{0, 0}
+	}
+	return budget
+}
+
+// encoderRunFlags are the options of a streaming run of the encoders, shared by
+// predict and features: the models, chunking, windows, budgets, devices,
+// checkpointing and sharding.
+type encoderRunFlags struct {
+	esm, dnabert      string
+	out               string
+	chunkSize, window int
+	budget            budgetFlags
+	dedupCache        int
+	dev               deviceFlags
+	reprLayer         int
+	workers           int
+	noProgress        bool
+	ckpt              checkpointFlags
+	shard             string
+}
+
+// register adds the run flags to fs; what describes the output directory.
+func (r *encoderRunFlags) register(fs *pflag.FlagSet, what string) {
+	fs.StringVar(&r.esm, "esm", "", "ESM-2 weights: fair-esm .pt (esm2_t36_3B_UR50D.pt) or a Hugging Face directory (default: esm2-3b as virnucpro weights list finds it)")
+	fs.StringVar(&r.dnabert, "dnabert", "", "DNABERT-S directory (config.json, tokenizer.json, model.safetensors or pytorch_model.bin) (default: dnabert-s as virnucpro weights list finds it)")
+	addOutputFlag(fs, &r.out, what)
+	fs.IntVar(&r.chunkSize, "chunk-size", 500, "chunk length in bp (300 or 500, matching the classifier)")
+	fs.IntVar(&r.window, "window", 2048, "frames per unit of work (part of a run's identity)")
+	r.budget.register(fs)
+	fs.IntVar(&r.dedupCache, "dedup-cache", 50000, "embeddings kept per encoder to reuse repeated sequences across windows (0: within a window only)")
+	r.dev.register(fs)
+	addReprLayerFlag(fs, &r.reprLayer)
+	fs.IntVar(&r.workers, "workers", 0, "inference workers, each with its own model copy: 0 = one per GPU (or 1 on the CPU); on the CPU, N workers share --threads")
+	addNoProgressFlag(fs, &r.noProgress)
+	addCheckpointFlags(fs, &r.ckpt)
+	fs.StringVar(&r.shard, "shard", "", "process only records i, i+N, ... of the input (i/N), for scale-out; combine the shard outputs with virnucpro merge")
+}
+
+// modelOptions are the ESM-2 settings of the run.
+func (r *encoderRunFlags) modelOptions() predict.ModelOptions {
+	return predict.ModelOptions{ESM: esm2.Options{ReprLayer: r.reprLayer}}
+}
+
+// identityOptions are the result-relevant options recorded in the run's identity
+// (checkpoints refuse to resume, and merge to combine, runs that differ in them).
+func (r *encoderRunFlags) identityOptions(shard predict.ShardSpec) map[string]string {
+	return map[string]string{"chunk-size": fmt.Sprint(r.chunkSize), "window": fmt.Sprint(r.window),
+		"max-tokens": fmt.Sprint(r.budget.budgets()), "dedup-cache": fmt.Sprint(r.dedupCache),
+		"repr-layer": fmt.Sprint(r.reprLayer), "shard": shard.String(), "precision": r.dev.precision}
+}
+
+// progressMode is the progress display: a bar on a terminal, log lines otherwise,
+// none when asked or quiet.
+func progressMode(noProgress, quiet bool) string {
+	if noProgress || quiet {
+		return "none"
+	}
+	if progress.IsTerminal(os.Stderr) {
+		return "bar"
+	}
+	return "log"
+}

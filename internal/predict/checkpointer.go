@@ -1,0 +1,228 @@
+package predict
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/virnucpro/virnucpro/internal/checkpoint"
+	"github.com/virnucpro/virnucpro/internal/pipeline"
+	"github.com/virnucpro/virnucpro/internal/report"
+	"github.com/virnucpro/virnucpro/internal/weights"
+)
+
+// Checkpointer commits scored windows to a checkpoint store in ordered shards and
+// replays them on resume, so an interrupted run continues where its committed work
+// ends and produces the same bytes as an uninterrupted one.
+type Checkpointer struct {
+	store    *checkpoint.Store
+	every    int
+	interval time.Duration
+
+	// replay side (prepare goroutine)
+	committed []checkpoint.ShardInfo
+	shardPos  int
+	replayBuf []shardWindow
+	next      int // windows < next are committed
+
+	// commit side (writer goroutine)
+	pending       []*pipeline.Window
+	pendingFrames int
+	lastCommit    time.Time
+	// afterWrite, when set (tests), is called after each computed window is queued.
+	afterWrite func(w *pipeline.Window)
+}
+
+type shardWindow struct {
+	Index    int    `json:"index"`
+	Frames   int    `json:"frames"`
+	IDsHash  string `json:"ids_sha256"`
+	scores   []float32
+	features []float32
+	dim      int
+}
+
+// NewCheckpointer commits a shard every `every` frames or `interval`, whichever
+// comes first.
+func NewCheckpointer(store *checkpoint.Store, every int, interval time.Duration) *Checkpointer {
+	m := store.Manifest()
+	c := &Checkpointer{store: store, every: every, interval: interval,
+		committed: append([]checkpoint.ShardInfo(nil), m.Shards...), next: m.NextWindow(), lastCommit: time.Now()}
+	if c.next > 0 {
+		slog.Info("resuming from checkpoint", "committed_windows", c.next, "shards", len(c.committed))
+	}
+	return c
+}
+
+func hashIDs(w *pipeline.Window) string {
+	h := sha256.New()
+	for _, f := range w.Frames {
+		h.Write([]byte(f.ID))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Replay fills committed windows from their shard.
+func (c *Checkpointer) Replay(w *pipeline.Window) (bool, error) {
+	if w.Index >= c.next {
+		return false, nil
+	}
+	for len(c.replayBuf) == 0 || c.replayBuf[0].Index < w.Index {
+		if len(c.replayBuf) > 0 {
+			c.replayBuf = c.replayBuf[1:]
+			continue
+		}
+		if c.shardPos >= len(c.committed) {
+			return false, fmt.Errorf("checkpoint: window %d is not in any shard", w.Index)
+		}
+		ws, err := c.loadShard(c.shardPos)
+		if err != nil {
+			return false, err
+		}
+		c.shardPos++
+		c.replayBuf = ws
+	}
+	sw := c.replayBuf[0]
+	if sw.Index != w.Index || sw.Frames != len(w.Frames) || sw.IDsHash != hashIDs(w) {
+		return false, fmt.Errorf("checkpoint: window %d does not match the input (frames %d vs %d); rerun with --restart", w.Index, sw.Frames, len(w.Frames))
+	}
+	c.replayBuf = c.replayBuf[1:]
+	w.Scores = scoresFromFlat(w, sw.scores)
+	w.Features, w.FeatureDim = sw.features, sw.dim
+	return true, nil
+}
+
+func (c *Checkpointer) loadShard(i int) ([]shardWindow, error) {
+	data, err := c.store.ReadShard(i)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	sd, err := weights.ParseSafetensors(data, c.committed[i].File)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	var ws []shardWindow
+	if err := json.Unmarshal([]byte(sd.Metadata["windows"]), &ws); err != nil {
+		return nil, fmt.Errorf("checkpoint shard %s: %v", c.committed[i].File, err)
+	}
+	scores, err := sd.Get("scores", -1, 2)
+	if err != nil {
+		return nil, err
+	}
+	feats, err := sd.Get("features", -1, -1)
+	if err != nil {
+		return nil, err
+	}
+	dim := feats.Shape[1]
+	off := 0
+	for k := range ws {
+		n := ws[k].Frames
+		if off+n > scores.Shape[0] {
+			return nil, fmt.Errorf("checkpoint shard %s: windows list more frames than stored", c.committed[i].File)
+		}
+		ws[k].scores = scores.Data[2*off : 2*(off+n)]
+		ws[k].features = feats.Data[dim*off : dim*(off+n)]
+		ws[k].dim = dim
+		off += n
+	}
+	return ws, nil
+}
+
+// checkpointSink writes windows to the real sink, then queues computed ones for commit.
+type checkpointSink struct {
+	c    *Checkpointer
+	next pipeline.Sink
+}
+
+// Wrap returns a sink that passes windows to s and commits computed ones in shards.
+func (c *Checkpointer) Wrap(s pipeline.Sink) pipeline.Sink { return &checkpointSink{c: c, next: s} }
+
+func (k *checkpointSink) Write(w *pipeline.Window) error {
+	if err := k.next.Write(w); err != nil {
+		return err
+	}
+	if w.Replayed {
+		return nil
+	}
+	c := k.c
+	c.pending = append(c.pending, w)
+	c.pendingFrames += len(w.Frames)
+	if c.afterWrite != nil {
+		defer c.afterWrite(w)
+	}
+	if c.pendingFrames >= c.every || time.Since(c.lastCommit) >= c.interval {
+		return c.commit()
+	}
+	return nil
+}
+
+func (c *Checkpointer) commit() error {
+	if len(c.pending) == 0 {
+		return nil
+	}
+	var frames, records int
+	dim := c.pending[0].FeatureDim
+	for _, w := range c.pending {
+		frames += len(w.Frames)
+		for _, r := range w.Records {
+			if r.First {
+				records++
+			}
+		}
+	}
+	scores := make([]float32, 0, 2*frames)
+	features := make([]float32, 0, dim*frames)
+	meta := make([]shardWindow, len(c.pending))
+	for i, w := range c.pending {
+		for _, s := range w.Scores {
+			scores = append(scores, s.Others, s.Virus)
+		}
+		if w.Scores == nil { // a run without a classifier: scores are 0/0
+			scores = append(scores, make([]float32, 2*len(w.Frames))...)
+		}
+		features = append(features, w.Features...)
+		meta[i] = shardWindow{Index: w.Index, Frames: len(w.Frames), IDsHash: hashIDs(w)}
+	}
+	mj, err := json.Marshal(meta)
+	if err != nil {
+		return err
+	}
+	data, err := weights.EncodeSafetensors(map[string]*weights.Tensor{
+		"scores":   {Shape: []int{frames, 2}, Data: scores},
+		"features": {Shape: []int{frames, dim}, Data: features},
+	}, map[string]string{"windows": string(mj), "format": "virnucpro-checkpoint-shard"})
+	if err != nil {
+		return err
+	}
+	first := c.pending[0].Index
+	if err := c.store.CommitShard(data, first, len(c.pending), frames, records); err != nil {
+		return err
+	}
+	slog.Debug("checkpoint committed", "windows", fmt.Sprintf("%d-%d", first, first+len(c.pending)-1), "frames", frames)
+	c.pending, c.pendingFrames, c.lastCommit = nil, 0, time.Now()
+	return nil
+}
+
+// Flush commits every window written so far; with complete set it also marks the
+// checkpoint complete.
+func (c *Checkpointer) Flush(complete bool) error {
+	if err := c.commit(); err != nil {
+		return err
+	}
+	if complete {
+		return c.store.MarkComplete()
+	}
+	return nil
+}
+
+func scoresFromFlat(w *pipeline.Window, flat []float32) []report.FrameScore {
+	out := make([]report.FrameScore, len(w.Frames))
+	for i, f := range w.Frames {
+		out[i] = report.FrameScore{ID: f.ID, Others: flat[2*i], Virus: flat[2*i+1]}
+	}
+	return out
+}

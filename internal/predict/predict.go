@@ -1,0 +1,172 @@
+package predict
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/virnucpro/virnucpro/internal/checkpoint"
+	"github.com/virnucpro/virnucpro/internal/fasta"
+	"github.com/virnucpro/virnucpro/internal/pipeline"
+	"github.com/virnucpro/virnucpro/internal/tensor"
+)
+
+// PredictOptions are everything `virnucpro predict` needs.
+type PredictOptions struct {
+	Input     string
+	ChunkSize int
+	Models    ModelPaths
+	// Backend selects where the encoders run; ModelOptions configure them.
+	Backend      tensor.Spec
+	ModelOptions ModelOptions
+	// Output configures the result files (directory, layout, intermediate files,
+	// reports); its FeatureDims are set from the loaded encoders.
+	Output       OutputOptions
+	WindowFrames int
+	MaxTokens    [2]int
+	CacheEntries int
+	Shard        ShardSpec
+	// Workers is the number of inference workers: 0 = one per GPU, or one on the CPU
+	// (see LoadWorkers).
+	Workers int
+	// Progress selects the display: "bar", "log" or "none".
+	Progress string
+	// Checkpoint, when set, makes the run resumable (see checkpointing in cmd).
+	Checkpoint *Checkpointer
+	// ShardIdentity is the run's identity, required when Shard is set: it is recorded
+	// in shard.json so that `virnucpro merge` can check the shards belong together.
+	ShardIdentity *checkpoint.Identity
+
+	// wrapModels, in tests, replaces the loaded models (fault injection).
+	wrapModels func(pipeline.Models) pipeline.Models
+}
+
+// ErrChunkSize is a chunk size that is not positive.
+var ErrChunkSize = errors.New("chunk size must be positive")
+
+// checkChunkSize refuses a chunk size that is not positive and warns about one the
+// released classifiers were not trained on.
+func checkChunkSize(size int) error {
+	if size != 300 && size != 500 && size > 0 {
+		slog.Warn("chunk size differs from VirNucPro's 300/500 bp; the released classifiers were trained on those", "chunk_size", size)
+	}
+	if size <= 0 {
+		return fmt.Errorf("--chunk-size %d: %w", size, ErrChunkSize)
+	}
+	return nil
+}
+
+// Predict runs the whole method on one input and writes the results to
+// o.Output.Dir. Logs go to slog.Default().
+func Predict(ctx context.Context, o PredictOptions) (pipeline.Stats, error) {
+	if err := o.check(); err != nil {
+		return pipeline.Stats{}, err
+	}
+	if err := RemoveCompletionMarks(o.Output.Dir); err != nil {
+		return pipeline.Stats{}, err
+	}
+	r, err := OpenInput(o.Input)
+	if err != nil {
+		return pipeline.Stats{}, err
+	}
+	defer r.Close()
+	models, err := o.loadModels()
+	if err != nil {
+		return pipeline.Stats{}, err
+	}
+	oo := o.Output
+	oo.FeatureDims = [2]int{models.Encoders[pipeline.DNABERT].Dim(), models.Encoders[pipeline.ESM].Dim()}
+	out, err := NewOutputSink(oo)
+	if err != nil {
+		return pipeline.Stats{}, err
+	}
+	src := NewFASTASource(r, SourceOptions{ChunkSize: o.ChunkSize, WindowFrames: o.WindowFrames, Shard: o.Shard,
+		KeepChunkSeqs: oo.KeepIntermediate})
+	opts := pipeline.Options{Threads: o.Backend.Threads, MaxTokens: o.MaxTokens, CacheEntries: o.CacheEntries,
+		KeepFeatures: oo.KeepIntermediate || o.Checkpoint != nil}
+	st, runErr := Drive(ctx, r, src, models, opts, out, o.Checkpoint, o.Progress)
+	if runErr != nil {
+		out.Abort()
+		return st, runErr
+	}
+	if err := out.Commit(); err != nil {
+		return st, err
+	}
+	if o.Shard.Count > 0 {
+		if err := writeShardResult(oo.Dir, o.shardResult(out, src)); err != nil {
+			return st, err
+		}
+	}
+	logSummary(st)
+	return st, nil
+}
+
+// check validates the options that need no file.
+func (o *PredictOptions) check() error {
+	if err := checkChunkSize(o.ChunkSize); err != nil {
+		return err
+	}
+	if o.Shard.Count > 0 {
+		if o.ShardIdentity == nil {
+			return errors.New("internal error: a shard run needs the run identity")
+		}
+		if err := o.Shard.CheckInput(o.Input); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// OpenInput opens a DNA FASTA input (a file, compressed or not, or "-").
+func OpenInput(path string) (*fasta.Reader, error) {
+	r, err := fasta.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	r.RequireDNA()
+	return r, nil
+}
+
+// loadModels loads the workers' models and logs their widths.
+func (o *PredictOptions) loadModels() (pipeline.Models, error) {
+	t0 := time.Now()
+	models, err := LoadWorkers(o.Models, o.Backend, o.ModelOptions, o.Workers)
+	if err != nil {
+		return pipeline.Models{}, err
+	}
+	if o.wrapModels != nil {
+		models = o.wrapModels(models)
+	}
+	slog.Info("models loaded", "dnabert_dim", models.Encoders[pipeline.DNABERT].Dim(), "esm_dim", models.Encoders[pipeline.ESM].Dim(),
+		"seconds", fmt.Sprintf("%.1f", time.Since(t0).Seconds()))
+	return models, nil
+}
+
+// shardResult describes the finished shard for shard.json.
+func (o *PredictOptions) shardResult(out *OutputSink, src *FASTASource) ShardResult {
+	n := out.Counts()
+	return ShardResult{Shard: ShardCoord{Index: o.Shard.Index, Count: o.Shard.Count}, InputRecords: src.InputRecords(),
+		Records: n.Records, Chunks: n.Chunks, Frames: n.Frames, Identity: shardIdentity(*o.ShardIdentity),
+		Compat: out.opts.Compat, KeepIntermediate: out.opts.KeepIntermediate, FeatureDims: out.opts.FeatureDims,
+		Report: shardReportOptions(out.opts.Report)}
+}
+
+// logSummary prints the per-stage time, throughput, dedup savings and packing efficiency.
+func logSummary(st pipeline.Stats) {
+	log := slog.Default()
+	wall := st.Wall.Seconds()
+	log.Info("done", "records", st.Records, "chunks", st.Chunks, "frames", st.Frames, "no_orf_chunks", st.NoORFChunks,
+		"seconds", fmt.Sprintf("%.2f", wall), "frames_per_s", fmt.Sprintf("%.1f", float64(st.Frames)/wall),
+		"replayed_windows", st.ReplayedWindows)
+	for e, name := range []string{"DNABERT-S", "ESM-2"} {
+		es := st.Encoders[e]
+		log.Info("encoder", "model", name, "embedded", es.Embedded, "reused_by_dedup", es.Reused, "batches", es.Batches,
+			"tokens", es.Tokens, "token_efficiency", fmt.Sprintf("%.3f", es.Efficiency()), "oom_retries", es.OOMRetries,
+			"tokenize_s", fmt.Sprintf("%.2f", es.Tokenize.Seconds()), "embed_s", fmt.Sprintf("%.2f", es.Embed.Seconds()),
+			"tokens_per_s", fmt.Sprintf("%.0f", float64(es.Tokens)/max(es.Embed.Seconds(), 1e-9)))
+	}
+	log.Info("stages", "read_chunk_translate_s", fmt.Sprintf("%.2f", st.Read.Seconds()), "classify_s", fmt.Sprintf("%.2f", st.Classify.Seconds()),
+		"write_s", fmt.Sprintf("%.2f", st.Write.Seconds()))
+}
