@@ -41,6 +41,13 @@ func buildVirnucpro(t *testing.T, tags, ver string) string {
 // for CUDA or OpenBLAS says that they are not in the static build.
 func TestStaticBuild(t *testing.T) {
 	bin := buildVirnucpro(t, "static", "9.8.7-test")
+	deps, err := exec.Command("go", "list", "-tags", "static", "-deps", ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, deps)
+	}
+	if strings.Contains(string(deps), "github.com/ebitengine/purego") {
+		t.Fatal("the static build still compiles in purego (the run-time loader)")
+	}
 	if _, err := exec.LookPath("file"); err != nil {
 		t.Log("`file` is not installed (Debian package file): the statically-linked check is skipped")
 	} else {

@@ -96,8 +96,10 @@ if [ -z "$ran" ]; then
   fi
   ctr=$(buildah "${store[@]}" from --pull=never "$image")
   mnt=$(buildah "${store[@]}" mount "$ctr")
-  mkdir -p "$mnt/data/in" "$mnt/data/out"
-  cp -r "$root/demo" "$root/testdata" "$mnt/data/in/"
+  mkdir -p "$mnt/data/in/testdata/virnucpro_e2e_tiny" "$mnt/data/out"
+  cp -r "$root/demo" "$mnt/data/in/"
+  cp -r "$root/testdata/esm2_tiny" "$root/testdata/dnabert_tiny" "$mnt/data/in/testdata/"
+  cp -r "$root/testdata/virnucpro_e2e_tiny/mlp" "$mnt/data/in/testdata/virnucpro_e2e_tiny/"
   chown 10001:10001 "$mnt/data/out"
   inimage=(env -i HOME=/home/virnucpro unshare --root="$mnt" --wd=/data --setuid 10001 --setgid 10001 /usr/local/bin/virnucpro)
   out=$("${inimage[@]}" --version)
