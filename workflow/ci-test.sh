@@ -16,12 +16,20 @@ classifier=$root/testdata/virnucpro_e2e_tiny/mlp/model.pth
 input=$root/demo/input.fasta
 models=(--esm "$esm" --dnabert "$dnabert" --classifier "$classifier" --chunk-size 500)
 
+# same A B: identical trees, report.html compared without its run metadata block (date,
+# command line and runtime are each run's own).
+same() {
+  diff -r -x .virnucpro -x report.html "$1" "$2"
+  diff <(sed '/<!--run-meta-->/,/<!--\/run-meta-->/d' "$1/report.html") \
+    <(sed '/<!--run-meta-->/,/<!--\/run-meta-->/d' "$2/report.html")
+}
+
 "$VIRNUCPRO" predict "$input" -o "$tmp/whole" "${models[@]}" --no-progress -q
 
 snakemake -s "$root/workflow/Snakefile" --directory "$tmp/snake" --cores 2 --quiet \
   --config input="$input" outdir=out shards=3 virnucpro="$VIRNUCPRO" \
   esm="$esm" dnabert="$dnabert" classifier="$classifier" chunk_size=500
-diff -r -x .virnucpro "$tmp/whole" "$tmp/snake/out/merged"
+same "$tmp/whole" "$tmp/snake/out/merged"
 echo "snakemake: 3 shards merged == unsharded run"
 
 for id in 1 2; do
@@ -29,5 +37,5 @@ for id in 1 2; do
     bash "$root/workflow/slurm.sh" "$input" "$tmp/slurm" "${models[@]}" -q
 done
 "$VIRNUCPRO" merge "$tmp"/slurm/shard-* -o "$tmp/slurm/merged" -q
-diff -r -x .virnucpro "$tmp/whole" "$tmp/slurm/merged"
+same "$tmp/whole" "$tmp/slurm/merged"
 echo "slurm array: 2 shards merged == unsharded run"

@@ -20,14 +20,17 @@ func newChunkCmd(g *globalOptions) *cobra.Command {
 		out  string
 	}
 	cmd := &cobra.Command{
-		Use:   "chunk IN.fa[.gz] --size 300|500 -o OUT.fa",
+		Use:   "chunk INPUT... --chunk-size 300|500 -o OUT.fa",
 		Short: "Cut records into VirNucPro chunks (the original split_fasta_chunk, byte-identical)",
-		Args:  cobra.ExactArgs(1),
+		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if chunkFlags.out == "" {
-				return fmt.Errorf("-o/--output is required")
+				return fmt.Errorf("-o/--output is required (- for standard output)")
 			}
-			return writeRecords(args[0], chunkFlags.out, g.threads, func(rec *fasta.Record, w io.Writer) error {
+			if chunkFlags.size < 1 {
+				return fmt.Errorf("--chunk-size %d: must be a positive number of bp (VirNucPro: 300 or 500)", chunkFlags.size)
+			}
+			return writeRecords(args, chunkFlags.out, cmd.OutOrStdout(), g.threads, func(rec *fasta.Record, w io.Writer) error {
 				if rec.Length() == 0 {
 					slog.Warn("record has no sequence; skipped", "record", rec.ID, "line", rec.Line)
 					return nil
@@ -50,8 +53,9 @@ func newChunkCmd(g *globalOptions) *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().IntVar(&chunkFlags.size, "size", 500, "chunk size in bp (VirNucPro uses 300 or 500)")
-	addOutputFlag(cmd.Flags(), &chunkFlags.out, "output FASTA")
+	cmd.Flags().IntVar(&chunkFlags.size, "chunk-size", 500, "chunk size in bp (VirNucPro uses 300 or 500)")
+	aliasFlags(cmd.Flags(), map[string]string{"size": "chunk-size"})
+	addOutputFlag(cmd.Flags(), &chunkFlags.out, "output FASTA (- for standard output)")
 	return cmd
 }
 
@@ -60,16 +64,21 @@ func newChunkCmd(g *globalOptions) *cobra.Command {
 // are read back, one chunk at a time.
 var spillBases = 16 << 20
 
-// writeRecords maps every record of in through fn on all threads and writes the
-// results, in input order, atomically to out. Records longer than spillBases are
-// spilled next to out and given to fn one at a time (see fasta.MapOrdered).
-func writeRecords(in, out string, threads int, fn func(rec *fasta.Record, w io.Writer) error) error {
-	r, err := fasta.Open(in)
+// writeRecords maps every record of the inputs (read as one stream) through fn on all
+// threads and writes the results, in input order, atomically to out ("-": standard
+// output). Records longer than spillBases are spilled (next to out, or in the temporary
+// directory for standard output) and given to fn one at a time (see fasta.MapOrdered).
+func writeRecords(in []string, out string, stdout io.Writer, threads int, fn func(rec *fasta.Record, w io.Writer) error) error {
+	r, err := fasta.OpenAll(in, fasta.Options{})
 	if err != nil {
 		return err
 	}
 	defer r.Close()
 	r.RequireDNA()
+	if out == "-" {
+		r.SpillLongerThan(spillBases, "")
+		return fasta.MapOrdered(r, threads, fn, stdout)
+	}
 	r.SpillLongerThan(spillBases, filepath.Dir(out))
 	f, err := atomicfile.Create(out)
 	if err != nil {

@@ -20,7 +20,7 @@ func newConfigCmd(root *cobra.Command) *cobra.Command {
 	}
 	initCmd := &cobra.Command{
 		Use:   "init [FILE]",
-		Short: "Write a commented default config for `predict` (to FILE, or stdout)",
+		Short: "Write a commented default config for `predict` (to FILE, or stdout without FILE or with -)",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fs := pflag.NewFlagSet("predict", pflag.ContinueOnError)
@@ -31,8 +31,8 @@ func newConfigCmd(root *cobra.Command) *cobra.Command {
 			fs.AddFlagSet(predictCmd.Flags())
 			fs.AddFlagSet(root.PersistentFlags())
 			text := config.Template(fs, "virnucpro predict configuration (use with --config FILE)")
-			if len(args) == 0 {
-				_, err := os.Stdout.Write(text)
+			if len(args) == 0 || args[0] == "-" {
+				_, err := cmd.OutOrStdout().Write(text)
 				return err
 			}
 			if _, err := os.Stat(args[0]); err == nil {

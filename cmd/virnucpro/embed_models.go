@@ -21,6 +21,8 @@ import (
 // embedFlags are the options of embed esm2 and embed dnabert.
 type embedFlags struct {
 	weights, in, out string
+	inputs           []string // the positional inputs, and -i's
+	stdout           io.Writer
 	maxTokens        int
 	dev              deviceFlags
 	reprLayer        int
@@ -30,8 +32,9 @@ type embedFlags struct {
 // register adds the flags both embed commands take.
 func (ef *embedFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&ef.weights, "weights", "", "model weights (file or directory; default: esm2-3b / dnabert-s as virnucpro weights list finds it)")
-	fs.StringVarP(&ef.in, "input", "i", "", "input FASTA")
-	addOutputFlag(fs, &ef.out, "output safetensors (embeddings [N,D] + ids)")
+	fs.StringVarP(&ef.in, "input", "i", "", "input FASTA (the same as giving it as an argument)")
+	fs.MarkHidden("input")
+	addOutputFlag(fs, &ef.out, "output safetensors (embeddings [N,D] + ids; - for standard output)")
 	addMaxTokensFlag(fs, &ef.maxTokens)
 	ef.dev.register(fs)
 }
@@ -41,11 +44,15 @@ func embedCommand(g *globalOptions, ef *embedFlags, use, short, model string, lo
 	cmd := &cobra.Command{
 		Use:   use,
 		Short: short,
-		Args:  cobra.NoArgs,
+		Args:  cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if ef.in == "" || ef.out == "" {
-				return errors.New("-i and -o are required")
+			if ef.in != "" {
+				args = append([]string{ef.in}, args...)
 			}
+			if len(args) == 0 || ef.out == "" {
+				return errors.New("an input FASTA and -o are required")
+			}
+			ef.inputs, ef.stdout = args, cmd.OutOrStdout()
 			if err := resolveModelOptions(modelOption{flag: "--weights", val: &ef.weights, model: model}); err != nil {
 				return err
 			}
@@ -67,7 +74,7 @@ func embedCommand(g *globalOptions, ef *embedFlags, use, short, model string, lo
 func newEmbedESMCmd(g *globalOptions) *cobra.Command {
 	ef := &embedFlags{}
 	var pool esm2.Pooling
-	cmd := embedCommand(g, ef, "esm2 [--weights PATH] -i PROTEINS.fa -o OUT.safetensors", "Mean ESM-2 embeddings of proteins", "esm2-3b",
+	cmd := embedCommand(g, ef, "esm2 PROTEINS.fa... [--weights PATH] -o OUT.safetensors", "Mean ESM-2 embeddings of proteins", "esm2-3b",
 		func(b tensor.Backend) (pipeline.Encoder, error) {
 			return esm2.Load(ef.weights, b, esm2.Options{ReprLayer: ef.reprLayer, Pool: pool})
 		}, false)
@@ -82,7 +89,7 @@ func newEmbedESMCmd(g *globalOptions) *cobra.Command {
 
 func newEmbedDNABERTCmd(g *globalOptions) *cobra.Command {
 	ef := &embedFlags{}
-	return embedCommand(g, ef, "dnabert [--weights DIR] -i NUCLEOTIDES.fa -o OUT.safetensors", "Mean DNABERT-S embeddings of DNA sequences", "dnabert-s",
+	return embedCommand(g, ef, "dnabert NUCLEOTIDES.fa... [--weights DIR] -o OUT.safetensors", "Mean DNABERT-S embeddings of DNA sequences", "dnabert-s",
 		func(b tensor.Backend) (pipeline.Encoder, error) { return dnabert.Load(ef.weights, b) }, true)
 }
 
@@ -90,7 +97,7 @@ func newEmbedDNABERTCmd(g *globalOptions) *cobra.Command {
 // embedding file in input order. Sequences are held in memory (embedding inputs are
 // per-frame files, not genomes).
 func runEmbed(ef *embedFlags, enc pipeline.Encoder, dna bool) error {
-	r, err := fasta.Open(ef.in)
+	r, err := fasta.OpenAll(ef.inputs, fasta.Options{})
 	if err != nil {
 		return err
 	}
@@ -139,6 +146,9 @@ func runEmbed(ef *embedFlags, enc pipeline.Encoder, dna bool) error {
 		if err := enc.EmbedBatch(bt, out); err != nil {
 			return err
 		}
+	}
+	if ef.out == "-" {
+		return embedfile.WriteStream(ef.stdout, ids, data, dim)
 	}
 	return embedfile.Write(ef.out, ids, data, dim)
 }

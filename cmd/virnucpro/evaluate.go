@@ -23,7 +23,7 @@ type evalFlags struct {
 func newEvaluateCmd() *cobra.Command {
 	ef := &evalFlags{}
 	cmd := &cobra.Command{
-		Use:   "evaluate --model M --viral DIR --other DIR",
+		Use:   "evaluate --classifier M --viral DIR --other DIR",
 		Short: "Score a classifier on labelled feature shards: accuracy, precision, recall, F1, MCC, AUROC, confusion matrix",
 		Long: `Run a classifier (the released 300_model.pth / 500_model.pth, a state_dict .pt, or a
 .safetensors from "virnucpro train") over labelled feature shards exactly as predict does,
@@ -35,7 +35,8 @@ original's train.py).`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runEvaluate(cmd, ef) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&ef.model, "model", "", "classifier: .pth, state_dict .pt or .safetensors")
+	f.StringVar(&ef.model, "classifier", "", "classifier: .pth, state_dict .pt or .safetensors")
+	aliasFlags(f, map[string]string{"model": "classifier"})
 	f.StringArrayVar(&ef.viral, "viral", nil, "directory (or file) of viral feature shards; repeat for more")
 	f.StringArrayVar(&ef.other, "other", nil, "directory (or file) of other feature shards; repeat for more")
 	f.StringVar(&ef.json, "json", "", `also write the metrics as JSON to this file ("-": standard output, instead of the text)`)
@@ -45,7 +46,7 @@ original's train.py).`,
 
 func runEvaluate(cmd *cobra.Command, ef *evalFlags) error {
 	if ef.model == "" {
-		return errors.New("--model is required")
+		return errors.New("--classifier is required")
 	}
 	if len(ef.viral) == 0 && len(ef.other) == 0 {
 		return errors.New("give labelled features with --viral and/or --other")

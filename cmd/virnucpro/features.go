@@ -46,6 +46,9 @@ func runFeatures(cmd *cobra.Command, g *globalOptions, ff *featuresFlags, input 
 	if r.out == "" {
 		return errors.New("--output/-o is required")
 	}
+	if err := r.validate(); err != nil {
+		return err
+	}
 	label, err := train.ParseLabel(ff.label)
 	if err != nil {
 		return fmt.Errorf("--label: %w", err)
@@ -69,9 +72,9 @@ func runFeatures(cmd *cobra.Command, g *globalOptions, ff *featuresFlags, input 
 		return err
 	}
 	defer lock.Unlock()
-	opts.Checkpoint, err = openCheckpointer(input, r.out, r.ckpt, func() (checkpoint.Identity, error) {
-		return runIdentityOf(version+" features", input, map[string]string{"dnabert": r.dnabert, "esm": r.esm},
-			r.identityOptions(shard))
+	opts.Checkpoint, err = openCheckpointer(intr.Context(), []string{input}, r.out, r.ckpt, func() (checkpoint.Identity, error) {
+		return runIdentityOf(version+" features", []string{input}, map[string]string{"dnabert": r.dnabert, "esm": r.esm},
+			r.identityOptions(shard), r.dev.spec(0))
 	})
 	if err != nil {
 		return err

@@ -17,7 +17,7 @@ import (
 
 // addBLASFlag registers --blas.
 func addBLASFlag(fs *pflag.FlagSet, v *string) {
-	fs.StringVar(v, "blas", "auto", "CPU matrix library: auto (OpenBLAS when it loads, else Go), openblas or go")
+	fs.StringVar(v, "blas", "auto", "CPU matrix kernels: auto (native where the CPU has AVX2+FMA, else go), native, openblas (only if it passes the row-invariance canary) or go")
 }
 
 // addOutputFlag registers -o/--output with the command's description of it.

@@ -188,7 +188,12 @@ func TestKillAndResume(t *testing.T) {
 	full := time.Since(t0)
 	want := testutil.ReadTree(t, ref, ".virnucpro")
 	t.Logf("uninterrupted run: %v; %d trials", full.Round(time.Millisecond), trials)
-	r := rand.New(rand.NewSource(time.Now().UnixNano()))
+	seed := time.Now().UnixNano()
+	if v := os.Getenv("VIRNUCPRO_KILL_SEED"); v != "" {
+		seed, _ = strconv.ParseInt(v, 10, 64)
+	}
+	t.Logf("kill instants from seed %d (VIRNUCPRO_KILL_SEED=%d repeats them)", seed, seed)
+	r := rand.New(rand.NewSource(seed))
 	kills, resumedTotal := 0, 0
 	for trial := 0; trial < trials; trial++ {
 		out := filepath.Join(dir, fmt.Sprint("trial", trial))
@@ -238,17 +243,54 @@ func TestKillAndResume(t *testing.T) {
 	t.Logf("%d kills, %d committed windows taken over by resumed runs", kills, resumedTotal)
 }
 
-// startAndSignal starts predict, waits until minWindows windows are committed, sends
-// sig and returns the exit code and how long the run took to stop.
-func startAndSignal(t *testing.T, l longRun, out string, sig syscall.Signal, minWindows int) (int, time.Duration, string) {
+// markerWriter collects a child's standard error and closes seen when the line
+// marker appears in it.
+type markerWriter struct {
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	marker string
+	seen   chan struct{}
+	closed bool
+}
+
+func (m *markerWriter) Write(p []byte) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.buf.Write(p)
+	if !m.closed && strings.Contains(m.buf.String(), m.marker) {
+		m.closed = true
+		close(m.seen)
+	}
+	return len(p), nil
+}
+
+func (m *markerWriter) String() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.buf.String()
+}
+
+// startAndSignal starts predict with the test hook that pauses it after its
+// commits-th committed shard, waits for the pause, sends sig and returns the exit
+// code and how long the run took to stop.
+func startAndSignal(t *testing.T, l longRun, out string, sig syscall.Signal, commits int) (int, time.Duration, string) {
 	t.Helper()
-	cmd, stderr, done := l.start(t, out)
-	for committedWindows(t, out) < minWindows {
-		select {
-		case err := <-done:
-			t.Fatalf("the run ended before committing anything: %v\n%s", err, stderr.String())
-		case <-time.After(20 * time.Millisecond):
-		}
+	cmd := l.command(out)
+	cmd.Env = append(cmd.Env, fmt.Sprintf("%s=%d", pauseAfterCommitEnv, commits))
+	stderr := &markerWriter{marker: fmt.Sprintf("%s%d\n", pausedMarker, commits), seen: make(chan struct{})}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-stderr.seen:
+	case err := <-done:
+		t.Fatalf("the run ended before pausing after commit %d: %v\n%s", commits, err, stderr.String())
+	}
+	if got := committedWindows(t, out); got == 0 {
+		t.Fatalf("paused after commit %d with no window in the manifest", commits)
 	}
 	// A second run on the same output directory is refused while this one runs.
 	if code, stderr := l.run(t, out); code == 0 || !strings.Contains(stderr, "in use by another virnucpro run") {

@@ -3,11 +3,15 @@ package main
 import (
 	"context"
 	"errors"
+	"os"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/virnucpro/virnucpro/internal/checkpoint"
 	"github.com/virnucpro/virnucpro/internal/merge"
+	"github.com/virnucpro/virnucpro/internal/report"
 )
 
 func newMergeCmd() *cobra.Command {
@@ -32,7 +36,11 @@ mismatched shards are refused with the reason. The merged files appear only when
 				return err
 			}
 			defer lock.Unlock()
-			_, err = merge.Merge(intr.Context(), merge.Options{Dirs: args, Out: mergeOut})
+			meta := &report.RunMeta{Started: time.Now(), Command: strings.Join(os.Args, " "), Version: version}
+			metaModels := func(id checkpoint.Identity) []report.ModelFile {
+				return runMeta(meta.Started, id.Options["precision"], &id, map[string]string{}).Models
+			}
+			_, err = merge.Merge(intr.Context(), merge.Options{Dirs: args, Out: mergeOut, Meta: meta, MetaModels: metaModels})
 			if code := intr.ExitCode(); code != 0 {
 				return &exitError{code: code, err: errors.New("interrupted: nothing was written; run merge again")}
 			}

@@ -4,10 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/virnucpro/virnucpro/internal/checkpoint"
+	"github.com/virnucpro/virnucpro/internal/fasta"
 	"github.com/virnucpro/virnucpro/internal/predict"
 	"github.com/virnucpro/virnucpro/internal/report"
 )
@@ -19,34 +23,41 @@ type predictFlags struct {
 	classifier string
 	compat     string
 	keep       bool
+	keepCkpt   bool
 	report     reportFlags
+	seq        sequenceFlags
 }
 
 func newPredictCmd(g *globalOptions) *cobra.Command {
 	pf := &predictFlags{}
 	cmd := &cobra.Command{
-		Use:   "predict IN.fa[.gz] [--esm PATH --dnabert DIR --classifier PATH] -o OUTDIR",
+		Use:   "predict INPUT... [--esm PATH --dnabert DIR --classifier PATH] -o OUTDIR",
 		Short: "Run VirNucPro end to end: chunk, translate, embed (DNABERT-S + ESM-2), classify",
-		Long: `Run the whole VirNucPro method on a DNA FASTA file (plain or compressed, "-" for stdin)
-and write prediction_results.txt, prediction_results_highestscore.csv, the per-record
-calls (sequences.tsv), chunk coordinates (chunks.tsv), viral regions (regions.bed/tsv),
-score-track plots (plots/) and report.html to OUTDIR (see docs/report.md). Results appear only when the run completes; committed work is checkpointed in
+		Long: `Run the whole VirNucPro method on DNA reads or contigs: FASTA, FASTQ, SAM or BAM (detected
+from the content; plain or gzip/bzip2/xz/zstd-compressed; "-" for stdin; several inputs are read
+as one) and write prediction_results.txt, prediction_results_highestscore.csv, the per-record
+calls (sequences.tsv), chunk coordinates (chunks.tsv), viral regions (regions.bed/tsv), the
+Viral records and regions as FASTA (viral.fna, viral_regions.fna), MultiQC custom content
+(virnucpro_mqc.tsv/.yaml), score-track plots (plots/) and report.html to OUTDIR (see docs/report.md). Results appear only when the run completes; committed work is checkpointed in
 OUTDIR/.virnucpro so an interrupted run continues with --resume (the default).`,
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error { return runPredict(g, pf, args[0]) },
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return runPredict(g, pf, args, cmd.OutOrStdout()) },
 	}
 	f := cmd.Flags()
 	pf.run.register(f, "output directory")
 	f.StringVar(&pf.classifier, "classifier", "", "VirNucPro classifier: 300_model.pth / 500_model.pth, a state_dict .pt or .safetensors (default: classifier-300 or classifier-500 by --chunk-size, as virnucpro weights list finds it)")
 	f.StringVar(&pf.compat, "compat", "broad", "highestscore layout: broad (4 columns, input order) or original (2 columns, sorted)")
 	f.BoolVar(&pf.keep, "keep-intermediate", false, "also write chunked/translated FASTA and the embeddings")
+	f.BoolVar(&pf.keepCkpt, "keep-checkpoint", false, "keep the checkpoint's shards after a successful run (default: replaced by a small completion record)")
 	addReportFlags(f, &pf.report)
+	pf.seq.register(f)
 	return cmd
 }
 
 // options turns the flags into predict's options (models resolved, identity and
 // checkpoint not yet set).
-func (pf *predictFlags) options(g *globalOptions, input string) (predict.PredictOptions, error) {
+func (pf *predictFlags) options(g *globalOptions, inputs []string) (predict.PredictOptions, error) {
+	input := strings.Join(inputs, " ")
 	r := &pf.run
 	compat, err := report.ParseCompat(pf.compat)
 	if err != nil {
@@ -69,8 +80,12 @@ func (pf *predictFlags) options(g *globalOptions, input string) (predict.Predict
 	if ropts.Title == "" {
 		ropts.Title = "virnucpro predict: " + input
 	}
+	inOpts, seqOpts, err := pf.seq.options()
+	if err != nil {
+		return predict.PredictOptions{}, err
+	}
 	return predict.PredictOptions{
-		Input: input, ChunkSize: r.chunkSize,
+		Inputs: inputs, InputOptions: inOpts, Sequences: seqOpts, ChunkSize: r.chunkSize,
 		Models:  predict.ModelPaths{DNABERT: r.dnabert, ESM: r.esm, Classifier: pf.classifier},
 		Backend: r.dev.spec(g.threads), ModelOptions: r.modelOptions(),
 		Output:       predict.OutputOptions{Dir: r.out, Compat: compat, KeepIntermediate: pf.keep, Report: ropts},
@@ -79,16 +94,26 @@ func (pf *predictFlags) options(g *globalOptions, input string) (predict.Predict
 	}, nil
 }
 
-func runPredict(g *globalOptions, pf *predictFlags, input string) error {
+func runPredict(g *globalOptions, pf *predictFlags, inputs []string, stdout io.Writer) error {
+	started := time.Now()
 	r := &pf.run
 	if r.out == "" {
 		return errors.New("--output/-o is required")
+	}
+	if err := r.validate(); err != nil {
+		return err
+	}
+	if _, err := fasta.CheckInputs(inputs); err != nil {
+		return err
 	}
 	if err := resolveModelOptions(modelOption{flag: "--esm", val: &r.esm, model: "esm2-3b"},
 		modelOption{flag: "--dnabert", val: &r.dnabert, model: "dnabert-s"}, classifierOption(&pf.classifier, r.chunkSize)); err != nil {
 		return err
 	}
-	opts, err := pf.options(g, input)
+	if err := checkClassifierChunkSize(pf.classifier, r.chunkSize, pf.seq.force); err != nil {
+		return err
+	}
+	opts, err := pf.options(g, inputs)
 	if err != nil {
 		return err
 	}
@@ -100,12 +125,14 @@ func runPredict(g *globalOptions, pf *predictFlags, input string) error {
 	}
 	defer lock.Unlock()
 	identityOf := onceIdentity(func() (checkpoint.Identity, error) {
-		return runIdentityOf(version, input, map[string]string{"dnabert": r.dnabert, "esm": r.esm, "classifier": pf.classifier},
-			r.identityOptions(opts.Shard))
+		return runIdentityOf(version, inputs, map[string]string{"dnabert": r.dnabert, "esm": r.esm, "classifier": pf.classifier},
+			pf.seq.identityOptions(r.identityOptions(opts.Shard)), r.dev.spec(0))
 	})
 	if opts.Shard.Count > 0 {
-		if err := opts.Shard.CheckInput(input); err != nil {
-			return err
+		for _, in := range inputs {
+			if err := opts.Shard.CheckInput(in); err != nil {
+				return err
+			}
 		}
 		id, err := identityOf()
 		if err != nil {
@@ -113,9 +140,18 @@ func runPredict(g *globalOptions, pf *predictFlags, input string) error {
 		}
 		opts.ShardIdentity = &id
 	}
-	if opts.Checkpoint, err = openCheckpointer(input, r.out, r.ckpt, identityOf); err != nil {
+	if !g.quiet {
+		opts.Summary = stdout
+	}
+	if done, err := completedRun(r.out, r.ckpt, identityOf, opts.Summary); done || err != nil {
 		return err
 	}
+	if opts.Checkpoint, err = openCheckpointer(intr.Context(), inputs, r.out, r.ckpt, identityOf); err != nil {
+		return err
+	}
+	opts.KeepCheckpoint = pf.keepCkpt
+	opts.Output.Report.Meta = runMeta(started, r.dev.precision, identityIfKnown(r.ckpt, opts.Shard, identityOf),
+		map[string]string{"dnabert": r.dnabert, "esm": r.esm, "classifier": pf.classifier})
 	_, err = predict.Predict(intr.Context(), opts)
 	return runOutcome(intr, err, r.out)
 }

@@ -116,6 +116,9 @@ func runReads(alignments string, o *readsFlags) error {
 
 func readContigTable(path string) (readlabel.ContigTable, error) {
 	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) && filepath.Base(path) == report.ContigsFile {
+		return nil, fmt.Errorf("contig calls: %w (an output directory of an earlier release: virnucpro report %s writes it)", err, filepath.Dir(path))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("contig calls: %w", err)
 	}

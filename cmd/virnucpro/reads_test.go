@@ -62,6 +62,7 @@ func TestReadsCommand(t *testing.T) {
 		{[]string{"reads", aln, "--results", dir, "--contigs", filepath.Join(dir, report.ContigsFile), "-o", bad}, "one of --results"},
 		{[]string{"reads", aln, "--contigs", filepath.Join(dir, report.ContigsFile), "-o", bad, "--min-identity", "0.9"}, "percent units"},
 		{[]string{"reads", aln, "--contigs", filepath.Join(dir, "none.tsv"), "-o", bad, "--min-identity", "90"}, "none.tsv"},
+		{[]string{"reads", aln, "--results", t.TempDir(), "-o", bad}, "virnucpro report"},
 		{[]string{"reads", aln, "--contigs", filepath.Join(dir, report.ContigsFile), "-o", bad, "--format", "cram"}, "want auto, bam, sam or paf"},
 	} {
 		err := run(t, tc.args...)

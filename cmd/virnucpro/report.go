@@ -97,6 +97,7 @@ func (bothFractions) Type() string { return "float64" }
 
 func newReportCmd() *cobra.Command {
 	var reportOpts reportFlags
+	var seqOpts reportSequenceFlags
 	cmd := &cobra.Command{
 		Use:   "report OUTDIR",
 		Short: "Redo sequences.tsv, contigs.tsv, regions.bed/tsv, plots/ and report.html from an output directory's chunks.tsv",
@@ -121,9 +122,13 @@ Every file is replaced atomically; on error the old files stay. See docs/report.
 				return err
 			}
 			defer lock.Unlock()
-			return report.Rebuild(args[0], opts)
+			if err := report.Rebuild(args[0], opts); err != nil {
+				return err
+			}
+			return seqOpts.refresh(args[0])
 		},
 	}
 	addReportFlags(cmd.Flags(), &reportOpts)
+	seqOpts.register(cmd.Flags())
 	return cmd
 }

@@ -41,8 +41,6 @@ func newRootCmd() *cobra.Command {
 			return g.setupLogging()
 		},
 	}
-	// Pipelines record `virnucpro --version` as the tool's version: print it bare.
-	root.SetVersionTemplate("{{.Version}}\n")
 	pf := root.PersistentFlags()
 	pf.IntVarP(&g.threads, "threads", "j", runtime.NumCPU(), "worker threads (default: all cores)")
 	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug|info|warn|error")
@@ -51,6 +49,7 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(newPredictCmd(g), newFeaturesCmd(g), newTrainCmd(g), newEvaluateCmd(), newMergeCmd(),
 		newReportCmd(), newReadsCmd(), newChunkCmd(g), newTranslateCmd(g), newValidateCmd(), newEmbedCmd(g), newWeightsCmd(g),
 		newDevicesCmd(), newBenchCmd(g), newConfigCmd(root))
+	setupCLI(root)
 	return root
 }
 

@@ -1,20 +1,26 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/virnucpro/virnucpro/internal/checkpoint"
+	"github.com/virnucpro/virnucpro/internal/fasta"
 	"github.com/virnucpro/virnucpro/internal/filehash"
 	"github.com/virnucpro/virnucpro/internal/pipeline"
 	"github.com/virnucpro/virnucpro/internal/predict"
+	"github.com/virnucpro/virnucpro/internal/tensor"
 	"github.com/virnucpro/virnucpro/internal/weights"
 )
 
@@ -26,14 +32,24 @@ type checkpointFlags struct {
 }
 
 // runIdentityOf hashes the input and every model's files (by role) and records the
-// result-relevant options, plus the architecture.
-func runIdentityOf(tool, input string, models map[string]string, options map[string]string) (checkpoint.Identity, error) {
-	in, err := filehash.File(input)
+// result-relevant options, plus the architecture and the math spec computes with.
+func runIdentityOf(tool string, inputs []string, models map[string]string, options map[string]string, spec tensor.Spec) (checkpoint.Identity, error) {
+	if _, err := fasta.CheckInputs(inputs); err != nil {
+		return checkpoint.Identity{}, err
+	}
+	math, err := tensor.MathPath(spec)
 	if err != nil {
-		return checkpoint.Identity{}, fmt.Errorf("input: %w", err)
+		return checkpoint.Identity{}, err
 	}
 	options["arch"] = runtime.GOARCH
-	id := checkpoint.Identity{Tool: tool, Inputs: []checkpoint.FileIdentity{in}, Models: map[string][]checkpoint.FileIdentity{}, Options: options}
+	id := checkpoint.Identity{Tool: tool, Models: map[string][]checkpoint.FileIdentity{}, Options: options, Math: math}
+	for _, input := range inputs {
+		in, err := filehash.File(input)
+		if err != nil {
+			return checkpoint.Identity{}, fmt.Errorf("input %s: %w", input, err)
+		}
+		id.Inputs = append(id.Inputs, in)
+	}
 	for role, p := range models {
 		files, err := weights.ModelFiles(p)
 		if err != nil {
@@ -53,11 +69,11 @@ func runIdentityOf(tool, input string, models map[string]string, options map[str
 
 // openCheckpointer opens (or resumes) out's checkpoint for a run of identity id;
 // it returns nil when checkpointing is off.
-func openCheckpointer(input, out string, f checkpointFlags, identity func() (checkpoint.Identity, error)) (*predict.Checkpointer, error) {
+func openCheckpointer(ctx context.Context, inputs []string, out string, f checkpointFlags, identity func() (checkpoint.Identity, error)) (*predict.Checkpointer, error) {
 	if f.off {
 		return nil, nil
 	}
-	if input == "-" {
+	if slices.Contains(inputs, "-") {
 		return nil, errors.New("checkpointing needs a file input, not stdin: pass a file, or --no-checkpoint")
 	}
 	id, err := identity()
@@ -71,7 +87,33 @@ func openCheckpointer(input, out string, f checkpointFlags, identity func() (che
 	if err != nil {
 		return nil, err
 	}
-	return predict.NewCheckpointer(store, f.every, f.interval), nil
+	c := predict.NewCheckpointer(store, f.every, f.interval)
+	c.AfterCommit = pauseAfterCommitHook(ctx, os.Getenv(pauseAfterCommitEnv), os.Stderr)
+	return c, nil
+}
+
+// pauseAfterCommitEnv names the process tests' hook: set to N, a checkpointed run
+// pauses after its Nth committed shard, says so on standard error (pausedMarker) and
+// waits for a signal, so a test stops it at a known point instead of polling.
+const pauseAfterCommitEnv = "VIRNUCPRO_TEST_PAUSE_AFTER_COMMIT"
+
+// pausedMarker is the line the paused run writes, followed by the commit number.
+const pausedMarker = "virnucpro: test hook: paused after commit "
+
+// pauseAfterCommitHook returns the hook for the value of pauseAfterCommitEnv (nil
+// when it is unset or not a positive number): after commit n it writes the marker to
+// w and blocks until ctx (the run's interrupt context) is done.
+func pauseAfterCommitHook(ctx context.Context, value string, w io.Writer) func(int) {
+	n, err := strconv.Atoi(value)
+	if err != nil || n < 1 {
+		return nil
+	}
+	return func(commits int) {
+		if commits == n {
+			fmt.Fprintf(w, "%s%d\n", pausedMarker, n)
+			<-ctx.Done()
+		}
+	}
 }
 
 // runOutcome maps a finished run to the command's error and exit code: 130/143

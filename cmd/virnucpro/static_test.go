@@ -8,18 +8,6 @@ import (
 	"testing"
 )
 
-// TestVersionIsBare checks that --version prints the version and nothing else, as
-// pipelines (nf-core versions topic, bioconda's test) record it.
-func TestVersionIsBare(t *testing.T) {
-	out, err := runOut(t, "--version")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := out; got != version+"\n" {
-		t.Fatalf("--version printed %q, want %q", got, version+"\n")
-	}
-}
-
 // buildVirnucpro builds ./cmd/virnucpro with CGO_ENABLED=0, the given tags and the
 // version embedded the way scripts/release.sh embeds it.
 func buildVirnucpro(t *testing.T, tags, ver string) string {

@@ -117,6 +117,9 @@ func runTrain(cmd *cobra.Command, g *globalOptions, tf *trainFlags) error {
 			return fmt.Errorf("--init: %w", lerr)
 		}
 		res, err = train.Continue(intr.Context(), train.FromClassifier(c), set, plan, cfg, onEpoch)
+		if err != nil {
+			err = fmt.Errorf("--init %s: %w", tf.init, err)
+		}
 	} else {
 		res, err = train.Train(intr.Context(), set, plan, cfg, onEpoch)
 	}

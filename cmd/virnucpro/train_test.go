@@ -120,7 +120,7 @@ func TestFeaturesTrainEvaluatePredict(t *testing.T) {
 			t.Errorf("evaluate %s: %v", m, res)
 		}
 		t.Logf("%s: accuracy %v F1 %v AUROC %v", filepath.Base(m), res["accuracy"], res["f1"], res["auroc"])
-		text, err := runOut(t, "evaluate", "--model", m, "--viral", viral, "--other", other, "--json", filepath.Join(dir, "m.json"))
+		text, err := runOut(t, "evaluate", "--classifier", m, "--viral", viral, "--other", other, "--json", filepath.Join(dir, "m.json"))
 		if err != nil || !strings.Contains(text, "confusion matrix") || !strings.Contains(text, "MCC") {
 			t.Errorf("evaluate text: %v\n%s", err, text)
 		}
@@ -145,6 +145,11 @@ func TestTrainEvaluateBadInput(t *testing.T) {
 	if err := train.WriteShard(filepath.Join(feats, "a.safetensors"), []string{"a", "b"}, []float32{1, 2, 3, 4}, 2, train.Viral, nil); err != nil {
 		t.Fatal(err)
 	}
+	others := filepath.Join(dir, "o")
+	os.Mkdir(others, 0o755)
+	if err := train.WriteShard(filepath.Join(others, "b.safetensors"), []string{"c", "d"}, []float32{5, 6, 7, 8}, 2, train.Other, nil); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -156,7 +161,10 @@ func TestTrainEvaluateBadInput(t *testing.T) {
 		{"train-label-conflict", []string{"train", "--viral", empty, "--other", feats, "-o", filepath.Join(dir, "m.safetensors")}, "no feature shards"},
 		{"train-bad-batch", []string{"train", "--viral", feats, "--other", feats, "-o", filepath.Join(dir, "m.safetensors"), "--batch-size", "1"}, "batch size"},
 		{"train-bad-dropout", []string{"train", "--viral", feats, "--other", feats, "-o", filepath.Join(dir, "m.safetensors"), "--dropout", "1"}, "dropout"},
-		{"evaluate-no-model", []string{"evaluate", "--viral", feats}, "--model"},
+		// The width mismatch of --init used to be lost through a shadowed err, then a nil
+		// result panicked.
+		{"train-init-width", []string{"train", "--viral", feats, "--other", others, "-o", filepath.Join(dir, "m.safetensors"), "--init", filepath.Join(td, "mlp", "model.pth")}, "features have width 2"},
+		{"evaluate-no-model", []string{"evaluate", "--viral", feats}, "--classifier is required"},
 		{"evaluate-missing-model", []string{"evaluate", "--model", filepath.Join(dir, "nope.pth"), "--viral", feats}, "nope.pth"},
 		{"evaluate-width", []string{"evaluate", "--model", filepath.Join(td, "mlp", "model.pth"), "--viral", feats}, "width 2"},
 		{"features-bad-label", []string{"features", "x.fa", "--label", "bacteria", "-o", dir}, "label"},

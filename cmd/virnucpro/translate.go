@@ -20,18 +20,21 @@ func newTranslateCmd(g *globalOptions) *cobra.Command {
 		size                int
 	}
 	cmd := &cobra.Command{
-		Use:   "translate CHUNKED.fa --nucleotide OUT_NUC.fa --protein OUT_PROT.faa",
+		Use:   "translate CHUNKED.fa... --nucleotide OUT_NUC.fa --protein OUT_PROT.faa",
 		Short: "Six-frame translation keeping stop-free frames (the original identify_seq, byte-identical)",
 		Long: `Translate each record (normally the output of 'virnucpro chunk') in six frames and keep
 the frames without a stop codon, writing their nucleotide slices and proteins as the
 original does (ids <record>F1..F3 / R1..R3, one line per sequence). With --chunk-size the
 input is chunked first.`,
-		Args: cobra.ExactArgs(1),
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if translateFlags.nucleotide == "" || translateFlags.protein == "" {
 				return fmt.Errorf("--nucleotide and --protein are required")
 			}
-			r, err := fasta.Open(args[0])
+			if translateFlags.size < 0 {
+				return fmt.Errorf("--chunk-size %d: must be 0 (the input is already chunked) or a positive number of bp", translateFlags.size)
+			}
+			r, err := fasta.OpenAll(args, fasta.Options{})
 			if err != nil {
 				return err
 			}

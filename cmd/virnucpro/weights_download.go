@@ -23,6 +23,8 @@ type downloadFlags struct {
 	revision                    string
 	retries                     int
 	noProgress                  bool
+	idleTimeout, deadline       time.Duration
+	maxSize                     int64
 }
 
 func newWeightsDownloadCmd(g *globalOptions) *cobra.Command {
@@ -37,7 +39,8 @@ Files come from fair-esm's bucket, the Hugging Face hub (DNABERT-S at a pinned r
 and the original VirNucPro repository, or from --mirror (a web server or directory
 holding the cache layout). An interrupted download resumes where it stopped (also
 when the command is run again). Each file is checked against its pinned sha256, or the
-sha256 Hugging Face announces for LFS files, before it is placed in the cache; where
+sha256 Hugging Face announces for LFS files, or (the classifiers) the git blob id of
+the upstream repository, before it is placed in the cache; where
 upstream publishes no digest, the one downloaded is recorded for "weights verify".
 HF_TOKEN is sent to the Hugging Face host (only) when set; HTTPS_PROXY/HTTP_PROXY/
 NO_PROXY are honoured.`,
@@ -51,6 +54,9 @@ NO_PROXY are honoured.`,
 	f.StringVar(&wf.mirror, "mirror", "", "one web server (URL) or directory holding the cache layout, used for every model instead of the upstreams")
 	f.StringVar(&wf.revision, "dnabert-revision", "", "DNABERT-S commit to download instead of the pinned "+store.DNABERTSRevision[:12]+" (its pinned digest then no longer applies)")
 	f.IntVar(&wf.retries, "retries", 5, "times an interrupted transfer is resumed before giving up")
+	f.DurationVar(&wf.idleTimeout, "idle-timeout", 2*time.Minute, "cut (and resume) a transfer that receives less than 1 KiB in this long")
+	f.DurationVar(&wf.deadline, "deadline", 24*time.Hour, "give up on a model whose download, retries included, takes longer than this")
+	f.Int64Var(&wf.maxSize, "max-size", 0, "refuse a file larger than this many bytes (default: the catalog's cap for the file, its known size plus a margin)")
 	addNoProgressFlag(f, &wf.noProgress)
 	return cmd
 }
@@ -72,13 +78,16 @@ func runWeightsDownload(cmd *cobra.Command, g *globalOptions, wf *downloadFlags,
 	lvl, _ := g.level() // validated by setupLogging
 	log := show.logger(slog.Default(), lvl)
 	d := &store.Downloader{
-		Cache:     loc.Cache,
-		Bases:     store.BaseURLs{ESM: wf.esm, HF: wf.hf, Classifier: wf.classifier, Mirror: wf.mirror, Revision: wf.revision},
-		Token:     token,
-		Retries:   wf.retries,
-		RetryWait: 2 * time.Second,
-		Log:       log,
-		Progress:  show.report,
+		Cache:        loc.Cache,
+		Bases:        store.BaseURLs{ESM: wf.esm, HF: wf.hf, Classifier: wf.classifier, Mirror: wf.mirror, Revision: wf.revision},
+		Token:        token,
+		Retries:      wf.retries,
+		RetryWait:    2 * time.Second,
+		StallTimeout: wf.idleTimeout,
+		Deadline:     wf.deadline,
+		MaxSize:      wf.maxSize,
+		Log:          log,
+		Progress:     show.report,
 	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -182,14 +182,14 @@ func TestWeightsDownloadListVerify(t *testing.T) {
 	home := weightsHome(t)
 	content := bytes.Repeat([]byte("classifier"), 1000)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/gh/300_model.pth" {
+		if r.URL.Path != "/esm/esm2_t33_650M_UR50D.pt" && r.URL.Path != "/gh/300_model.pth" {
 			http.NotFound(w, r)
 			return
 		}
-		http.ServeContent(w, r, "300_model.pth", time.Time{}, bytes.NewReader(content))
+		http.ServeContent(w, r, "model", time.Time{}, bytes.NewReader(content))
 	}))
 	defer srv.Close()
-	cached := filepath.Join(home, ".cache", "virnucpro", "300_model.pth")
+	cached := filepath.Join(home, ".cache", "virnucpro", "esm2_t33_650M_UR50D.pt")
 
 	steps := []struct {
 		name    string
@@ -201,18 +201,20 @@ func TestWeightsDownloadListVerify(t *testing.T) {
 		{"unknown name", []string{"weights", "download", "esm3"}, nil, nil, []string{`unknown model "esm3"`, "classifier-300"}},
 		{"404", []string{"weights", "download", "classifier-500", "--base-url-classifier", srv.URL + "/gh/"}, nil, nil,
 			[]string{"classifier-500", srv.URL + "/gh/500_model.pth", "404"}},
-		{"download", []string{"weights", "download", "classifier-300", "--base-url-classifier", srv.URL + "/gh/", "--no-progress"}, nil,
-			[]string{"classifier-300\t" + cached}, nil},
-		{"download through the environment variable", []string{"weights", "download", "classifier-300"},
-			func() { t.Setenv("VIRNUCPRO_BASE_URL_CLASSIFIER", srv.URL+"/gh/") }, []string{"classifier-300\t" + cached}, nil},
+		{"a classifier that is not the released blob", []string{"weights", "download", "classifier-300", "--base-url-classifier", srv.URL + "/gh/"}, nil, nil,
+			[]string{"classifier-300", "git blob", "a0b5b85e7c1e44f00cde146d091beb82b2c8e855"}},
+		{"download", []string{"weights", "download", "esm2-650m", "--base-url-esm", srv.URL + "/esm/", "--no-progress"}, nil,
+			[]string{"esm2-650m\t" + cached}, nil},
+		{"download through the environment variable", []string{"weights", "download", "esm2-650m"},
+			func() { t.Setenv("VIRNUCPRO_BASE_URL_ESM", srv.URL+"/esm/") }, []string{"esm2-650m\t" + cached}, nil},
 		{"list", []string{"weights", "list"}, nil,
-			[]string{"classifier-300", "found", sha256hex(content), cached + " (virnucpro cache)", "9.8 KiB"}, nil},
-		{"verify", []string{"weights", "verify"}, nil, []string{"ok", "300_model.pth", sha256hex(content)}, nil},
+			[]string{"esm2-650m", "found", sha256hex(content), cached + " (virnucpro cache)", "9.8 KiB"}, nil},
+		{"verify", []string{"weights", "verify"}, nil, []string{"ok", "esm2_t33_650M_UR50D.pt", sha256hex(content)}, nil},
 		{"verify after a flipped byte", []string{"weights", "verify"}, func() {
 			b, _ := os.ReadFile(cached)
 			b[100] ^= 0xff
 			os.WriteFile(cached, b, 0o644)
-		}, []string{"MISMATCH", "300_model.pth"}, []string{"do not match", cached}},
+		}, []string{"MISMATCH", "esm2_t33_650M_UR50D.pt"}, []string{"do not match", cached}},
 	}
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {

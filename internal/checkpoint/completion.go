@@ -166,3 +166,9 @@ func refuseComplete(outDir string) error {
 	}
 	return nil
 }
+
+// RemoveCompletion removes outDir's completion record, if any (a run redone without
+// checkpointing makes it stale).
+func RemoveCompletion(outDir string) error {
+	return removeRegular(filepath.Join(outDir, Dir, CompletionName))
+}

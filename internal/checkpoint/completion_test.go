@@ -38,7 +38,7 @@ func TestCompactLeavesTheCompletionRecord(t *testing.T) {
 	for _, e := range left {
 		names = append(names, e.Name())
 	}
-	if strings.Join(names, " ") != CompletionName+" "+LockName {
+	if strings.Join(names, " ") != CompletionName+" "+MarkerName+" "+LockName {
 		t.Fatalf("checkpoint directory after compaction: %v", names)
 	}
 	got, err := ReadCompletion(out)

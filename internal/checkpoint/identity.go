@@ -28,6 +28,10 @@ type Identity struct {
 	// Options are the result-relevant options (chunk size, window size, token budgets,
 	// backend, shard, ...), as strings.
 	Options map[string]string `json:"options"`
+	// Math is the arithmetic the encoders compute with (backend, kernels, precision:
+	// "cpu native fma32", "cpu openblas SkylakeX fp32", "cuda fp16", ...): runs with
+	// different math give different last bits, so they are not mixed.
+	Math string `json:"math,omitempty"`
 }
 
 // Diff lists, in words, how b differs from a (empty when they are the same run).
@@ -57,6 +61,9 @@ func Diff(a, b Identity) []string {
 				d = append(d, fmt.Sprintf("%s model file %s differs from the checkpoint's %s (%s)", role, fb[i].Path, fa[i].Path, describe(fa[i], fb[i])))
 			}
 		}
+	}
+	if a.Math != b.Math {
+		d = append(d, fmt.Sprintf("math: checkpoint computed with %q, now %q (results differ in their last bits)", a.Math, b.Math))
 	}
 	for _, k := range keys(a.Options, b.Options) {
 		va, oka := a.Options[k]

@@ -3,7 +3,6 @@ package checkpoint
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/virnucpro/virnucpro/internal/filelock"
@@ -13,9 +12,9 @@ import (
 // directory if needed) so that no two virnucpro runs write the same results or
 // checkpoint. It fails at once, naming the holder, when another run holds it.
 func LockOutput(outDir string) (*filelock.Lock, error) {
-	dir := filepath.Join(outDir, Dir)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("output directory: %w", err)
+	dir, err := ownDir(outDir)
+	if err != nil {
+		return nil, err
 	}
 	l, err := filelock.TryLock(filepath.Join(dir, LockName))
 	if errors.Is(err, filelock.ErrLocked) {

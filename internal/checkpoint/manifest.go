@@ -110,6 +110,12 @@ func readManifestFile(path string) (*Manifest, error) {
 		if s.Seq != i || (i > 0 && s.FirstWindow != m.Shards[i-1].FirstWindow+m.Shards[i-1].Windows) || (i == 0 && s.FirstWindow != 0) {
 			return nil, fmt.Errorf("%s: shard list is not contiguous at entry %d", path, i)
 		}
+		if want := shardFileName(i); s.File != want {
+			return nil, fmt.Errorf("%s: shard %d: file %q is not the name virnucpro gives it (%s)", path, i, s.File, want)
+		}
+		if s.Size < 0 {
+			return nil, fmt.Errorf("%s: shard %d: negative size %d", path, i, s.Size)
+		}
 	}
 	return &m, nil
 }

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/virnucpro/virnucpro/internal/atomicfile"
 )
@@ -33,24 +32,21 @@ type OpenOptions struct {
 // verifies every committed shard (size and sha256): the first damaged or missing one
 // and all after it are dropped, reported, and will be recomputed.
 func Open(outDir string, id Identity, opts OpenOptions) (*Store, error) {
-	dir := filepath.Join(outDir, Dir)
+	dir, err := ownDir(outDir)
+	if err != nil {
+		return nil, err
+	}
 	s := &Store{dir: dir}
 	if opts.Restart {
-		entries, _ := os.ReadDir(dir)
-		for _, e := range entries {
-			if e.Name() == LockName { // held by this run
-				continue
-			}
-			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
-				return nil, fmt.Errorf("discard checkpoint %s: %w", dir, err)
-			}
+		// Only the files virnucpro generates go: the lock (held by this run) and the
+		// marker stay, anything else is not ours and is never deleted.
+		keep := func(name string) bool { return name == LockName || name == MarkerName }
+		if err := removeGenerated(dir, keep); err != nil {
+			return nil, fmt.Errorf("discard checkpoint %s: %w", dir, err)
 		}
 	}
 	if err := refuseComplete(outDir); err != nil {
 		return nil, err
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("checkpoint directory: %w", err)
 	}
 	m, warnings, err := readManifest(dir)
 	for _, w := range warnings {
@@ -84,7 +80,7 @@ func Open(outDir string, id Identity, opts OpenOptions) (*Store, error) {
 // verify checks each committed shard and truncates the list at the first bad one.
 func (s *Store) verify() error {
 	for i, sh := range s.manifest.Shards {
-		if err := checkFile(filepath.Join(s.dir, sh.File), sh.Size, sh.SHA256); err != nil {
+		if err := checkFile(s.dir, sh.File, sh.Size, sh.SHA256); err != nil {
 			slog.Warn("checkpoint shard damaged; it and the shards after it will be recomputed",
 				"shard", sh.File, "problem", err, "dropped_shards", len(s.manifest.Shards)-i)
 			s.manifest.Shards = s.manifest.Shards[:i]
@@ -95,19 +91,21 @@ func (s *Store) verify() error {
 	return nil
 }
 
-func checkFile(path string, size int64, sum string) error {
-	f, err := os.Open(path)
+// checkFile verifies shard name of dir: a regular file (never a symlink, FIFO or
+// device) of the recorded size and sha256, read no further than that size.
+func checkFile(dir, name string, size int64, sum string) error {
+	f, err := openShard(dir, name, size)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 	h := sha256.New()
-	n, err := io.Copy(h, f)
+	n, err := io.Copy(h, io.LimitReader(f, size+1))
 	if err != nil {
 		return err
 	}
 	if n != size {
-		return fmt.Errorf("%d bytes, manifest says %d (truncated?)", n, size)
+		return fmt.Errorf("%d bytes, manifest says %d (changed while read?)", n, size)
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != sum {
 		return fmt.Errorf("sha256 %s, manifest says %s", got[:12], sum[:min(12, len(sum))])
@@ -116,18 +114,14 @@ func checkFile(path string, size int64, sum string) error {
 }
 
 // removeOrphans deletes shard files and temporaries the manifest does not reference
-// (left by a crash between writing a shard and updating the manifest).
+// (left by a crash between writing a shard and updating the manifest): regular files
+// under names virnucpro generates only.
 func (s *Store) removeOrphans() {
-	keep := map[string]bool{manifestName: true, previousName: true}
+	keep := map[string]bool{manifestName: true, previousName: true, LockName: true, MarkerName: true}
 	for _, sh := range s.manifest.Shards {
 		keep[sh.File] = true
 	}
-	entries, _ := os.ReadDir(s.dir)
-	for _, e := range entries {
-		if !keep[e.Name()] && (strings.HasPrefix(e.Name(), "shard-") || strings.HasPrefix(e.Name(), ".")) {
-			os.Remove(filepath.Join(s.dir, e.Name()))
-		}
-	}
+	removeGenerated(s.dir, func(name string) bool { return keep[name] })
 }
 
 // Manifest returns the current manifest (read-only use).
@@ -143,7 +137,7 @@ func (s *Store) CommitShard(data []byte, firstWindow, windows, frames, records i
 		return fmt.Errorf("checkpoint: shard starts at window %d, expected %d", firstWindow, s.manifest.NextWindow())
 	}
 	seq := len(s.manifest.Shards)
-	name := fmt.Sprintf("shard-%06d.safetensors", seq)
+	name := shardFileName(seq)
 	if err := atomicfile.WriteFile(filepath.Join(s.dir, name), data); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
@@ -168,9 +162,14 @@ func (s *Store) MarkComplete() error {
 // ReadShard returns the bytes of committed shard i, verified against the manifest.
 func (s *Store) ReadShard(i int) ([]byte, error) {
 	sh := s.manifest.Shards[i]
-	data, err := os.ReadFile(filepath.Join(s.dir, sh.File))
+	f, err := openShard(s.dir, sh.File, sh.Size)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("checkpoint shard %s: %w", sh.File, err)
+	}
+	defer f.Close()
+	data, err := readBounded(f, sh.Size)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint shard %s: %w", sh.File, err)
 	}
 	sum := sha256.Sum256(data)
 	if int64(len(data)) != sh.Size || hex.EncodeToString(sum[:]) != sh.SHA256 {

@@ -10,6 +10,7 @@ import (
 
 func ident(input string) Identity {
 	return Identity{
+		Math:    "cpu native fma32 fp32",
 		Tool:    "test",
 		Inputs:  []FileIdentity{{Path: "in.fa", Size: int64(len(input)), SHA256: input}},
 		Models:  map[string][]FileIdentity{"esm": {{Path: "esm.pt", Size: 10, SHA256: "e"}}},
@@ -71,6 +72,7 @@ func TestResumeRefusesAnotherRun(t *testing.T) {
 			return id
 		}, "esm model file esm.pt"},
 		{"tool", func() Identity { id := ident("a"); id.Tool = "next"; return id }, "tool version"},
+		{"math", func() Identity { id := ident("a"); id.Math = "cpu go fp32"; return id }, `math: checkpoint computed with "cpu native fma32 fp32", now "cpu go fp32"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/virnucpro/virnucpro/internal/atomicfile"
 	"github.com/virnucpro/virnucpro/internal/weights"
@@ -21,15 +22,20 @@ import (
 // TensorName is the name of the embedding matrix.
 const TensorName = "embeddings"
 
-// Writer streams rows to a temporary file and assembles the safetensors file on
-// Commit, so memory does not grow with N (only the ids are kept).
+// Writer streams rows and ids to temporary files and assembles the safetensors file
+// on Commit, so memory does not grow with N.
 type Writer struct {
 	path string
 	dim  int
-	ids  []string
+	n    int
 	tmp  *os.File
 	buf  *bufio.Writer
 	b4   [4]byte
+	// idTmp holds the ids already escaped as the header will hold them (see Commit).
+	idTmp *os.File
+	idBuf *bufio.Writer
+	// stream, when set, receives the file instead of path (WriteStream).
+	stream io.Writer
 }
 
 // Create starts an embedding file of width dim at path.
@@ -38,7 +44,30 @@ func Create(path string, dim int) (*Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", path, err)
 	}
-	return &Writer{path: path, dim: dim, tmp: tmp, buf: bufio.NewWriterSize(tmp, 1<<20)}, nil
+	idTmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".ids-*")
+	if err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return nil, fmt.Errorf("create %s: %w", path, err)
+	}
+	return &Writer{path: path, dim: dim, tmp: tmp, buf: bufio.NewWriterSize(tmp, 1<<20),
+		idTmp: idTmp, idBuf: bufio.NewWriterSize(idTmp, 1<<16)}, nil
+}
+
+// escapedID is id as it appears inside the header's "ids" value: the JSON array of ids
+// is itself a JSON string there, so each id is JSON-encoded twice (both encodings work
+// rune by rune, so encoding the ids one at a time gives the bytes of encoding the
+// whole array).
+func escapedID(id string) ([]byte, error) {
+	inner, err := json.Marshal(id)
+	if err != nil {
+		return nil, err
+	}
+	outer, err := json.Marshal(string(inner))
+	if err != nil {
+		return nil, err
+	}
+	return outer[1 : len(outer)-1], nil
 }
 
 // Append adds one row.
@@ -46,7 +75,17 @@ func (w *Writer) Append(id string, row []float32) error {
 	if len(row) != w.dim {
 		return fmt.Errorf("%s: row %q has %d values, want %d", w.path, id, len(row), w.dim)
 	}
-	w.ids = append(w.ids, id)
+	e, err := escapedID(id)
+	if err != nil {
+		return err
+	}
+	if w.n > 0 {
+		w.idBuf.WriteByte(',')
+	}
+	if _, err := w.idBuf.Write(e); err != nil {
+		return fmt.Errorf("write %s: %w", w.path, err)
+	}
+	w.n++
 	for _, v := range row {
 		binary.LittleEndian.PutUint32(w.b4[:], math.Float32bits(v))
 		if _, err := w.buf.Write(w.b4[:]); err != nil {
@@ -56,57 +95,102 @@ func (w *Writer) Append(id string, row []float32) error {
 	return nil
 }
 
-// Commit writes the final file atomically and removes the temporary rows.
+// Commit writes the final file atomically and removes the temporary files. The
+// header is the one json.Marshal gives for {"embeddings": {...}, "__metadata__":
+// {"ids": <JSON array as a string>, "format": ...}} (keys sorted), assembled while the
+// escaped ids are copied from their temporary file.
 func (w *Writer) Commit() error {
 	defer w.Abort()
 	if err := w.buf.Flush(); err != nil {
 		return fmt.Errorf("write %s: %w", w.path, err)
 	}
-	ids, err := json.Marshal(w.ids)
+	if err := w.idBuf.Flush(); err != nil {
+		return fmt.Errorf("write %s: %w", w.path, err)
+	}
+	idLen, err := w.idTmp.Seek(0, io.SeekCurrent)
 	if err != nil {
-		return err
+		return fmt.Errorf("write %s: %w", w.path, err)
 	}
-	n := int64(len(w.ids)) * int64(w.dim) * 4
-	header := map[string]any{
-		TensorName:     map[string]any{"dtype": "F32", "shape": []int{len(w.ids), w.dim}, "data_offsets": []int64{0, n}},
-		"__metadata__": map[string]string{"ids": string(ids), "format": "virnucpro-embeddings"},
+	n := int64(w.n) * int64(w.dim) * 4
+	head := `{"__metadata__":{"format":"virnucpro-embeddings","ids":"`
+	tail := fmt.Sprintf(`"},"%s":{"data_offsets":[0,%d],"dtype":"F32","shape":[%d,%d]}}`, TensorName, n, w.n, w.dim)
+	ids := io.Reader(io.NewSectionReader(w.idTmp, 0, idLen))
+	if w.n == 0 { // json.Marshal of an empty (nil) id list
+		head, ids, idLen = `{"__metadata__":{"format":"virnucpro-embeddings","ids":"null`, strings.NewReader(""), 0
+	} else {
+		head += "["
+		tail = "]" + tail
 	}
-	h, err := json.Marshal(header)
-	if err != nil {
-		return err
-	}
-	for len(h)%8 != 0 {
-		h = append(h, ' ')
-	}
-	out, err := atomicfile.Create(w.path)
-	if err != nil {
-		return err
+	hlen := int64(len(head)) + idLen + int64(len(tail))
+	pad := (8 - hlen%8) % 8
+	var out *atomicfile.File
+	dst := w.stream
+	if dst == nil {
+		if out, err = atomicfile.Create(w.path); err != nil {
+			return err
+		}
+		dst = out
 	}
 	var lenBuf [8]byte
-	binary.LittleEndian.PutUint64(lenBuf[:], uint64(len(h)))
-	_, err = out.Write(lenBuf[:])
+	binary.LittleEndian.PutUint64(lenBuf[:], uint64(hlen+pad))
+	bw := bufio.NewWriterSize(dst, 1<<20) // a write error sticks to bw: Flush returns it
+	_, err = bw.Write(lenBuf[:])
 	if err == nil {
-		_, err = out.Write(h)
+		_, err = bw.WriteString(head)
+	}
+	if err == nil {
+		_, err = io.Copy(bw, ids)
+	}
+	if err == nil {
+		_, err = bw.WriteString(tail + strings.Repeat(" ", int(pad)))
 	}
 	if err == nil {
 		_, err = w.tmp.Seek(0, io.SeekStart)
 	}
 	if err == nil {
-		_, err = io.Copy(out, w.tmp)
+		_, err = io.Copy(bw, w.tmp)
+	}
+	if err == nil {
+		err = bw.Flush()
 	}
 	if err != nil {
-		out.Abort()
+		if out != nil {
+			out.Abort()
+		}
 		return fmt.Errorf("write %s: %w", w.path, err)
+	}
+	if out == nil {
+		return nil
 	}
 	return out.Commit()
 }
 
+// WriteStream writes a whole embedding file to out (standard output, say); the rows
+// and ids wait in the temporary directory until the header, which lists the ids, is
+// written.
+func WriteStream(out io.Writer, ids []string, data []float32, dim int) error {
+	w, err := Create(filepath.Join(os.TempDir(), "embeddings"), dim)
+	if err != nil {
+		return err
+	}
+	w.path, w.stream = "standard output", out
+	for i, id := range ids {
+		if err := w.Append(id, data[i*dim:(i+1)*dim]); err != nil {
+			w.Abort()
+			return err
+		}
+	}
+	return w.Commit()
+}
+
 // Abort removes the temporary rows (no-op after Commit).
 func (w *Writer) Abort() {
-	if w.tmp != nil {
-		w.tmp.Close()
-		os.Remove(w.tmp.Name())
-		w.tmp = nil
+	for _, f := range []**os.File{&w.tmp, &w.idTmp} {
+		if *f != nil {
+			(*f).Close()
+			os.Remove((*f).Name())
+			*f = nil
+		}
 	}
 }
 

@@ -9,11 +9,15 @@ package fasta
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/shenwei356/xopen"
@@ -155,12 +159,41 @@ func Open(path string) (*Reader, error) {
 type countingReader struct {
 	r io.Reader
 	n atomic.Int64
+	// mu guards the digest of the raw bytes read (a decompressor may read from
+	// another goroutine) and whether the input's end was reached.
+	mu  sync.Mutex
+	sum hash.Hash
+	eof bool
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n.Add(int64(n))
+	c.mu.Lock()
+	if c.sum == nil {
+		c.sum = sha256.New()
+	}
+	c.sum.Write(p[:n])
+	c.eof = c.eof || err == io.EOF
+	c.mu.Unlock()
 	return n, err
+}
+
+// InputSHA256 is the sha256 (hex) of the raw bytes of the input file as the reader
+// read them (before any decompression), and whether the reader reached the file's
+// end, so that the digest is that of the whole file. A run compares it with the hash
+// its checkpoint identity took before reading: a file changed in place meanwhile is
+// detected. It is "", false for standard input read by OpenAll with several inputs.
+func (r *Reader) InputSHA256() (string, bool) {
+	if r.raw == nil {
+		return "", false
+	}
+	r.raw.mu.Lock()
+	defer r.raw.mu.Unlock()
+	if r.raw.sum == nil {
+		r.raw.sum = sha256.New()
+	}
+	return hex.EncodeToString(r.raw.sum.Sum(nil)), r.raw.eof
 }
 
 type closers []io.Closer

@@ -367,3 +367,33 @@ func FuzzFASTQ(f *testing.F) {
 		}
 	})
 }
+
+// TestOpenAllPassesReaderSettings: CountOnly and SpillLongerThan set on the stream
+// apply to every input.
+func TestOpenAllPassesReaderSettings(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.fa"), filepath.Join(dir, "b.fa")
+	os.WriteFile(a, []byte(">x\nACGT\n"), 0o644)
+	os.WriteFile(b, []byte(">y\n"+strings.Repeat("ACGT", 100)+"\n"), 0o644)
+	r, err := OpenAll([]string{a, b}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	r.SpillLongerThan(100, dir)
+	x, _ := r.Next()
+	y, err := r.Next()
+	if err != nil || x.Spilled() || !y.Spilled() || y.Length() != 400 {
+		t.Fatalf("spill: %v %v %v", x.Spilled(), y.Spilled(), err)
+	}
+	y.Release()
+	r2, _ := OpenAll([]string{a, b}, Options{})
+	defer r2.Close()
+	r2.CountOnly()
+	for i := 0; i < 2; i++ {
+		rec, err := r2.Next()
+		if err != nil || rec.Seq != nil || rec.Length() == 0 {
+			t.Fatalf("count only: %v %v", rec, err)
+		}
+	}
+}

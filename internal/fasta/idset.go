@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 )
 
 // IDSet finds duplicate record ids exactly in bounded memory: at most ~21 bytes per
@@ -47,7 +46,7 @@ func newIDSet(dir string, slots int) (*IDSet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("duplicate-id spill file: %w", err)
 	}
-	s := &IDSet{Hash: HashID, spill: f, w: bufio.NewWriterSize(f, 1<<16), slots: make([]uint64, slots)}
+	s := &IDSet{Hash: HashID, spill: f, w: bufio.NewWriterSize(f, 1<<16), slots: allocSlots(slots)}
 	if os.Remove(f.Name()) != nil { // not unlinkable while open (Windows): remove on Close
 		s.path = f.Name()
 	}
@@ -162,12 +161,8 @@ func (s *IDSet) grow() error {
 		return fmt.Errorf("duplicate-id spill file: %w", err)
 	}
 	size := 2 * len(s.slots)
-	big := size >= 1<<21
-	s.slots = nil
-	if big { // give the old table back before taking the new one: RSS peaks at the new one
-		debug.FreeOSMemory()
-	}
-	s.slots = make([]uint64, size)
+	freeSlots(s.slots) // before taking the new table: memory peaks at the new one alone
+	s.slots = allocSlots(size)
 	mask := uint64(size - 1)
 	br := bufio.NewReaderSize(io.NewSectionReader(s.spill, 0, s.written), 1<<16)
 	for off := int64(0); off < s.written; {
@@ -195,6 +190,7 @@ func (s *IDSet) Close() error {
 	if s.path != "" {
 		os.Remove(s.path)
 	}
+	freeSlots(s.slots)
 	s.spill, s.slots = nil, nil
 	return err
 }

@@ -33,26 +33,13 @@ func OpenAll(paths []string, opts Options) (*Reader, error) {
 	if len(paths) == 1 && !opts.PrefixFileName {
 		return Open(paths[0])
 	}
-	m := &multiSource{paths: paths, opts: opts, sizes: make([]int64, len(paths))}
+	sizes, err := CheckInputs(paths)
+	if err != nil {
+		return nil, err
+	}
+	m := &multiSource{paths: paths, opts: opts, sizes: sizes}
 	stems := map[string]string{}
-	stdin := false
-	for i, p := range paths {
-		m.sizes[i] = -1
-		if p == "-" {
-			if stdin {
-				return nil, errors.New("standard input (-) is given more than once")
-			}
-			stdin = true
-		} else {
-			st, err := os.Stat(p)
-			if err != nil {
-				return nil, &Error{File: p, Msg: "cannot open: " + pathMessage(err)}
-			}
-			if st.IsDir() {
-				return nil, &Error{File: p, Msg: "is a directory, not a sequence file"}
-			}
-			m.sizes[i] = st.Size()
-		}
+	for _, p := range paths {
 		stem := FileStem(p)
 		if prev, dup := stems[stem]; dup && opts.PrefixFileName {
 			return nil, fmt.Errorf("inputs %s and %s would both prefix their ids with %q: rename one", prev, p, stem)
@@ -64,6 +51,33 @@ func OpenAll(paths []string, opts Options) (*Reader, error) {
 	m.outer = r
 	r.alt, r.progress = m.next, m.progress
 	return r, nil
+}
+
+// CheckInputs checks that every input can be read before anything else is done with
+// it: it exists, is not a directory, and "-" (standard input) comes at most once. It
+// returns the files' sizes (-1 for standard input).
+func CheckInputs(paths []string) ([]int64, error) {
+	sizes := make([]int64, len(paths))
+	stdin := false
+	for i, p := range paths {
+		sizes[i] = -1
+		if p == "-" {
+			if stdin {
+				return nil, errors.New("standard input (-) is given more than once")
+			}
+			stdin = true
+			continue
+		}
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, &Error{File: p, Msg: "cannot open: " + pathMessage(err)}
+		}
+		if st.IsDir() {
+			return nil, &Error{File: p, Msg: "is a directory, not a sequence file"}
+		}
+		sizes[i] = st.Size()
+	}
+	return sizes, nil
 }
 
 // FileStem is a path's file name without directories, compression extension (.gz,
@@ -130,7 +144,9 @@ func (m *multiSource) next() (*Record, error) {
 			m.cur = cur
 			m.outer.name, m.outer.format = cur.name, cur.Format()
 		}
-		m.cur.alphabet, m.cur.alphaMsg = m.outer.alphabet, m.outer.alphaMsg
+		o := m.outer // the settings made on the stream apply to each input
+		m.cur.alphabet, m.cur.alphaMsg = o.alphabet, o.alphaMsg
+		m.cur.countOnly, m.cur.spillOver, m.cur.spillDir = o.countOnly, o.spillOver, o.spillDir
 		rec, err := m.cur.Next()
 		if errors.Is(err, io.EOF) || IsEmpty(err) {
 			if IsEmpty(err) {

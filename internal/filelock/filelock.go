@@ -9,6 +9,10 @@ import "errors"
 // ErrLocked is returned by TryLock when another process holds the lock.
 var ErrLocked = errors.New("locked by another process")
 
+// ErrNotRegular refuses a lock path that is a symlink, a special file or a hard link
+// to another file: the lock never writes through it.
+var ErrNotRegular = errors.New("not a regular file of its own (a symlink, special file or hard link is refused)")
+
 // Lock is a held lock; Unlock releases it.
 type Lock struct {
 	unlock func()

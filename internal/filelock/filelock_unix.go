@@ -3,6 +3,7 @@
 package filelock
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -18,8 +19,18 @@ func Acquire(path string) (*Lock, error) { return lock(path, true) }
 func TryLock(path string) (*Lock, error) { return lock(path, false) }
 
 func lock(path string, wait bool) (*Lock, error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	// O_NOFOLLOW: a symlink planted at the lock's name is refused (ELOOP), never
+	// followed to truncate its target; a regular file with other hard links is refused
+	// too, since recording the holder rewrites it.
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o644)
 	if err != nil {
+		if errors.Is(err, syscall.ELOOP) {
+			return nil, fmt.Errorf("lock %s: %w", path, ErrNotRegular)
+		}
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	if err := checkRegular(f); err != nil {
+		f.Close()
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
 	how := syscall.LOCK_EX
@@ -51,4 +62,20 @@ func lock(path string, wait bool) (*Lock, error) {
 		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 		f.Close()
 	}}, nil
+}
+
+// checkRegular refuses a lock file that is not a plain regular file of its own (a
+// FIFO, a device, or a hard link to another file).
+func checkRegular(f *os.File) error {
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if !st.Mode().IsRegular() {
+		return ErrNotRegular
+	}
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok && sys.Nlink > 1 {
+		return fmt.Errorf("%w (it has %d hard links)", ErrNotRegular, sys.Nlink)
+	}
+	return nil
 }

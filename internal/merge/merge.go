@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/virnucpro/virnucpro/internal/checkpoint"
 	"github.com/virnucpro/virnucpro/internal/predict"
+	"github.com/virnucpro/virnucpro/internal/report"
 )
 
 // Options configure a merge.
@@ -18,6 +20,10 @@ type Options struct {
 	Dirs []string
 	// Out is the output directory of the merged run.
 	Out string
+	// Meta, when set, is the run metadata of the merged report.html; Models, when
+	// given this function, is filled from the shards' identity.
+	Meta       *report.RunMeta
+	MetaModels func(checkpoint.Identity) []report.ModelFile
 }
 
 // Summary counts what was merged.
@@ -53,8 +59,20 @@ func Merge(ctx context.Context, o Options) (Summary, error) {
 			return Summary{}, err
 		}
 	}
+	ropts := first.Report
+	if o.Meta != nil {
+		meta := *o.Meta
+		if o.MetaModels != nil {
+			meta.Models = o.MetaModels(first.Identity)
+		}
+		if meta.Precision == "" {
+			meta.Precision = first.Identity.Options["precision"]
+		}
+		ropts.Meta = &meta
+	}
 	sink, err := predict.NewOutputSink(predict.OutputOptions{Dir: o.Out, Compat: first.Compat,
-		KeepIntermediate: first.KeepIntermediate, FeatureDims: first.FeatureDims, Report: first.Report})
+		KeepIntermediate: first.KeepIntermediate, FeatureDims: first.FeatureDims, Report: ropts,
+		BeforeMark: func() error { return mergeSequenceOutputs(o.Out, shards, first.Sample) }})
 	if err != nil {
 		return Summary{}, err
 	}

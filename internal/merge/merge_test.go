@@ -133,6 +133,11 @@ func TestMergeRefusesIncompleteDuplicateAndMismatchedShards(t *testing.T) {
 	o := runOpts(changed, otherInput, report.CompatBroad, false, predict.ShardSpec{Index: 1, Count: 3})
 	o.ShardIdentity.Inputs = []checkpoint.FileIdentity{{Path: changed, Size: 1, SHA256: "ab"}}
 	runPredict(t, o)
+	// The same shard 1/3 computed with other math (another BLAS, say).
+	otherMath := filepath.Join(dir, "othermath")
+	om := runOpts(input, otherMath, report.CompatBroad, false, predict.ShardSpec{Index: 1, Count: 3})
+	om.ShardIdentity.Math = "cpu openblas Haswell fp32"
+	runPredict(t, om)
 	// An unfinished shard: its result files without shard.json.
 	unfinished := filepath.Join(dir, "unfinished")
 	copyDir(t, three[2], unfinished)
@@ -154,6 +159,7 @@ func TestMergeRefusesIncompleteDuplicateAndMismatchedShards(t *testing.T) {
 		{"duplicate", []string{three[0], three[1], three[1], three[2]}, "duplicate shard 1/3"},
 		{"other N", []string{three[0], other[1], three[2]}, "mismatched shards"},
 		{"other input", []string{three[0], otherInput, three[2]}, "not from the same run"},
+		{"other math", []string{three[0], otherMath, three[2]}, `math: checkpoint computed with "", now "cpu openblas Haswell fp32"`},
 		{"unfinished", []string{three[0], three[1], unfinished}, "not a finished shard"},
 		{"damaged", []string{three[0], three[1], damaged}, "prediction_results.txt line"},
 		{"no such dir", []string{three[0], three[1], filepath.Join(dir, "nope")}, "no such file"},

@@ -162,3 +162,18 @@ func (s Summary) YAML(sample string) string {
 func tsvSafe(s string) string { return strings.NewReplacer("\t", " ", "\n", " ", "\r", " ").Replace(s) }
 
 func yamlQuote(s string) string { return "'" + strings.ReplaceAll(tsvSafe(s), "'", "''") + "'" }
+
+// ReadSample is the sample name of dir's virnucpro_mqc.tsv ("" when there is none).
+func ReadSample(dir string) string {
+	b, err := os.ReadFile(filepath.Join(dir, TSVFile))
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	last := lines[len(lines)-1]
+	if strings.HasPrefix(last, "#") || strings.HasPrefix(last, "Sample\t") {
+		return ""
+	}
+	name, _, _ := strings.Cut(last, "\t")
+	return name
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -141,51 +143,153 @@ func TestOutOfMemoryHalvesTheBudget(t *testing.T) {
 	sameScores(t, ref.windows, sink.windows)
 }
 
-// TestWorkersShareTheWork: several workers give the same scores as one, each worker
-// embeds part of every window, and the shares are balanced by length.
+// windowRecorder is a fake encoder that records, per window (read from the marker
+// letter ending each sequence of shareWindows), the tokens of every sequence it embeds.
+type windowRecorder struct {
+	fakeEncoder
+	mu     sync.Mutex
+	tokens map[int][]int // window -> tokens of each sequence embedded
+}
+
+func (r *windowRecorder) EmbedBatch(tokens [][]int32, out [][]float32) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.tokens == nil {
+		r.tokens = map[int][]int{}
+	}
+	for _, t := range tokens {
+		w := int(t[len(t)-2] - 'a') // the marker before the end token
+		r.tokens[w] = append(r.tokens[w], len(t))
+	}
+	return r.fakeEncoder.EmbedBatch(tokens, out)
+}
+
+// shareWindows makes windows whose sequences all differ in length inside a window
+// and end with the window's marker letter ('a' + index), so the recorder can tell
+// which window a sequence came from.
+func shareWindows(n, frames int) []*Window {
+	var ws []*Window
+	for wi := 0; wi < n; wi++ {
+		w := &Window{Index: wi, Records: []RecordEntry{{ID: fmt.Sprint("r", wi), Length: 300, Ordinal: wi, First: true, Last: true}}}
+		w.Chunks = []ChunkEntry{{ID: fmt.Sprint("r", wi, "_chunk_1"), NumFrames: frames, End: 300}}
+		mark := string(rune('a' + wi))
+		for f := 0; f < frames; f++ {
+			nuc := strings.Repeat("ACGT", 1+(f*7+wi)%frames) + mark
+			prot := strings.Repeat("M", 1+(f*5+wi)%frames) + mark
+			w.Frames = append(w.Frames, Frame{ID: fmt.Sprintf("r%d_chunk_1F%d", wi, f), Nucleotide: []byte(nuc), Protein: []byte(prot)})
+		}
+		ws = append(ws, w)
+	}
+	return ws
+}
+
+// TestWorkersShareTheWork: three workers give the same scores as one, and inside
+// every window each worker embeds a share of both encoders' sequences, the shares'
+// token totals differing by at most the window's longest sequence.
 func TestWorkersShareTheWork(t *testing.T) {
-	ref, _, _, err := runFake(t, Options{MaxTokens: [2]int{64, 16}}, makeWindows(4, 11))
+	const nWindows, frames, nWorkers = 4, 11, 3
+	opts := Options{MaxTokens: [2]int{64, 16}}
+	ref, _, _, err := runFake(t, opts, shareWindows(nWindows, frames))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var ws []Worker
-	var encs []*faultyEncoder
-	for k := 0; k < 3; k++ {
-		d := &faultyEncoder{fakeEncoder: fakeEncoder{name: "DNA", dim: 3}}
-		p := &faultyEncoder{fakeEncoder: fakeEncoder{name: "PROT", dim: 2}}
-		encs = append(encs, d)
+	var recs [][2]*windowRecorder
+	for k := 0; k < nWorkers; k++ {
+		d := &windowRecorder{fakeEncoder: fakeEncoder{name: "DNA", dim: 3}}
+		p := &windowRecorder{fakeEncoder: fakeEncoder{name: "PROT", dim: 2}}
+		recs = append(recs, [2]*windowRecorder{d, p})
 		ws = append(ws, Worker{Device: fmt.Sprint("fake:", k), Encoders: [2]Encoder{d, p}})
 	}
 	m := Models{Encoders: ws[0].Encoders, Classifier: fakeClassifier{dim: 5}, Workers: ws}
 	sink := &collectSink{}
-	if _, err := Run(context.Background(), &sliceSource{windows: makeWindows(4, 11)}, m, Options{MaxTokens: [2]int{64, 16}}, sink, nil); err != nil {
+	if _, err := Run(context.Background(), &sliceSource{windows: shareWindows(nWindows, frames)}, m, opts, sink, nil); err != nil {
 		t.Fatal(err)
 	}
 	sameScores(t, ref.windows, sink.windows)
-	for k, e := range encs {
-		if len(e.batches) == 0 {
-			t.Errorf("worker %d did no work", k)
+	for e := range 2 {
+		for w := 0; w < nWindows; w++ {
+			var totals []int
+			seqs, longest := 0, 0
+			for k := range recs {
+				sum := 0
+				for _, n := range recs[k][e].tokens[w] {
+					sum += n
+					longest = max(longest, n)
+				}
+				seqs += len(recs[k][e].tokens[w])
+				if len(recs[k][e].tokens[w]) == 0 {
+					t.Errorf("encoder %d window %d: worker %d embedded nothing", e, w, k)
+				}
+				totals = append(totals, sum)
+			}
+			if seqs != frames {
+				t.Errorf("encoder %d window %d: %d sequences embedded, want %d (each once)", e, w, seqs, frames)
+			}
+			if spread := slices.Max(totals) - slices.Min(totals); spread > longest {
+				t.Errorf("encoder %d window %d: worker token totals %v differ by %d, more than the longest sequence (%d)", e, w, totals, spread, longest)
+			}
 		}
 	}
 }
 
+// TestStrideSharesAreBalanced: the length-sorted stride deals every item once, in
+// descending order within each share, the share sizes differ by at most one, and the
+// token totals by at most the longest minus the shortest item when the rounds are
+// complete, the longest item otherwise (the bounds of dealing sorted items in turn).
+// Random inputs come from a fixed, logged seed.
 func TestStrideSharesAreBalanced(t *testing.T) {
 	var items []batch.Item
 	for i, n := range []int{5, 100, 7, 90, 50, 51, 3, 2} {
 		items = append(items, batch.Item{Index: i, Tokens: n})
 	}
-	shares := strideShares(items, 2)
-	if len(shares[0]) != 4 || len(shares[1]) != 4 {
-		t.Fatalf("shares %v", shares)
+	if got := fmt.Sprint(strideShares(items, 2)); got != "[[{1 100} {5 51} {2 7} {6 3}] [{3 90} {4 50} {0 5} {7 2}]]" {
+		t.Errorf("shares %s", got)
 	}
-	sum := func(s []batch.Item) (n int) {
-		for _, it := range s {
-			n += it.Tokens
+	const seed = 1796293653398506449
+	t.Logf("seed %d", seed)
+	r := rand.New(rand.NewPCG(seed, 19))
+	for trial := 0; trial < 200; trial++ {
+		items := make([]batch.Item, r.IntN(40))
+		for i := range items {
+			items[i] = batch.Item{Index: i, Tokens: 1 + r.IntN(1000)}
 		}
-		return n
+		checkShares(t, items, strideShares(items, 1+r.IntN(5)))
 	}
-	if a, b := sum(shares[0]), sum(shares[1]); a-b > 100 || b-a > 100 || shares[0][0].Tokens != 100 || shares[1][0].Tokens != 90 {
-		t.Errorf("unbalanced: %v", shares)
+}
+
+// checkShares checks one dealing of items (see TestStrideSharesAreBalanced).
+func checkShares(t *testing.T, items []batch.Item, shares [][]batch.Item) {
+	t.Helper()
+	seen := map[int]bool{}
+	var sums, counts []int
+	lo, hi := 1<<30, 0
+	for _, it := range items {
+		lo, hi = min(lo, it.Tokens), max(hi, it.Tokens)
+	}
+	for _, sh := range shares {
+		sum := 0
+		for i, it := range sh {
+			if seen[it.Index] {
+				t.Fatalf("item %d dealt twice: %v", it.Index, shares)
+			}
+			seen[it.Index] = true
+			if i > 0 && it.Tokens > sh[i-1].Tokens {
+				t.Fatalf("share not longest first: %v", sh)
+			}
+			sum += it.Tokens
+		}
+		sums, counts = append(sums, sum), append(counts, len(sh))
+	}
+	if len(seen) != len(items) {
+		t.Fatalf("%d of %d items dealt", len(seen), len(items))
+	}
+	bound := hi - lo // complete rounds
+	if len(shares) > 0 && len(items)%len(shares) != 0 {
+		bound = hi // the last round leaves some shares one item short
+	}
+	if len(items) > 0 && (slices.Max(counts)-slices.Min(counts) > 1 || slices.Max(sums)-slices.Min(sums) > bound) {
+		t.Fatalf("unbalanced: sizes %v, tokens %v (items %d..%d): %v", counts, sums, lo, hi, shares)
 	}
 }
 

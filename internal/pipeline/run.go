@@ -151,8 +151,13 @@ func Run(ctx context.Context, src Source, m Models, opts Options, sink Sink, pro
 	return r.st, err
 }
 
-// send passes w to the next stage unless the run is stopping.
+// send passes w to the next stage unless the run is stopping. A stopped run sends
+// nothing more, whether or not the channel has room (select alone would choose at
+// random between the two).
 func send(ctx context.Context, ch chan<- *Window, w *Window) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	select {
 	case ch <- w:
 		return nil
@@ -169,6 +174,7 @@ func (r *run) readStage(ctx context.Context) error {
 		w, err := r.src.Next()
 		r.st.Read += time.Since(t0)
 		if errors.Is(err, io.EOF) {
+			r.progress.InputRead.Store(true)
 			return nil
 		}
 		if err != nil {
@@ -235,7 +241,9 @@ func (r *run) inferStage(ctx context.Context) error {
 	return nil
 }
 
-// writeStage passes the windows to the sink in order and counts them.
+// writeStage passes the windows to the sink in order and counts them. It writes every
+// window the earlier stages completed, also after a failure or cancellation, so that a
+// checkpointed run commits all the work done.
 func (r *run) writeStage() error {
 	for w := range r.scored {
 		t0 := time.Now()
@@ -244,6 +252,9 @@ func (r *run) writeStage() error {
 		}
 		r.st.Write += time.Since(t0)
 		r.st.countWindow(w)
+		if w.Replayed {
+			r.progress.FramesReplayed.Add(int64(len(w.Frames)))
+		}
 		r.progress.FramesScored.Add(int64(len(w.Frames)))
 	}
 	return nil

@@ -253,3 +253,29 @@ func embeddedInFirst(t *testing.T, n int) int {
 	}
 	return st.Encoders[DNABERT].Embedded
 }
+
+// TestRunWithoutClassifier: with no classifier the run keeps the merged features
+// (the same as a classified run's) and scores nothing; it refuses to run without
+// keeping them.
+func TestRunWithoutClassifier(t *testing.T) {
+	ref, _, _, err := runFake(t, Options{KeepFeatures: true}, makeWindows(3, 7))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := Models{Encoders: [2]Encoder{&fakeEncoder{name: "DNA", dim: 3}, &fakeEncoder{name: "PROT", dim: 2}}}
+	sink := &collectSink{}
+	if _, err := Run(context.Background(), &sliceSource{windows: makeWindows(3, 7)}, m, Options{KeepFeatures: true}, sink, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(sink.windows) != 3 {
+		t.Fatalf("%d windows written, want 3", len(sink.windows))
+	}
+	for i, w := range sink.windows {
+		if w.Scores != nil || w.FeatureDim != 5 || fmt.Sprint(w.Features) != fmt.Sprint(ref.windows[i].Features) {
+			t.Errorf("window %d: scores %v, features %v (dim %d), want no scores and %v", i, w.Scores, w.Features, w.FeatureDim, ref.windows[i].Features)
+		}
+	}
+	if _, err := Run(context.Background(), &sliceSource{windows: makeWindows(1, 7)}, m, Options{}, &collectSink{}, nil); err == nil {
+		t.Error("a run without classifier and without keeping features ran")
+	}
+}

@@ -44,9 +44,10 @@ func (s EncoderStats) Efficiency() float64 {
 // Stats summarises a run.
 type Stats struct {
 	Records, Chunks, Frames, NoORFChunks, Windows int
-	// ReplayedWindows were restored from a checkpoint instead of computed.
-	ReplayedWindows int
-	Encoders        [2]EncoderStats
+	// ReplayedWindows were restored from a checkpoint instead of computed;
+	// ReplayedFrames are their frames (part of Frames).
+	ReplayedWindows, ReplayedFrames int
+	Encoders                        [2]EncoderStats
 	// Read is the time spent reading, chunking and translating; Classify and Write
 	// the time in the classifier and in the sink; Wall the whole run.
 	Read, Classify, Write, Wall time.Duration
@@ -57,8 +58,12 @@ type Stats struct {
 type Progress struct {
 	Records      atomic.Int64 // records read
 	FramesRead   atomic.Int64 // kept frames read
-	FramesScored atomic.Int64 // frames scored and written
-	Tokens       atomic.Int64 // model tokens embedded (both encoders)
+	FramesScored atomic.Int64 // frames scored and written (computed or replayed)
+	// FramesReplayed counts the frames of FramesScored restored from a checkpoint.
+	FramesReplayed atomic.Int64
+	Tokens         atomic.Int64 // model tokens embedded (both encoders)
+	// InputRead is set once the source is exhausted: FramesRead is then the run's total.
+	InputRead atomic.Bool
 }
 
 // countWindow adds a written window's records, chunks and frames.
@@ -76,4 +81,7 @@ func (s *Stats) countWindow(w *Window) {
 		}
 	}
 	s.Frames += len(w.Frames)
+	if w.Replayed {
+		s.ReplayedFrames += len(w.Frames)
+	}
 }

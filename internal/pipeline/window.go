@@ -60,6 +60,10 @@ type Window struct {
 	// Replayed is set by Run when Options.Replay restored the window from earlier
 	// committed work instead of the models computing it.
 	Replayed bool
+	// SeqDigest, set by the source, is a digest of the window's input: its chunks'
+	// ids and sequences. A checkpoint records it with the window's scores and a resume
+	// replays them only for the same sequences.
+	SeqDigest string
 
 	prep *windowPrep
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/virnucpro/virnucpro/internal/checkpoint"
+	"github.com/virnucpro/virnucpro/internal/fasta"
 	"github.com/virnucpro/virnucpro/internal/pipeline"
 	"github.com/virnucpro/virnucpro/internal/report"
 	"github.com/virnucpro/virnucpro/internal/weights"
@@ -32,14 +33,22 @@ type Checkpointer struct {
 	pending       []*pipeline.Window
 	pendingFrames int
 	lastCommit    time.Time
+	commits       int
 	// afterWrite, when set (tests), is called after each computed window is queued.
 	afterWrite func(w *pipeline.Window)
+
+	// AfterCommit, when set, is called in the writer goroutine after each shard this
+	// run commits, with the number of shards committed so far by this run. Process
+	// tests use it (through cmd's test hook) to stop a run at a known point.
+	AfterCommit func(commits int)
 }
 
 type shardWindow struct {
-	Index    int    `json:"index"`
-	Frames   int    `json:"frames"`
-	IDsHash  string `json:"ids_sha256"`
+	Index   int    `json:"index"`
+	Frames  int    `json:"frames"`
+	IDsHash string `json:"ids_sha256"`
+	// SeqHash is the window's SeqDigest (its chunks' sequences) when it was scored.
+	SeqHash  string `json:"seq_sha256,omitempty"`
 	scores   []float32
 	features []float32
 	dim      int
@@ -89,6 +98,9 @@ func (c *Checkpointer) Replay(w *pipeline.Window) (bool, error) {
 	sw := c.replayBuf[0]
 	if sw.Index != w.Index || sw.Frames != len(w.Frames) || sw.IDsHash != hashIDs(w) {
 		return false, fmt.Errorf("checkpoint: window %d does not match the input (frames %d vs %d); rerun with --restart", w.Index, sw.Frames, len(w.Frames))
+	}
+	if sw.SeqHash != "" && sw.SeqHash != w.SeqDigest {
+		return false, fmt.Errorf("checkpoint: window %d: the sequences of its records differ from those its committed scores were computed on (was the input changed in place during the interrupted run?); rerun with --restart", w.Index)
 	}
 	c.replayBuf = c.replayBuf[1:]
 	w.Scores = scoresFromFlat(w, sw.scores)
@@ -185,7 +197,7 @@ func (c *Checkpointer) commit() error {
 			scores = append(scores, make([]float32, 2*len(w.Frames))...)
 		}
 		features = append(features, w.Features...)
-		meta[i] = shardWindow{Index: w.Index, Frames: len(w.Frames), IDsHash: hashIDs(w)}
+		meta[i] = shardWindow{Index: w.Index, Frames: len(w.Frames), IDsHash: hashIDs(w), SeqHash: w.SeqDigest}
 	}
 	mj, err := json.Marshal(meta)
 	if err != nil {
@@ -204,6 +216,10 @@ func (c *Checkpointer) commit() error {
 	}
 	slog.Debug("checkpoint committed", "windows", fmt.Sprintf("%d-%d", first, first+len(c.pending)-1), "frames", frames)
 	c.pending, c.pendingFrames, c.lastCommit = nil, 0, time.Now()
+	c.commits++
+	if c.AfterCommit != nil {
+		c.AfterCommit(c.commits)
+	}
 	return nil
 }
 
@@ -217,6 +233,30 @@ func (c *Checkpointer) Flush(complete bool) error {
 		return c.store.MarkComplete()
 	}
 	return nil
+}
+
+// CheckInput compares the digest of the input as r read it, whole, with the one the
+// run's identity took before reading: an input changed in place while the run read
+// it is an error (its results would mix two contents). Identities without an input
+// digest, and inputs not read to their end, are not checked.
+func (c *Checkpointer) CheckInput(r *fasta.Reader) error {
+	id := c.store.Manifest().Identity
+	if len(id.Inputs) != 1 || id.Inputs[0].SHA256 == "" {
+		return nil
+	}
+	got, whole := r.InputSHA256()
+	if !whole || got == id.Inputs[0].SHA256 {
+		return nil
+	}
+	return fmt.Errorf("input %s changed while it was read: sha256 %s when the run started, %s as read; its results are not written (rerun once the file is stable)", id.Inputs[0].Path, id.Inputs[0].SHA256, got)
+}
+
+// Complete replaces the checkpoint of a successful run by its completion record
+// (identity and the digests of the files in outDir), keeping the shards when keep is
+// set; see checkpoint.Store.Compact.
+func (c *Checkpointer) Complete(outDir string, counts map[string]int64, keep bool) error {
+	_, err := c.store.Compact(outDir, counts, keep)
+	return err
 }
 
 func scoresFromFlat(w *pipeline.Window, flat []float32) []report.FrameScore {

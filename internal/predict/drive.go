@@ -26,13 +26,17 @@ func Drive(ctx context.Context, r *fasta.Reader, src pipeline.Source, m pipeline
 	if display == "bar" || display == "log" {
 		rep = progress.Start(func() progress.Snapshot {
 			done, total := r.Progress()
-			return progress.Snapshot{Done: done, Total: total, Records: prog.Records.Load(),
-				Frames: prog.FramesScored.Load(), Tokens: prog.Tokens.Load()}
+			return progress.Snapshot{Done: done, Total: total, InputRead: prog.InputRead.Load(),
+				FramesRead: prog.FramesRead.Load(), Frames: prog.FramesScored.Load(), Resumed: prog.FramesReplayed.Load(),
+				Records: prog.Records.Load(), Tokens: prog.Tokens.Load()}
 		}, display == "bar", os.Stderr, slog.Default(), 30*time.Second)
 	}
 	st, err := pipeline.Run(ctx, src, m, opts, sink, &prog)
 	if rep != nil {
 		rep.Stop(err == nil)
+	}
+	if ckpt != nil && err == nil {
+		err = ckpt.CheckInput(r)
 	}
 	if ckpt != nil {
 		if ferr := ckpt.Flush(err == nil); ferr != nil && err == nil {

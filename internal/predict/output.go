@@ -9,8 +9,10 @@ import (
 
 	"github.com/virnucpro/virnucpro/internal/atomicfile"
 	"github.com/virnucpro/virnucpro/internal/embedfile"
+	"github.com/virnucpro/virnucpro/internal/mqc"
 	"github.com/virnucpro/virnucpro/internal/pipeline"
 	"github.com/virnucpro/virnucpro/internal/report"
+	"github.com/virnucpro/virnucpro/internal/seqout"
 )
 
 // Output file names inside the output directory.
@@ -39,6 +41,9 @@ type OutputOptions struct {
 	// Report configures the per-record reports (sequences.tsv, chunks.tsv, regions,
 	// plots, report.html); its Dir is set to Dir.
 	Report report.Options
+	// BeforeMark, when set, runs on Commit once every other file is in place and
+	// before the completion mark (the sequence outputs and the MultiQC files).
+	BeforeMark func() error `json:"-"`
 }
 
 // OutputSink writes the result files from scored windows. Every file is written under
@@ -72,7 +77,7 @@ func NewOutputSink(opts OutputOptions) (*OutputSink, error) {
 	// directory's lock).
 	atomicfile.RemoveStale(opts.Dir, PredictionsFile, HighestScoreFile, ChunkedFile, NucleotideFile, ProteinFile,
 		DNABERTEmbedFile, ESMEmbedFile, report.SequencesFile, report.ContigsFile, report.ChunksFile, report.RegionsBEDFile,
-		report.RegionsTSVFile, report.HTMLFile, report.PlotsDir)
+		report.RegionsTSVFile, report.HTMLFile, report.PlotsDir, seqout.ViralFile, seqout.RegionsFile, mqc.TSVFile, mqc.YAMLFile)
 	if err := RemoveCompletionMarks(opts.Dir); err != nil {
 		return nil, err
 	}
@@ -208,7 +213,13 @@ func (o *OutputSink) Commit() error {
 	}
 	// o.files[0] is prediction_results.txt, the completion mark: renamed last.
 	order := append(append(make([]*atomicfile.File, 0, len(o.files)), o.files[1:]...), o.files[0])
-	for _, f := range order {
+	for i, f := range order {
+		if i == len(order)-1 && o.opts.BeforeMark != nil {
+			if err := o.opts.BeforeMark(); err != nil {
+				o.Abort()
+				return err
+			}
+		}
 		if err := f.Commit(); err != nil {
 			o.Abort()
 			return err

@@ -4,18 +4,26 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"time"
 
 	"github.com/virnucpro/virnucpro/internal/checkpoint"
 	"github.com/virnucpro/virnucpro/internal/fasta"
 	"github.com/virnucpro/virnucpro/internal/pipeline"
+	"github.com/virnucpro/virnucpro/internal/report"
 	"github.com/virnucpro/virnucpro/internal/tensor"
 )
 
 // PredictOptions are everything `virnucpro predict` needs.
 type PredictOptions struct {
-	Input     string
+	// Input is the input file ("-": standard input); Inputs, when set, are several,
+	// read one after another as one stream (InputOptions: ids prefixed by file name).
+	Input        string
+	Inputs       []string
+	InputOptions fasta.Options
+	// Sequences configures viral.fna, viral_regions.fna and the MultiQC files.
+	Sequences SequenceOptions
 	ChunkSize int
 	Models    ModelPaths
 	// Backend selects where the encoders run; ModelOptions configure them.
@@ -33,8 +41,14 @@ type PredictOptions struct {
 	Workers int
 	// Progress selects the display: "bar", "log" or "none".
 	Progress string
-	// Checkpoint, when set, makes the run resumable (see checkpointing in cmd).
-	Checkpoint *Checkpointer
+	// Checkpoint, when set, makes the run resumable (see checkpointing in cmd). After
+	// a successful run it is compacted to its completion record (identity and output
+	// digests) unless KeepCheckpoint is set.
+	Checkpoint     *Checkpointer
+	KeepCheckpoint bool
+	// Summary, when set, receives the end-of-run summary (counts, calls per tier,
+	// regions, time, output files).
+	Summary io.Writer
 	// ShardIdentity is the run's identity, required when Shard is set: it is recorded
 	// in shard.json so that `virnucpro merge` can check the shards belong together.
 	ShardIdentity *checkpoint.Identity
@@ -67,7 +81,17 @@ func Predict(ctx context.Context, o PredictOptions) (pipeline.Stats, error) {
 	if err := RemoveCompletionMarks(o.Output.Dir); err != nil {
 		return pipeline.Stats{}, err
 	}
-	r, err := OpenInput(o.Input)
+	if o.Checkpoint == nil { // a completion record would describe outputs this run replaces
+		if err := checkpoint.RemoveCompletion(o.Output.Dir); err != nil {
+			return pipeline.Stats{}, err
+		}
+	}
+	inputs, unspool, err := spoolStdin(o.inputs(), o.Output.Dir)
+	if err != nil {
+		return pipeline.Stats{}, err
+	}
+	defer unspool()
+	r, err := OpenInputs(inputs, o.InputOptions)
 	if err != nil {
 		return pipeline.Stats{}, err
 	}
@@ -78,12 +102,20 @@ func Predict(ctx context.Context, o PredictOptions) (pipeline.Stats, error) {
 	}
 	oo := o.Output
 	oo.FeatureDims = [2]int{models.Encoders[pipeline.DNABERT].Dim(), models.Encoders[pipeline.ESM].Dim()}
+	if m := oo.Report.Meta; m != nil && m.Backend == "" && len(models.Workers) > 0 {
+		meta := *m
+		meta.Backend = fmt.Sprintf("%s (%d worker(s), %d threads)", models.Workers[0].Device, len(models.Workers), o.Backend.Threads)
+		oo.Report.Meta = &meta
+	}
+	oo.BeforeMark = func() error { return o.writeSequenceOutputs(inputs, oo.Dir) }
 	out, err := NewOutputSink(oo)
 	if err != nil {
 		return pipeline.Stats{}, err
 	}
+	r.SpillLongerThan(SpillBases, oo.Dir)
 	src := NewFASTASource(r, SourceOptions{ChunkSize: o.ChunkSize, WindowFrames: o.WindowFrames, Shard: o.Shard,
-		KeepChunkSeqs: oo.KeepIntermediate})
+		KeepChunkSeqs: oo.KeepIntermediate, SpillDir: oo.Dir})
+	defer src.Close()
 	opts := pipeline.Options{Threads: o.Backend.Threads, MaxTokens: o.MaxTokens, CacheEntries: o.CacheEntries,
 		KeepFeatures: oo.KeepIntermediate || o.Checkpoint != nil}
 	st, runErr := Drive(ctx, r, src, models, opts, out, o.Checkpoint, o.Progress)
@@ -100,8 +132,30 @@ func Predict(ctx context.Context, o PredictOptions) (pipeline.Stats, error) {
 		}
 	}
 	logSummary(st)
-	return st, nil
+	return st, o.finish(st, out)
 }
+
+// finish compacts the checkpoint of the completed run and prints the summary.
+func (o *PredictOptions) finish(st pipeline.Stats, out *OutputSink) error {
+	sum := out.Summary()
+	if o.Checkpoint != nil {
+		counts := map[string]int64{"records": int64(st.Records), "chunks": int64(st.Chunks), "frames": int64(st.Frames),
+			"regions": int64(sum.Regions)}
+		if err := o.Checkpoint.Complete(o.Output.Dir, counts, o.KeepCheckpoint); err != nil {
+			return err
+		}
+	}
+	if o.Summary == nil {
+		return nil
+	}
+	return report.EndOfRun{Records: st.Records, Chunks: st.Chunks, Frames: st.Frames, Summary: sum, Wall: st.Wall,
+		Dir: o.Output.Dir}.Write(o.Summary)
+}
+
+// SpillBases is the record length above which predict keeps a record's bases in an
+// unlinked file in the output directory instead of memory and cuts it chunk by
+// chunk: a chromosome costs disk (its length) rather than memory.
+const SpillBases = 16 << 20
 
 // check validates the options that need no file.
 func (o *PredictOptions) check() error {
@@ -112,8 +166,10 @@ func (o *PredictOptions) check() error {
 		if o.ShardIdentity == nil {
 			return errors.New("internal error: a shard run needs the run identity")
 		}
-		if err := o.Shard.CheckInput(o.Input); err != nil {
-			return err
+		for _, in := range o.inputs() {
+			if err := o.Shard.CheckInput(in); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -150,7 +206,7 @@ func (o *PredictOptions) shardResult(out *OutputSink, src *FASTASource) ShardRes
 	return ShardResult{Shard: ShardCoord{Index: o.Shard.Index, Count: o.Shard.Count}, InputRecords: src.InputRecords(),
 		Records: n.Records, Chunks: n.Chunks, Frames: n.Frames, Identity: shardIdentity(*o.ShardIdentity),
 		Compat: out.opts.Compat, KeepIntermediate: out.opts.KeepIntermediate, FeatureDims: out.opts.FeatureDims,
-		Report: shardReportOptions(out.opts.Report)}
+		Report: shardReportOptions(out.opts.Report), Sample: o.sample()}
 }
 
 // logSummary prints the per-stage time, throughput, dedup savings and packing efficiency.
@@ -158,8 +214,8 @@ func logSummary(st pipeline.Stats) {
 	log := slog.Default()
 	wall := st.Wall.Seconds()
 	log.Info("done", "records", st.Records, "chunks", st.Chunks, "frames", st.Frames, "no_orf_chunks", st.NoORFChunks,
-		"seconds", fmt.Sprintf("%.2f", wall), "frames_per_s", fmt.Sprintf("%.1f", float64(st.Frames)/wall),
-		"replayed_windows", st.ReplayedWindows)
+		"seconds", fmt.Sprintf("%.2f", wall), "computed_frames_per_s", fmt.Sprintf("%.1f", float64(st.Frames-st.ReplayedFrames)/wall),
+		"resumed_frames", st.ReplayedFrames, "replayed_windows", st.ReplayedWindows)
 	for e, name := range []string{"DNABERT-S", "ESM-2"} {
 		es := st.Encoders[e]
 		log.Info("encoder", "model", name, "embedded", es.Embedded, "reused_by_dedup", es.Reused, "batches", es.Batches,

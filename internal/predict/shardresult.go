@@ -47,6 +47,8 @@ type ShardResult struct {
 	// Report holds the report options of the run (its Dir is not recorded and its
 	// Params lack the shard), so the merged reports are those of an unsharded run.
 	Report report.Options `json:"report"`
+	// Sample is the run's MultiQC sample name (virnucpro_mqc.tsv/.yaml).
+	Sample string `json:"sample"`
 }
 
 // ShardCoord is a shard's position, i of N.

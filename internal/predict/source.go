@@ -1,8 +1,11 @@
 package predict
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"log/slog"
 
@@ -14,16 +17,21 @@ import (
 // FASTASource reads records, chunks and translates them, and cuts the result into
 // windows of about WindowFrames kept frames (always at chunk boundaries, and never
 // depending on anything but the input, so windows are the same on every run).
+// Memory does not grow with the input: duplicate ids are found with a fasta.IDSet
+// (≤ ~21 bytes per record, spilled to SpillDir) and a record is cut one chunk at a time
+// (a record the reader spilled to disk is read back chunk by chunk).
 type FASTASource struct {
 	r            *fasta.Reader
 	chunkSize    int
 	windowFrames int
 	shard        ShardSpec
 	keepChunks   bool
+	spillDir     string
 
 	ordinal int
-	next    int // index of the next window
-	seen    map[uint64]int
+	next    int       // index of the next window
+	digest  hash.Hash // of the current window's chunk ids and sequences
+	ids     *fasta.IDSet
 	pending *pendingRecord
 	eof     bool
 }
@@ -31,7 +39,7 @@ type FASTASource struct {
 type pendingRecord struct {
 	rec     *fasta.Record
 	ordinal int
-	chunks  []seqprep.Chunk
+	n       int // chunks
 	pos     int // next chunk to emit
 }
 
@@ -42,20 +50,40 @@ type SourceOptions struct {
 	Shard        ShardSpec
 	// KeepChunkSeqs fills ChunkEntry.Seq (for --keep-intermediate).
 	KeepChunkSeqs bool
+	// SpillDir holds the duplicate-id spill file ("" for the temporary directory).
+	SpillDir string
 }
 
-// NewFASTASource reads from r (which should RequireDNA).
+// NewFASTASource reads from r (which should RequireDNA). Close releases it.
 func NewFASTASource(r *fasta.Reader, opts SourceOptions) *FASTASource {
 	if opts.WindowFrames <= 0 {
 		opts.WindowFrames = 2048
 	}
 	return &FASTASource{r: r, chunkSize: opts.ChunkSize, windowFrames: opts.WindowFrames, shard: opts.Shard,
-		keepChunks: opts.KeepChunkSeqs, seen: make(map[uint64]int)}
+		keepChunks: opts.KeepChunkSeqs, spillDir: opts.SpillDir}
+}
+
+// Close releases the duplicate-id set and a record still being cut.
+func (s *FASTASource) Close() error {
+	if s.pending != nil {
+		s.pending.rec.Release()
+		s.pending = nil
+	}
+	if s.ids == nil {
+		return nil
+	}
+	err := s.ids.Close()
+	s.ids = nil
+	return err
 }
 
 // Next returns the next window or io.EOF.
 func (s *FASTASource) Next() (*pipeline.Window, error) {
 	w := &pipeline.Window{Index: s.next}
+	if s.digest == nil {
+		s.digest = sha256.New()
+	}
+	s.digest.Reset()
 	for len(w.Frames) < s.windowFrames {
 		if s.pending == nil {
 			rec, ord, err := s.nextRecord()
@@ -65,35 +93,56 @@ func (s *FASTASource) Next() (*pipeline.Window, error) {
 			if err != nil {
 				return nil, err
 			}
-			s.pending = &pendingRecord{rec: rec, ordinal: ord, chunks: seqprep.Chunks(rec.ID, rec.Seq, s.chunkSize)}
+			s.pending = &pendingRecord{rec: rec, ordinal: ord, n: seqprep.NumChunks(rec.Length(), s.chunkSize)}
 		}
-		p := s.pending
-		ri := len(w.Records)
-		w.Records = append(w.Records, pipeline.RecordEntry{ID: p.rec.ID, Length: len(p.rec.Seq), Ordinal: p.ordinal, First: p.pos == 0})
-		for p.pos < len(p.chunks) && len(w.Frames) < s.windowFrames {
-			c := p.chunks[p.pos]
-			frames := seqprep.Translate(c.ID, c.Seq)
-			entry := pipeline.ChunkEntry{ID: c.ID, Record: ri, Index: c.Index, Start: c.Start, End: c.End,
-				FirstFrame: len(w.Frames), NumFrames: len(frames)}
-			if s.keepChunks {
-				entry.Seq = c.Seq
-			}
-			w.Chunks = append(w.Chunks, entry)
-			for _, f := range frames {
-				w.Frames = append(w.Frames, pipeline.Frame{ID: f.ID, Nucleotide: f.Nucleotide, Protein: f.Protein})
-			}
-			p.pos++
-		}
-		if p.pos == len(p.chunks) {
-			w.Records[ri].Last = true
-			s.pending = nil
+		if err := s.fill(w); err != nil {
+			return nil, err
 		}
 	}
 	if len(w.Records) == 0 {
 		return nil, io.EOF
 	}
+	w.SeqDigest = hex.EncodeToString(s.digest.Sum(nil))
 	s.next++
 	return w, nil
+}
+
+// fill adds the pending record's next chunks to w, up to the window's size.
+func (s *FASTASource) fill(w *pipeline.Window) error {
+	p := s.pending
+	ri := len(w.Records)
+	w.Records = append(w.Records, pipeline.RecordEntry{ID: p.rec.ID, Length: p.rec.Length(),
+		Ordinal: p.ordinal, First: p.pos == 0})
+	n := p.rec.Length()
+	for p.pos < p.n && len(w.Frames) < s.windowFrames {
+		start, end := seqprep.ChunkSpan(n, s.chunkSize, p.pos)
+		seq, err := p.rec.Slice(start, end)
+		if err != nil {
+			return err
+		}
+		id := seqprep.ChunkID(p.rec.ID, p.pos)
+		s.digest.Write([]byte(id))
+		s.digest.Write([]byte{0})
+		s.digest.Write(seq)
+		s.digest.Write([]byte{0})
+		frames := seqprep.Translate(id, seq)
+		entry := pipeline.ChunkEntry{ID: id, Record: ri, Index: p.pos, Start: start, End: end,
+			FirstFrame: len(w.Frames), NumFrames: len(frames)}
+		if s.keepChunks {
+			entry.Seq = seq
+		}
+		w.Chunks = append(w.Chunks, entry)
+		for _, f := range frames {
+			w.Frames = append(w.Frames, pipeline.Frame{ID: f.ID, Nucleotide: f.Nucleotide, Protein: f.Protein})
+		}
+		p.pos++
+	}
+	if p.pos == p.n {
+		w.Records[ri].Last = true
+		s.pending = nil
+		return p.rec.Release()
+	}
+	return nil
 }
 
 // InputRecords is the number of records read from the input so far, this shard's
@@ -107,6 +156,10 @@ func (s *FASTASource) nextRecord() (*fasta.Record, int, error) {
 			return nil, 0, io.EOF
 		}
 		rec, err := s.r.Next()
+		if fasta.IsEmpty(err) {
+			slog.Warn("the input has no records: every output is written with its header only", "input", s.r.Name())
+			err = io.EOF
+		}
 		if errors.Is(err, io.EOF) {
 			s.eof = true
 			return nil, 0, io.EOF
@@ -116,28 +169,37 @@ func (s *FASTASource) nextRecord() (*fasta.Record, int, error) {
 		}
 		ord := s.ordinal
 		s.ordinal++
-		h := hashID(rec.ID)
-		if line, dup := s.seen[h]; dup {
-			return nil, 0, &fasta.Error{File: s.r.Name(), Record: rec.ID, Line: rec.Line,
-				Msg: fmt.Sprintf("duplicate record id (first seen at line %d): ids must be unique so results can be told apart", line)}
+		if err := s.checkUnique(rec); err != nil {
+			rec.Release()
+			return nil, 0, err
 		}
-		s.seen[h] = rec.Line
 		if !s.shard.Owns(ord) {
+			rec.Release()
 			continue
 		}
-		if len(rec.Seq) == 0 {
+		if rec.Length() == 0 {
 			slog.Warn("record has no sequence; it is listed in sequences.tsv with no chunks", "file", s.r.Name(), "record", rec.ID, "line", rec.Line)
 		}
 		return rec, ord, nil
 	}
 }
 
-// hashID is FNV-1a 64: duplicate detection keeps 8 bytes per record, not the ids.
-func hashID(id string) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(id); i++ {
-		h ^= uint64(id[i])
-		h *= 1099511628211
+// checkUnique refuses a record whose id an earlier record had (exactly: see
+// fasta.IDSet).
+func (s *FASTASource) checkUnique(rec *fasta.Record) error {
+	if s.ids == nil {
+		var err error
+		if s.ids, err = fasta.NewIDSet(s.spillDir); err != nil {
+			return err
+		}
 	}
-	return h
+	line, dup, err := s.ids.Add(rec.ID, rec.Line)
+	if err != nil {
+		return err
+	}
+	if dup {
+		return &fasta.Error{File: s.r.Name(), Record: rec.ID, Line: rec.Line,
+			Msg: fmt.Sprintf("duplicate record id (first seen at line %d): ids must be unique so results can be told apart", line)}
+	}
+	return nil
 }

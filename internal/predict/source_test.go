@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"github.com/virnucpro/virnucpro/internal/pipeline"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -125,5 +126,53 @@ func TestFASTASourceShardsAndDuplicates(t *testing.T) {
 	}
 	if err == io.EOF || !strings.Contains(err.Error(), `in.fa:5: record "a": duplicate record id (first seen at line 1)`) {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// TestFASTASourceSpilledRecordsSameWindows cuts records the reader spilled to disk
+// (read back one chunk at a time) and checks the windows equal those of records held
+// in memory, and that no spill file is left behind.
+func TestFASTASourceSpilledRecordsSameWindows(t *testing.T) {
+	var in strings.Builder
+	bases := "ACGTTGCAAGGCTTAACCGGTATGCATTAGCAT"
+	for i, n := range []int{3001, 150, 12000, 0, 2999, 501} {
+		fmt.Fprintf(&in, ">r%d desc %d\n", i, i)
+		for j := 0; j < n; j++ {
+			in.WriteByte(bases[(j*5+i)%len(bases)])
+			if j%60 == 59 {
+				in.WriteByte('\n')
+			}
+		}
+		in.WriteByte('\n')
+	}
+	dump := func(spill int, dir string) string {
+		r := fasta.NewReader(strings.NewReader(in.String()), "in.fa")
+		r.RequireDNA()
+		if spill > 0 {
+			r.SpillLongerThan(spill, dir)
+		}
+		src := NewFASTASource(r, SourceOptions{ChunkSize: 300, WindowFrames: 40, KeepChunkSeqs: true, SpillDir: dir})
+		defer src.Close()
+		var b strings.Builder
+		for _, w := range collectWindows(t, src) {
+			for _, rec := range w.Records {
+				fmt.Fprintf(&b, "%d %+v\n", w.Index, rec)
+			}
+			for _, c := range w.Chunks {
+				fmt.Fprintf(&b, "%s %d %d-%d %s\n", c.ID, c.Index, c.Start, c.End, c.Seq)
+			}
+			for _, f := range w.Frames {
+				fmt.Fprintf(&b, "%s %s %s\n", f.ID, f.Nucleotide, f.Protein)
+			}
+		}
+		return b.String()
+	}
+	dir := t.TempDir()
+	want, got := dump(0, dir), dump(1000, dir)
+	if got != want || len(want) == 0 {
+		t.Fatal("spilled records were cut into other windows than records in memory")
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Fatalf("files left in the spill directory: %v", left)
 	}
 }

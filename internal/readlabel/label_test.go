@@ -89,15 +89,6 @@ func toBAM(t *testing.T, samText string) []byte {
 	return buf.Bytes()
 }
 
-func rows(out string) map[string][]string {
-	m := map[string][]string{}
-	for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n")[1:] {
-		f := strings.Split(l, "\t")
-		m[strings.Trim(f[0], `"`)] = f
-	}
-	return m
-}
-
 // TestLabelHandMade covers every rule on hand-made SAM, the same records as BAM, and
 // PAF lines saying the same.
 func TestLabelHandMade(t *testing.T) {
@@ -135,7 +126,9 @@ func TestLabelHandMade(t *testing.T) {
 		"multiU\t100\tV\t1000\t+\t60\t100.0\t100.0\ttrue\tMulti-mapped\treview\t0.707\t6\t5\t0\t0\t0.833\t0.0\n" +
 		"tie\t100\tV\t1000\t+\t50\t99.0\t100.0\ttrue\tViral\thigh_confidence\t0.707\t6\t5\t0\t0\t0.833\t0.0\n" +
 		"ident\t100\tA\t500\t+\t50\t98.0\t100.0\ttrue\tAmbiguous\treview\t-0.0\t5\t0\t0\t5\t0.0\t0.0\n"
-	paf := "soft\t100\t10\t90\t+\tV\t1000\t0\t78\t78\t80\t60\ttp:A:P\tcm:i:10\n" +
+	// Columns after the 12th that are not tags (viral-ngs' augmented PAF appends two
+	// percentages) are ignored.
+	paf := "soft\t100\t10\t90\t+\tV\t1000\t0\t78\t78\t80\t60\ttp:A:P\tcm:i:10\t97.5\t80.0\n" +
 		"hard\t100\t20\t100\t-\tN\t2000\t0\t80\t80\t80\t3\ttp:A:P\n" +
 		"unclass\t100\t0\t100\t+\tU\t300\t0\t100\t95\t100\t60\n" +
 		"secsup\t100\t0\t100\t+\tV\t1000\t0\t100\t99\t100\t60\ttp:A:P\n" +

@@ -21,11 +21,10 @@ type OrderCheck struct {
 	Dir     string
 	RunSize int
 
-	keys    []orderKey
-	seeds   [2]maphash.Seed
-	tmp     string
-	runs    []string
-	records int64
+	keys  []orderKey
+	seeds [2]maphash.Seed
+	tmp   string
+	runs  []string
 }
 
 type orderKey struct {

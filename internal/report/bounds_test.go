@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/virnucpro/virnucpro/internal/testutil"
 )
 
 // TestTrackBuilderBounded streams records of many lengths through the plot builder:
@@ -149,5 +151,15 @@ func TestReportMetaAndBanner(t *testing.T) {
 		if strings.Contains(page, "class=\"banner\"") == released {
 			t.Errorf("released=%v: banner shown %v", released, !released)
 		}
+	}
+}
+
+func TestMetaMarkers(t *testing.T) {
+	if testutil.MetaBegin != MetaBegin || testutil.MetaEnd != MetaEnd {
+		t.Fatal("testutil's copy of the run-metadata markers differs from report's")
+	}
+	page := "<h1>t</h1>\n" + MetaBegin + "\n<table>date</table>\n" + MetaEnd + "\n<h2>Run summary</h2>"
+	if got := testutil.StripMeta(page); got != "<h1>t</h1>\n<h2>Run summary</h2>" {
+		t.Fatalf("StripMeta: %q", got)
 	}
 }

@@ -18,19 +18,66 @@ const ContigsHeader = "ID\tcall\ttier\tweighted_delta\tn_chunks\tn_confident_vir
 // ContigsTable collects the rows of contigs.tsv (one small row per scored record; a
 // record without a scored chunk has no row, as it has none in the highest-score table)
 // and writes them in natural order of ID at the end, as virnucpro_contigs sorts them.
+// Memory is bounded: past RunRows rows it sorts them into a run spilled to a
+// temporary directory under Dir, and Write merges the runs (contigs_spill.go).
 type ContigsTable struct {
-	rows []ContigCall
+	// Dir holds the spilled runs ("" = os.TempDir()); RunRows is the most rows held
+	// in memory (0 = 1<<16, about 10 MB).
+	Dir     string
+	RunRows int
+
+	rows         []contigRow
+	n            int64
+	anyEffective bool
+	spill        contigSpill
 }
 
-// Add appends a record's roll-up; a call without scored chunks is skipped.
-func (t *ContigsTable) Add(c ContigCall) {
-	if c.Chunks > 0 {
-		t.rows = append(t.rows, c)
+// contigRow is a row with its input position, the tie-break of equal sort keys.
+type contigRow struct {
+	ContigCall
+	ordinal int64
+}
+
+// Add appends a record's roll-up (a call without scored chunks is skipped), spilling a
+// sorted run when RunRows rows are held.
+func (t *ContigsTable) Add(c ContigCall) error {
+	if c.Chunks == 0 {
+		return nil
 	}
+	if c.Effective() > 0 {
+		t.anyEffective = true
+	}
+	t.rows = append(t.rows, contigRow{c, t.n})
+	t.n++
+	if t.RunRows <= 0 {
+		t.RunRows = 1 << 16
+	}
+	if len(t.rows) >= t.RunRows {
+		t.sortRows()
+		if err := t.spill.write(t.Dir, t.rows); err != nil {
+			return err
+		}
+		t.rows = t.rows[:0]
+	}
+	return nil
 }
 
 // Len is the number of rows so far.
-func (t *ContigsTable) Len() int { return len(t.rows) }
+func (t *ContigsTable) Len() int64 { return t.n }
+
+func (t *ContigsTable) sortRows() {
+	sort.Slice(t.rows, func(i, j int) bool { return contigLess(t.rows[i], t.rows[j]) })
+}
+
+func contigLess(a, b contigRow) bool {
+	if c := naturalCompare(a.ID, b.ID); c != 0 {
+		return c < 0
+	}
+	return a.ordinal < b.ordinal
+}
+
+// Close removes the spilled runs (Write does it too).
+func (t *ContigsTable) Close() { t.spill.remove() }
 
 // Write writes the header and the rows sorted by NaturalLess of their IDs (equal
 // keys keep their input order), formatted as pandas writes virnucpro_contigs' table:
@@ -39,32 +86,45 @@ func (t *ContigsTable) Len() int { return len(t.rows) }
 // proportion column whose every value is the integer 0 of an all-ambiguous contig
 // prints as integers ("0"), as pandas infers an integer column then.
 func (t *ContigsTable) Write(w io.Writer) error {
-	sort.SliceStable(t.rows, func(i, j int) bool { return NaturalLess(t.rows[i].ID, t.rows[j].ID) })
-	intProps := true
-	for _, c := range t.rows {
-		if c.Effective() > 0 {
-			intProps = false
-		}
-	}
+	defer t.Close()
+	t.sortRows()
 	bw := bufio.NewWriterSize(w, 1<<16)
 	bw.WriteString(ContigsHeader)
+	intProps := !t.anyEffective
+	if len(t.spill.runs) == 0 {
+		for _, r := range t.rows {
+			writeContigRow(bw, r.ContigCall, intProps)
+		}
+		return bw.Flush()
+	}
+	if len(t.rows) > 0 {
+		if err := t.spill.write(t.Dir, t.rows); err != nil {
+			return err
+		}
+		t.rows = t.rows[:0]
+	}
+	if err := t.spill.merge(func(r contigRow) { writeContigRow(bw, r.ContigCall, intProps) }); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// writeContigRow writes one row (bufio errors surface at Flush).
+func writeContigRow(bw *bufio.Writer, c ContigCall, intProps bool) {
 	prop := func(v float64) string {
 		if intProps {
 			return "0"
 		}
 		return PyRepr(PyRound3(v))
 	}
-	for _, c := range t.rows {
-		bw.WriteString(csvQuote(c.ID))
-		for _, s := range []string{string(c.Call), string(c.Tier), PyRepr(NumpyRound3(c.WeightedDelta)),
-			strconv.Itoa(c.Chunks), strconv.Itoa(c.ConfidentViral), strconv.Itoa(c.ConfidentNonViral), strconv.Itoa(c.Ambiguous),
-			prop(c.ViralProportion), prop(c.NonViralProportion)} {
-			bw.WriteByte('\t')
-			bw.WriteString(s)
-		}
-		bw.WriteByte('\n')
+	bw.WriteString(csvQuote(c.ID))
+	for _, s := range []string{string(c.Call), string(c.Tier), PyRepr(NumpyRound3(c.WeightedDelta)),
+		strconv.Itoa(c.Chunks), strconv.Itoa(c.ConfidentViral), strconv.Itoa(c.ConfidentNonViral), strconv.Itoa(c.Ambiguous),
+		prop(c.ViralProportion), prop(c.NonViralProportion)} {
+		bw.WriteByte('\t')
+		bw.WriteString(s)
 	}
-	return bw.Flush()
+	bw.WriteByte('\n')
 }
 
 // NumpyRound3 is round(x, 3) of a numpy float64: rint(x·1000)/1000 in float64.

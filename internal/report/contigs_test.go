@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"math/rand"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -343,7 +344,7 @@ func TestContigsAllAmbiguousTable(t *testing.T) {
 		acc.add(0.75, 0.75, DefaultThresholds())
 	}
 	tab.Add(acc.call("x", DefaultThresholds()))
-	tab.Add(ContigCall{ID: "unscored"})
+	tab.Add(ContigCall{ID: "unscored"}) // no scored chunk: no row
 	var b strings.Builder
 	if err := tab.Write(&b); err != nil {
 		t.Fatal(err)
@@ -430,5 +431,39 @@ func TestNaturalLess(t *testing.T) {
 	}
 	if !NaturalLess("NODE_2", "NODE_10") || NaturalLess("NODE_10", "NODE_2") {
 		t.Error("NODE_2 must precede NODE_10")
+	}
+}
+
+// TestContigsTableSpills: with 7 rows per run, 100 rows in shuffled order come out
+// as the in-memory table writes them, and the runs are removed.
+func TestContigsTableSpills(t *testing.T) {
+	rng := rand.New(rand.NewSource(22))
+	t.Logf("seed 22")
+	var calls []ContigCall
+	for i := range 100 {
+		eff := 1 + rng.Intn(4)
+		calls = append(calls, ContigCall{ID: fmt.Sprintf("NODE_%d_x%d", rng.Intn(60), i), Call: CallViral, Tier: TierModerate,
+			WeightedDelta: rng.Float64()*2 - 1, Chunks: eff, ConfidentViral: rng.Intn(eff + 1), ViralProportion: rng.Float64()})
+	}
+	write := func(runRows int, dir string) string {
+		tab := ContigsTable{Dir: dir, RunRows: runRows}
+		for _, c := range calls {
+			if err := tab.Add(c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var b strings.Builder
+		if err := tab.Write(&b); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	dir := t.TempDir()
+	want, got := write(1000, dir), write(7, dir)
+	if got != want || strings.Count(got, "\n") != 101 {
+		t.Errorf("spilled table differs:\n%s\nwant\n%s", got, want)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("runs left behind: %v", left)
 	}
 }

@@ -7,6 +7,15 @@ import (
 	"time"
 )
 
+// MetaBegin and MetaEnd enclose the run metadata in report.html: the only part that
+// differs between two runs with the same results (date, command line, runtime), so
+// comparisons of output directories (merge against an unsharded run, resumed against
+// uninterrupted) leave it out.
+const (
+	MetaBegin = "<!--run-meta-->"
+	MetaEnd   = "<!--/run-meta-->"
+)
+
 // RunMeta describes a run at the top of report.html.
 type RunMeta struct {
 	// Started is when the run began; Runtime its duration (when zero, the time from
@@ -47,6 +56,8 @@ type ModelFile struct {
 // writeMeta writes the banner (when a model is not a released one) and the metadata
 // table.
 func (m *RunMeta) writeMeta(b io.Writer, now time.Time) {
+	io.WriteString(b, MetaBegin+"\n")
+	defer io.WriteString(b, MetaEnd+"\n")
 	e := html.EscapeString
 	var bad []string
 	for _, f := range m.Models {

@@ -60,8 +60,8 @@ type Options struct {
 // regions.tsv, plots/*.svg and report.html. Memory is bounded: one record's plot data
 // while it is open (at most maxTrackSegments segments, whatever its length) and one
 // float64 per scored chunk of it (the weighted delta is summed pairwise at its end), the
-// kept top-N plots and table rows, fixed-size overview histograms, and one small
-// contigs.tsv row per scored record (written sorted at Finish).
+// kept top-N plots and table rows, fixed-size overview histograms, and at most 65536
+// contigs.tsv rows (sorted runs of them spill to the output directory; Finish merges).
 //
 // Call order: (BeginRecord AddChunk* EndRecord?)* then Finish, or Abort at any point.
 // BeginRecord ends the previous record if EndRecord was not called. Every file is
@@ -112,6 +112,7 @@ func NewRunReport(opts Options) (*RunReport, error) {
 		return nil, fmt.Errorf("output directory: %w", err)
 	}
 	rr := &RunReport{opts: opts, th: th, merger: NewRegionMerger(th.RegionGap)}
+	rr.contigs.Dir = opts.Dir
 	open := func(name string) (*atomicfile.File, error) {
 		f, err := atomicfile.Create(filepath.Join(opts.Dir, name))
 		if err != nil {
@@ -142,6 +143,9 @@ func NewRunReport(opts Options) (*RunReport, error) {
 	}
 	rr.regions, _ = NewRegionsWriter(bed, f)
 	if opts.PlotTop != 0 {
+		if err := checkPlotsDir(opts.Dir); err != nil {
+			return fail(err)
+		}
 		if rr.plotTmp, err = os.MkdirTemp(opts.Dir, "."+PlotsDir+".tmp-"); err != nil {
 			return fail(fmt.Errorf("plots directory: %w", err))
 		}
@@ -229,7 +233,9 @@ func (rr *RunReport) EndRecord() error {
 	if err := rr.seqs.Write(r); err != nil {
 		return rr.fail(SequencesFile, err)
 	}
-	rr.contigs.Add(r.Contig())
+	if err := rr.contigs.Add(r.Contig()); err != nil {
+		return rr.fail(ContigsFile, err)
+	}
 	if err := rr.writeHeldRegions(r); err != nil {
 		return err
 	}
@@ -335,7 +341,7 @@ func (rr *RunReport) Finish() error {
 	}
 	if rr.plotTmp != "" {
 		final := filepath.Join(rr.opts.Dir, PlotsDir)
-		if err := os.RemoveAll(final); err != nil {
+		if err := removePlotsDir(rr.opts.Dir); err != nil {
 			rr.Abort()
 			return fmt.Errorf("replace %s: %w", final, err)
 		}
@@ -388,6 +394,7 @@ func (rr *RunReport) Abort() {
 	for _, f := range rr.files {
 		f.Abort()
 	}
+	rr.contigs.Close()
 	if rr.plotTmp != "" {
 		os.RemoveAll(rr.plotTmp)
 		rr.plotTmp = ""

@@ -50,14 +50,16 @@ func (j *join) write(rec *fasta.Record, minRank int, allRegions bool, ws [2]*buf
 	if err != nil {
 		return err
 	}
-	if length != len(rec.Seq) {
-		return fmt.Errorf("%s line %d: record %q has length %d, the input's has %d: is this the input of the run?", s.path, s.line, rec.ID, length, len(rec.Seq))
+	if length != rec.Length() {
+		return fmt.Errorf("%s line %d: record %q has length %d, the input's has %d: is this the input of the run?", s.path, s.line, rec.ID, length, rec.Length())
 	}
 	call, tier := s.row[sCall], s.row[sTier]
 	rank, ok := tierRank(tier)
 	chosen := call == string(report.CallViral) && ok && rank >= minRank
 	if chosen {
-		writeFASTA(ws[0], fmt.Sprintf("%s call=%s tier=%s weighted_delta=%s", rec.ID, call, tier, s.row[sDelta]), rec.Seq)
+		if err := writeFASTA(ws[0], fmt.Sprintf("%s call=%s tier=%s weighted_delta=%s", rec.ID, call, tier, s.row[sDelta]), rec, 0, length); err != nil {
+			return err
+		}
 		n.Records++
 	}
 	for r := j.regions; r.row != nil && r.row[rRecord] == rec.ID; {
@@ -69,12 +71,14 @@ func (j *join) write(rec *fasta.Record, minRank int, allRegions bool, ws [2]*buf
 		if err != nil {
 			return err
 		}
-		if start < 1 || end < start || end > len(rec.Seq) {
-			return fmt.Errorf("%s line %d: region %d-%d outside record %q of length %d", r.path, r.line, start, end, rec.ID, len(rec.Seq))
+		if start < 1 || end < start || end > length {
+			return fmt.Errorf("%s line %d: region %d-%d outside record %q of length %d", r.path, r.line, start, end, rec.ID, length)
 		}
 		if chosen || allRegions {
 			h := fmt.Sprintf("%s record_call=%s record_tier=%s mean_score2=%s", regionName(rec.ID, start, end), call, tier, r.row[rMean])
-			writeFASTA(ws[1], h, rec.Seq[start-1:end])
+			if err := writeFASTA(ws[1], h, rec, start-1, end); err != nil {
+				return err
+			}
 			n.Regions++
 		}
 		if err := r.advance(); err != nil {

@@ -38,7 +38,8 @@ type Options struct {
 // Counts are what Write wrote.
 type Counts struct{ Records, Regions int }
 
-// Source yields the run's input records in input order (a *fasta.Reader).
+// Source yields the run's input records in input order (a *fasta.Reader; records it
+// spilled to disk are read back from there and released).
 type Source interface {
 	Next() (*fasta.Record, error)
 }
@@ -79,7 +80,9 @@ func Write(in Source, opts Options) (Counts, error) {
 		if err != nil {
 			return n, err
 		}
-		if err := j.write(rec, minRank, opts.AllRegions, ws, &n); err != nil {
+		err = j.write(rec, minRank, opts.AllRegions, ws, &n)
+		rec.Release()
+		if err != nil {
 			return n, err
 		}
 	}
@@ -98,13 +101,21 @@ func Write(in Source, opts Options) (Counts, error) {
 	return n, nil
 }
 
-// writeFASTA writes one record, its sequence on a single line.
-func writeFASTA(w *bufio.Writer, header string, seq []byte) {
+// writeFASTA writes bases [start, end) of rec as one entry, the sequence on a single
+// line; a spilled record is read back a piece at a time.
+func writeFASTA(w *bufio.Writer, header string, rec *fasta.Record, start, end int) error {
 	w.WriteByte('>')
 	w.WriteString(header)
 	w.WriteByte('\n')
-	w.Write(seq)
-	w.WriteByte('\n')
+	for i := start; i < end; i += 1 << 20 {
+		b, err := rec.Slice(i, min(i+1<<20, end))
+		if err != nil {
+			return err
+		}
+		w.Write(b)
+	}
+	_, err := w.WriteString("\n")
+	return err
 }
 
 func regionName(id string, start, end int) string {

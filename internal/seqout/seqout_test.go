@@ -18,7 +18,6 @@ import (
 // returns the input FASTA.
 func synthRun(t *testing.T, dir string, seed int64, recs []struct{ id, calls string }) string {
 	t.Helper()
-	rng := rand.New(rand.NewSource(seed))
 	t.Logf("seed %d", seed)
 	rr, err := report.NewRunReport(report.Options{Dir: dir, PlotTop: -1, NoHTML: true})
 	if err != nil {
@@ -27,6 +26,7 @@ func synthRun(t *testing.T, dir string, seed int64, recs []struct{ id, calls str
 	var fa strings.Builder
 	for _, r := range recs {
 		n := len(r.calls) * 100
+		rng := rand.New(rand.NewSource(seed + int64(len(r.id))*7919 + int64(r.id[0]))) // the same per record in any subset
 		seq := make([]byte, n)
 		for i := range seq {
 			seq[i] = "ACGTacgtN"[rng.Intn(9)]
@@ -227,6 +227,76 @@ func TestEmptyRun(t *testing.T) {
 	for _, f := range []string{ViralFile, RegionsFile} {
 		if b, err := os.ReadFile(filepath.Join(dir, f)); err != nil || len(b) != 0 {
 			t.Fatalf("%s: %q %v", f, b, err)
+		}
+	}
+}
+
+// TestMergeShardsEqualsUnshardedRun: the shards' files interleaved by MergeShards are
+// byte for byte those of one run over the whole input.
+func TestMergeShardsEqualsUnshardedRun(t *testing.T) {
+	root := t.TempDir()
+	whole := filepath.Join(root, "whole")
+	in := synthRun(t, whole, 3, testRecords)
+	if _, err := Write(fasta.NewReader(strings.NewReader(in), "in.fa"), Options{Dir: whole, AllRegions: true}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 3
+	var shards []string
+	for i := 0; i < n; i++ {
+		var sub []struct{ id, calls string }
+		for j, r := range testRecords {
+			if j%n == i {
+				sub = append(sub, r)
+			}
+		}
+		dir := filepath.Join(root, "shard"+strconv.Itoa(i))
+		// Each shard reads the whole input; its tables list its own records.
+		synthRun(t, dir, 3, sub)
+		if _, err := Write(fasta.NewReader(strings.NewReader(in), "in.fa"), Options{Dir: dir, AllRegions: true}); err != nil {
+			t.Fatal(err)
+		}
+		shards = append(shards, dir)
+	}
+	merged := filepath.Join(root, "merged")
+	os.MkdirAll(merged, 0o755)
+	seqs, _ := os.ReadFile(filepath.Join(whole, report.SequencesFile))
+	os.WriteFile(filepath.Join(merged, report.SequencesFile), seqs, 0o644)
+	if err := MergeShards(merged, shards); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{ViralFile, RegionsFile} {
+		a, _ := os.ReadFile(filepath.Join(whole, f))
+		b, _ := os.ReadFile(filepath.Join(merged, f))
+		if !bytes.Equal(a, b) || len(a) == 0 {
+			t.Errorf("%s: merged differs from the unsharded run (%d vs %d bytes)", f, len(b), len(a))
+		}
+	}
+	if err := MergeShards(merged, shards[:2]); err == nil {
+		t.Error("merging the wrong shard count must fail")
+	}
+}
+
+// TestSpilledRecordsGiveTheSameFiles: records the reader keeps on disk (long ones)
+// are written exactly as records held in memory.
+func TestSpilledRecordsGiveTheSameFiles(t *testing.T) {
+	dir := t.TempDir()
+	in := synthRun(t, dir, 5, testRecords)
+	var want [2][]byte
+	for pass, spill := range []bool{false, true} {
+		r := fasta.NewReader(strings.NewReader(in), "in.fa")
+		if spill {
+			r.SpillLongerThan(150, t.TempDir())
+		}
+		if _, err := Write(r, Options{Dir: dir, AllRegions: true}); err != nil {
+			t.Fatal(err)
+		}
+		for k, f := range []string{ViralFile, RegionsFile} {
+			b, _ := os.ReadFile(filepath.Join(dir, f))
+			if pass == 0 {
+				want[k] = b
+			} else if !bytes.Equal(b, want[k]) || len(b) == 0 {
+				t.Errorf("%s differs when records are spilled", f)
+			}
 		}
 	}
 }

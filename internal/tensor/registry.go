@@ -16,7 +16,7 @@ import (
 type Spec struct {
 	// Device is auto, cpu, or an accelerator's device ("cuda", "cuda:N", "cuda:N,M").
 	Device string
-	// BLAS is the CPU matrix library: auto, openblas or go.
+	// BLAS is the CPU matrix library: auto, native, openblas or go.
 	BLAS string
 	// Precision is fp32, fp16 or bf16 (accelerators only; the CPU computes in fp32).
 	Precision string
@@ -55,6 +55,10 @@ type Driver struct {
 	// Describe writes the driver's devices, or why it has none, for
 	// `virnucpro devices`; nil when there is nothing to say.
 	Describe func(w io.Writer) error
+	// Math names the arithmetic the driver's backends compute with for spec
+	// (kernels, precision), for run identities; nil: the driver's name and the
+	// precision.
+	Math func(spec Spec) (string, error)
 }
 
 var (
@@ -200,6 +204,20 @@ func resolve(device string) (Driver, []int, error) {
 	}
 	return Driver{}, nil, fmt.Errorf("--device %q: %w, want %s or %s", device, ErrUnknownDevice,
 		strings.Join(forms[:len(forms)-1], ", "), forms[len(forms)-1])
+}
+
+// MathPath names the arithmetic the backends spec selects compute with ("cpu native
+// fma32 fp32", "cuda fp16", ...): resumed and merged runs must not mix results of
+// different math, which differ in their last bits.
+func MathPath(spec Spec) (string, error) {
+	d, _, err := resolve(spec.Device)
+	if err != nil {
+		return "", err
+	}
+	if d.Math != nil {
+		return d.Math(spec)
+	}
+	return d.Name + " " + spec.precision(), nil
 }
 
 // SpecError is an unusable Spec field; Field is "device", "precision" or "blas".

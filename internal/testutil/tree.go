@@ -10,6 +10,7 @@ import (
 
 // ReadTree reads every regular file under dir, keyed by slash-separated relative
 // path, skipping the directories named in skip (e.g. ".virnucpro", the checkpoint).
+// A report.html is read without its run metadata (StripMeta).
 func ReadTree(t testing.TB, dir string, skip ...string) map[string]string {
 	t.Helper()
 	files := map[string]string{}
@@ -28,6 +29,9 @@ func ReadTree(t testing.TB, dir string, skip ...string) map[string]string {
 		if d.Type().IsRegular() {
 			b, err := os.ReadFile(p)
 			rel, _ := filepath.Rel(dir, p)
+			if d.Name() == "report.html" { // its run metadata (date, command, runtime) differs by design
+				b = []byte(StripMeta(string(b)))
+			}
 			files[filepath.ToSlash(rel)] = string(b)
 			return err
 		}
@@ -85,4 +89,22 @@ func cut(s string) string {
 		return s[:200] + "..."
 	}
 	return s
+}
+
+// MetaBegin and MetaEnd are report.MetaBegin and report.MetaEnd (report's tests
+// import this package, so it cannot import report; TestMetaMarkers keeps them equal).
+const (
+	MetaBegin = "<!--run-meta-->"
+	MetaEnd   = "<!--/run-meta-->"
+)
+
+// StripMeta removes the run metadata block (and the line end after it) from the text
+// of a report.html.
+func StripMeta(page string) string {
+	i := strings.Index(page, MetaBegin)
+	j := strings.Index(page, MetaEnd)
+	if i < 0 || j < i {
+		return page
+	}
+	return page[:i] + strings.TrimPrefix(page[j+len(MetaEnd):], "\n")
 }

@@ -91,8 +91,16 @@ func Parse(data []byte) (*BPE, error) {
 			b.vocab[a.Content] = a.ID
 		}
 	}
+	if len(b.vocab) == 0 {
+		return nil, fmt.Errorf("model.vocab: no vocabulary")
+	}
 	maxID := int32(-1)
-	for _, id := range b.vocab {
+	for tok, id := range b.vocab {
+		// Ids index a table: each must lie within the count of tokens the file lists,
+		// so a huge or negative id is refused before the table is allocated.
+		if id < 0 || int(id) >= len(b.vocab) {
+			return nil, fmt.Errorf("model.vocab: token %q has id %d, outside 0..%d (the vocabulary holds %d tokens)", tok, id, len(b.vocab)-1, len(b.vocab))
+		}
 		maxID = max(maxID, id)
 	}
 	b.tokens = make([]string, maxID+1)

@@ -73,7 +73,9 @@ func ExtractFeatures(ctx context.Context, o FeatureOptions) (*FeatureManifest, e
 	if err != nil {
 		return nil, err
 	}
-	src := predict.NewFASTASource(r, predict.SourceOptions{ChunkSize: o.ChunkSize, WindowFrames: o.WindowFrames, Shard: o.Shard})
+	r.SpillLongerThan(predict.SpillBases, o.OutDir)
+	src := predict.NewFASTASource(r, predict.SourceOptions{ChunkSize: o.ChunkSize, WindowFrames: o.WindowFrames, Shard: o.Shard, SpillDir: o.OutDir})
+	defer src.Close()
 	opts := pipeline.Options{Threads: o.Backend.Threads, MaxTokens: o.MaxTokens, CacheEntries: o.CacheEntries, KeepFeatures: true}
 	st, runErr := predict.Drive(ctx, r, src, models, opts, sink, o.Checkpoint, o.Progress)
 	if runErr != nil {

@@ -1,10 +1,8 @@
 package weights
 
 import (
-	"archive/zip"
 	"bytes"
 	"fmt"
-	"strings"
 
 	"github.com/nlpodyssey/gopickle/pickle"
 	"github.com/nlpodyssey/gopickle/types"
@@ -51,11 +49,6 @@ func (o *Object) PyDictSet(key, value any) error {
 
 // PySetAttr implements types.PyAttrSettable (slot state).
 func (o *Object) PySetAttr(key string, value any) error { o.Dict[key] = value; return nil }
-
-// refusedModules are never even represented: a checkpoint referencing them is not a
-// plain weight file.
-var refusedModules = []string{"os", "posix", "nt", "subprocess", "sys", "builtins.eval", "builtins.exec",
-	"__builtin__.eval", "__builtin__.exec", "builtins.getattr", "builtins.__import__", "importlib", "shutil", "socket", "runpy", "pickle", "marshal", "pty", "webbrowser"}
 
 // pyStorage is a reference to a tensor storage record in the archive.
 type pyStorage struct {
@@ -144,33 +137,6 @@ var storageDTypes = map[string]string{
 	"ByteStorage": "U8", "BoolStorage": "BOOL",
 }
 
-func findClass(module, name string) (any, error) {
-	full := module + "." + name
-	for _, r := range refusedModules {
-		if module == r || full == r || strings.HasPrefix(module, r+".") {
-			return nil, fmt.Errorf("the file references %s; weight files hold only tensors and plain values, so this one is refused (pickles can run code)", full)
-		}
-	}
-	switch full {
-	case "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor":
-		return rebuildTensor{}, nil
-	case "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state":
-		return rebuildParameter{}, nil
-	case "builtins.set", "__builtin__.set":
-		return setClass{}, nil
-	case "collections.OrderedDict":
-		return &types.OrderedDictClass{}, nil
-	}
-	if module == "torch" {
-		if dt, ok := storageDTypes[name]; ok {
-			return &storageClass{dtype: dt}, nil
-		}
-	}
-	// Any other class (argparse.Namespace, torch.nn modules, __main__.MLPClassifier,
-	// torch.Size, ...) becomes an inert Object.
-	return &objectClass{module: module, name: name}, nil
-}
-
 // Pickle is a loaded PyTorch zip checkpoint.
 type Pickle struct {
 	File string
@@ -178,6 +144,9 @@ type Pickle struct {
 	Root    any
 	records map[string][]byte // storage key -> raw bytes (aliasing the mapping)
 	cache   map[*ptTensor]*Tensor
+	// budget is how many bytes of converted (non-aliased) tensor data may still be
+	// allocated: a fixed multiple of the file's size, whatever the file claims.
+	budget int64
 }
 
 // LoadPyTorch reads a torch.save zip archive (PyTorch >= 1.6). Tensors are not
@@ -190,166 +159,84 @@ func LoadPyTorch(path string) (*Pickle, error) {
 	return ParsePyTorch(data, path)
 }
 
-// ParsePyTorch decodes torch.save zip bytes (name is used in errors).
-func ParsePyTorch(data []byte, name string) (*Pickle, error) {
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+// ParsePyTorch decodes torch.save zip bytes (name is used in errors). Every size the
+// archive and the pickle declare is checked against the bytes present before anything
+// is allocated for it, and only the globals of AllowedGlobals are accepted.
+func ParsePyTorch(data []byte, name string) (p *Pickle, err error) {
+	defer func() {
+		if r := recover(); r != nil { // a malformed pickle must be an error, never a crash
+			p, err = nil, fmt.Errorf("%s: malformed checkpoint: %v", name, r)
+		}
+	}()
+	arch, err := readArchive(data, name)
 	if err != nil {
-		if len(data) > 2 && data[0] == 0x80 {
-			return nil, fmt.Errorf("%s: legacy (pre-1.6, non-zip) torch.save format is not supported; re-save it with a current PyTorch", name)
-		}
-		return nil, fmt.Errorf("%s: not a PyTorch zip checkpoint: %v", name, err)
+		return nil, err
 	}
-	p := &Pickle{File: name, records: map[string][]byte{}, cache: map[*ptTensor]*Tensor{}}
-	var pkl *zip.File
-	root := ""
-	for _, f := range zr.File {
-		if strings.HasSuffix(f.Name, "/data.pkl") && strings.Count(f.Name, "/") == 1 {
-			pkl, root = f, strings.TrimSuffix(f.Name, "data.pkl")
-		}
+	p = &Pickle{File: name, records: arch.records, cache: map[*ptTensor]*Tensor{}, budget: convertBudget(len(data))}
+	if err := checkPickleBounds(arch.pkl); err != nil {
+		return nil, fmt.Errorf("%s: data.pkl: %v", name, err)
 	}
-	if pkl == nil {
-		if len(zr.File) > 0 && strings.Contains(zr.File[0].Name, "constants.pkl") {
-			return nil, fmt.Errorf("%s: TorchScript archives are not supported", name)
-		}
-		return nil, fmt.Errorf("%s: no data.pkl in the archive", name)
-	}
-	for _, f := range zr.File {
-		if !strings.HasPrefix(f.Name, root+"data/") {
-			continue
-		}
-		key := strings.TrimPrefix(f.Name, root+"data/")
-		if f.Method != zip.Store {
-			rc, err := f.Open()
-			if err != nil {
-				return nil, fmt.Errorf("%s: record %s: %v", name, f.Name, err)
-			}
-			var b bytes.Buffer
-			_, err = b.ReadFrom(rc)
-			rc.Close()
-			if err != nil {
-				return nil, fmt.Errorf("%s: record %s: %v", name, f.Name, err)
-			}
-			p.records[key] = b.Bytes()
-			continue
-		}
-		off, err := f.DataOffset()
-		if err != nil || off < 0 || off+int64(f.UncompressedSize64) > int64(len(data)) {
-			return nil, fmt.Errorf("%s: record %s lies outside the file (truncated?)", name, f.Name)
-		}
-		p.records[key] = data[off : off+int64(f.UncompressedSize64)]
-	}
-	rc, err := pkl.Open()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", name, err)
-	}
-	defer rc.Close()
-	var pb bytes.Buffer
-	if _, err := pb.ReadFrom(rc); err != nil {
-		return nil, fmt.Errorf("%s: data.pkl: %v (truncated?)", name, err)
-	}
-	u := pickle.NewUnpickler(&pb)
+	u := pickle.NewUnpickler(bytes.NewReader(arch.pkl))
 	u.FindClass = findClass
-	u.PersistentLoad = func(id any) (any, error) {
-		t, ok := id.(*types.Tuple)
-		if !ok || t.Len() < 5 {
-			return nil, fmt.Errorf("unexpected persistent id %v", id)
-		}
-		if s, _ := t.Get(0).(string); s != "storage" {
-			return nil, fmt.Errorf("unexpected persistent id kind %v", t.Get(0))
-		}
-		sc, ok := t.Get(1).(*storageClass)
-		if !ok {
-			return nil, fmt.Errorf("unsupported storage type %v", t.Get(1))
-		}
-		key, _ := t.Get(2).(string)
-		numel, _ := t.Get(4).(int)
-		return &pyStorage{dtype: sc.dtype, key: key, numel: numel}, nil
-	}
+	u.PersistentLoad = p.persistentLoad
 	obj, err := u.Load()
 	if err != nil {
-		return nil, fmt.Errorf("%s: cannot read the checkpoint: %v", name, err)
+		return nil, fmt.Errorf("%s: cannot read the checkpoint: %w", name, err)
 	}
 	p.Root = obj
 	return p, nil
 }
 
-// tensor materialises a pickled tensor view as float32.
-func (p *Pickle) tensor(t *ptTensor) (*Tensor, error) {
-	if c, ok := p.cache[t]; ok {
-		return c, nil
+// convertBudget bounds the float32 copies made from a file of n bytes: every storage
+// converted once, each element widened at most 4 times (U8 to F32), plus slack for
+// shared storages.
+func convertBudget(n int) int64 { return 8*int64(n) + 1<<20 }
+
+// persistentLoad resolves a ('storage', class, key, location, numel) persistent id,
+// checking numel against the record's bytes.
+func (p *Pickle) persistentLoad(id any) (any, error) {
+	t, ok := id.(*types.Tuple)
+	if !ok || t.Len() < 5 {
+		return nil, fmt.Errorf("unexpected persistent id %v", id)
 	}
-	raw, ok := p.records[t.storage.key]
+	if s, _ := t.Get(0).(string); s != "storage" {
+		return nil, fmt.Errorf("unexpected persistent id kind %v", t.Get(0))
+	}
+	sc, ok := t.Get(1).(*storageClass)
 	if !ok {
-		return nil, fmt.Errorf("%s: storage %s missing from the archive", p.File, t.storage.key)
+		return nil, fmt.Errorf("unsupported storage type %v", t.Get(1))
 	}
-	size := dtypeSize[t.storage.dtype]
-	if len(raw) < t.storage.numel*size {
-		return nil, fmt.Errorf("%s: storage %s holds %d bytes, want %d (truncated?)", p.File, t.storage.key, len(raw), t.storage.numel*size)
+	key, _ := t.Get(2).(string)
+	numel, ok := t.Get(4).(int)
+	if !ok || numel < 0 {
+		return nil, fmt.Errorf("storage %s: element count %v is not a non-negative int", key, t.Get(4))
 	}
-	n := 1
-	for _, d := range t.size {
-		n *= d
+	raw, ok := p.records[key]
+	if !ok {
+		return nil, fmt.Errorf("storage %s missing from the archive", key)
 	}
-	contiguous := true
-	expect := 1
-	for i := len(t.size) - 1; i >= 0; i-- {
-		if t.size[i] != 1 && t.stride[i] != expect {
-			contiguous = false
-		}
-		expect *= t.size[i]
+	if size := dtypeSize[sc.dtype]; numel > len(raw)/size {
+		return nil, fmt.Errorf("storage %s: %d elements of %s need %d bytes, the archive holds %d (truncated?)", key, numel, sc.dtype, int64(numel)*int64(size), len(raw))
 	}
-	var vals []float32
-	if contiguous {
-		lo, hi := t.offset*size, (t.offset+n)*size
-		if t.offset < 0 || hi > len(raw) {
-			return nil, fmt.Errorf("%s: tensor view [%d:%d] outside storage %s", p.File, t.offset, t.offset+n, t.storage.key)
-		}
-		var err error
-		if vals, err = decode(raw[lo:hi], t.storage.dtype); err != nil {
-			return nil, err
-		}
-		if !aliases(vals, raw[lo:hi]) {
-			release(raw[lo:hi])
-		}
-	} else {
-		all, err := decode(raw[:t.storage.numel*size], t.storage.dtype)
-		if err != nil {
-			return nil, err
-		}
-		vals = make([]float32, n)
-		idx := make([]int, len(t.size))
-		for i := 0; i < n; i++ {
-			pos := t.offset
-			for d := range idx {
-				pos += idx[d] * t.stride[d]
-			}
-			if pos < 0 || pos >= len(all) {
-				return nil, fmt.Errorf("%s: strided tensor outside storage %s", p.File, t.storage.key)
-			}
-			vals[i] = all[pos]
-			for d := len(idx) - 1; d >= 0; d-- {
-				idx[d]++
-				if idx[d] < t.size[d] {
-					break
-				}
-				idx[d] = 0
-			}
-		}
-	}
-	out := &Tensor{Shape: append([]int{}, t.size...), Data: vals}
-	p.cache[t] = out
-	return out, nil
+	return &pyStorage{dtype: sc.dtype, key: key, numel: numel}, nil
 }
+
+// maxNesting bounds how deep dicts and modules nest in a checkpoint: a pickle can
+// make a dict contain itself, which must end in an error, not a stack overflow.
+const maxNesting = 64
 
 // StateDict flattens obj (a dict or OrderedDict of tensors, possibly nested) into
 // name -> tensor; nested dict keys are joined with '.'. Non-tensor values are skipped.
 func (p *Pickle) StateDict(obj any) (*StateDict, error) {
 	sd := &StateDict{File: p.File, Tensors: map[string]*Tensor{}}
-	err := p.flatten(obj, "", sd.Tensors)
+	err := p.flatten(obj, "", 0, sd.Tensors)
 	return sd, err
 }
 
-func (p *Pickle) flatten(obj any, prefix string, out map[string]*Tensor) error {
+func (p *Pickle) flatten(obj any, prefix string, depth int, out map[string]*Tensor) error {
+	if depth > maxNesting {
+		return fmt.Errorf("%s: dicts nested deeper than %d levels at %q (a cycle?)", p.File, maxNesting, prefix)
+	}
 	visit := func(k any, v any) error {
 		ks, ok := k.(string)
 		if !ok {
@@ -363,7 +250,7 @@ func (p *Pickle) flatten(obj any, prefix string, out map[string]*Tensor) error {
 			}
 			out[prefix+ks] = t
 		case *types.Dict, *types.OrderedDict:
-			return p.flatten(val, prefix+ks+".", out)
+			return p.flatten(val, prefix+ks+".", depth+1, out)
 		}
 		return nil
 	}
@@ -392,11 +279,14 @@ func (p *Pickle) flatten(obj any, prefix string, out map[string]*Tensor) error {
 // _modules, names joined with '.'.
 func (p *Pickle) ModuleStateDict(m *Object) (*StateDict, error) {
 	sd := &StateDict{File: p.File, Tensors: map[string]*Tensor{}}
-	err := p.walkModule(m, "", sd.Tensors)
+	err := p.walkModule(m, "", 0, sd.Tensors)
 	return sd, err
 }
 
-func (p *Pickle) walkModule(m *Object, prefix string, out map[string]*Tensor) error {
+func (p *Pickle) walkModule(m *Object, prefix string, depth int, out map[string]*Tensor) error {
+	if depth > maxNesting {
+		return fmt.Errorf("%s: modules nested deeper than %d levels at %q (a cycle?)", p.File, maxNesting, prefix)
+	}
 	for _, field := range []string{"_parameters", "_buffers"} {
 		if d, ok := m.Dict[field]; ok {
 			if err := eachEntry(d, func(k string, v any) error {
@@ -416,7 +306,7 @@ func (p *Pickle) walkModule(m *Object, prefix string, out map[string]*Tensor) er
 	if d, ok := m.Dict["_modules"]; ok {
 		return eachEntry(d, func(k string, v any) error {
 			if child, ok := v.(*Object); ok {
-				return p.walkModule(child, prefix+k+".", out)
+				return p.walkModule(child, prefix+k+".", depth+1, out)
 			}
 			return nil
 		})

@@ -50,11 +50,7 @@ func ParseSafetensors(data []byte, name string) (*StateDict, error) {
 	}
 	buf := data[8+hlen:]
 	sd := &StateDict{File: name, Tensors: make(map[string]*Tensor, len(raw))}
-	type span struct {
-		lo, hi int64
-		name   string
-	}
-	var spans []span
+	var spans []stSpan
 	for key, msg := range raw {
 		if key == "__metadata__" {
 			if err := json.Unmarshal(msg, &sd.Metadata); err != nil {
@@ -62,42 +58,69 @@ func ParseSafetensors(data []byte, name string) (*StateDict, error) {
 			}
 			continue
 		}
-		var e stEntry
-		if err := json.Unmarshal(msg, &e); err != nil {
-			return nil, bad("tensor %q: %v", key, err)
-		}
-		size, ok := dtypeSize[e.DType]
-		if !ok {
-			return nil, bad("tensor %q: unsupported dtype %q", key, e.DType)
-		}
-		n := int64(1)
-		for _, d := range e.Shape {
-			if d < 0 {
-				return nil, bad("tensor %q: negative dimension in %v", key, e.Shape)
-			}
-			n *= int64(d)
-		}
-		lo, hi := e.Offsets[0], e.Offsets[1]
-		if lo < 0 || hi < lo || hi > int64(len(buf)) || hi-lo != n*int64(size) {
-			return nil, bad("tensor %q: data_offsets %v do not fit shape %v %s in a %d-byte buffer", key, e.Offsets, e.Shape, e.DType, len(buf))
-		}
-		spans = append(spans, span{lo, hi, key})
-		vals, err := decode(buf[lo:hi], e.DType)
+		sp, err := checkEntry(key, msg, int64(len(buf)))
 		if err != nil {
-			return nil, bad("tensor %q: %v", key, err)
+			return nil, bad("%v", err)
 		}
-		if !aliases(vals, buf[lo:hi]) {
-			release(buf[lo:hi])
-		}
-		sd.Tensors[key] = &Tensor{Shape: append([]int{}, e.Shape...), Data: vals}
+		spans = append(spans, sp)
 	}
+	// Every span is checked, and overlaps refused, before anything is decoded: the
+	// float32 copies never exceed 4 times the file's data.
 	sort.Slice(spans, func(i, j int) bool { return spans[i].lo < spans[j].lo })
 	for i := 1; i < len(spans); i++ {
 		if spans[i].lo < spans[i-1].hi {
 			return nil, bad("tensors %q and %q overlap", spans[i-1].name, spans[i].name)
 		}
 	}
+	for _, sp := range spans {
+		b := buf[sp.lo:sp.hi]
+		vals, err := decode(b, sp.dtype)
+		if err != nil {
+			return nil, bad("tensor %q: %v", sp.name, err)
+		}
+		if !aliases(vals, b) {
+			release(b)
+		}
+		sd.Tensors[sp.name] = &Tensor{Shape: sp.shape, Data: vals}
+	}
 	return sd, nil
+}
+
+// stSpan is one checked tensor entry of a safetensors header.
+type stSpan struct {
+	lo, hi int64
+	name   string
+	dtype  string
+	shape  []int
+}
+
+// checkEntry validates one header entry against a data buffer of n bytes: a known
+// dtype, non-negative dimensions whose product (overflow-checked) times the dtype's
+// size is exactly the span, and the span inside the buffer.
+func checkEntry(key string, msg json.RawMessage, n int64) (stSpan, error) {
+	var e stEntry
+	if err := json.Unmarshal(msg, &e); err != nil {
+		return stSpan{}, fmt.Errorf("tensor %q: %v", key, err)
+	}
+	size, ok := dtypeSize[e.DType]
+	if !ok {
+		return stSpan{}, fmt.Errorf("tensor %q: unsupported dtype %q", key, e.DType)
+	}
+	count := int64(1)
+	for _, d := range e.Shape {
+		if d < 0 {
+			return stSpan{}, fmt.Errorf("tensor %q: negative dimension in shape %v", key, e.Shape)
+		}
+		if d > 0 && count > n/int64(d) {
+			return stSpan{}, fmt.Errorf("tensor %q: shape %v needs more than the %d data bytes present", key, e.Shape, n)
+		}
+		count *= int64(d)
+	}
+	lo, hi := e.Offsets[0], e.Offsets[1]
+	if lo < 0 || hi < lo || hi > n || hi-lo != count*int64(size) {
+		return stSpan{}, fmt.Errorf("tensor %q: data_offsets %v do not fit shape %v %s in a %d-byte buffer", key, e.Offsets, e.Shape, e.DType, n)
+	}
+	return stSpan{lo: lo, hi: hi, name: key, dtype: e.DType, shape: append([]int{}, e.Shape...)}, nil
 }
 
 var dtypeSize = map[string]int{"F32": 4, "F16": 2, "BF16": 2, "F64": 8, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1}

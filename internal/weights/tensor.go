@@ -27,6 +27,19 @@ func (t *Tensor) Numel() int {
 	return n
 }
 
+// shapeNumel is the element count of shape, false when a dimension is negative or
+// the product overflows.
+func shapeNumel(shape []int) (int, bool) {
+	n := 1
+	for _, d := range shape {
+		if d < 0 || (d > 0 && n > math.MaxInt/d) {
+			return 0, false
+		}
+		n *= d
+	}
+	return n, true
+}
+
 // StateDict maps parameter names to tensors, remembering the file they came from.
 type StateDict struct {
 	File    string
@@ -40,6 +53,9 @@ func (s *StateDict) Get(name string, shape ...int) (*Tensor, error) {
 	t, ok := s.Tensors[name]
 	if !ok {
 		return nil, fmt.Errorf("%s: missing tensor %q", s.File, name)
+	}
+	if n, ok := shapeNumel(t.Shape); !ok || n != len(t.Data) {
+		return nil, fmt.Errorf("%s: tensor %q: shape %v does not match its %d values", s.File, name, t.Shape, len(t.Data))
 	}
 	if len(shape) > 0 {
 		okShape := len(shape) == len(t.Shape)

@@ -141,7 +141,7 @@ func TestMalformed(t *testing.T) {
 		{"truncated data", func() error { _, err := ParseSafetensors(good[:len(good)-10], "x"); return err }, "data_offsets"},
 		{"truncated pt", func() error { _, err := ParsePyTorch(pt[:len(pt)/2], "x"); return err }, "x"},
 		{"not a zip", func() error { _, err := ParsePyTorch([]byte("hello world"), "x"); return err }, "not a PyTorch zip"},
-		{"os.system global", func() error { _, err := ParsePyTorch(evil, "evil.pt"); return err }, "references os.system"},
+		{"os.system global", func() error { _, err := ParsePyTorch(evil, "evil.pt"); return err }, "references the global os.system"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -158,7 +158,7 @@ func evilPickle(t *testing.T) []byte {
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	w, _ := zw.CreateHeader(&zip.FileHeader{Name: "evil/data.pkl", Method: zip.Store})
-	w.Write([]byte("\x80\x02cos\nsystem\nq\x00X\x0b\x00\x00\x00echo pwnedq\x01\x85q\x02Rq\x03."))
+	w.Write([]byte("\x80\x02cos\nsystem\nq\x00X\x0a\x00\x00\x00echo pwnedq\x01\x85q\x02Rq\x03."))
 	zw.Close()
 	return buf.Bytes()
 }

@@ -4,7 +4,6 @@
 package dnabert
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -85,19 +84,13 @@ func Load(dir string, b tensor.Backend) (*Model, error) {
 	if err := weights.CheckModelKind(dir, "bert"); err != nil {
 		return nil, err
 	}
-	var cfg Config
 	data, err := os.ReadFile(filepath.Join(dir, "config.json"))
 	if err != nil {
 		return nil, fmt.Errorf("DNABERT-S: %w", err)
 	}
-	if err := json.Unmarshal(data, &cfg); err != nil {
-		return nil, fmt.Errorf("DNABERT-S: %s: %v", filepath.Join(dir, "config.json"), err)
-	}
-	if cfg.Hidden <= 0 || cfg.Layers <= 0 || cfg.Heads <= 0 || cfg.Hidden%cfg.Heads != 0 || cfg.Intermediate <= 0 {
-		return nil, fmt.Errorf("DNABERT-S: %s: implausible dimensions %+v", filepath.Join(dir, "config.json"), cfg)
-	}
-	if cfg.Eps == 0 {
-		cfg.Eps = 1e-12
+	cfg, err := ParseConfig(data)
+	if err != nil {
+		return nil, fmt.Errorf("DNABERT-S: %s: %w", filepath.Join(dir, "config.json"), err)
 	}
 	tok, err := tokenize.Load(filepath.Join(dir, "tokenizer.json"))
 	if err != nil {
@@ -110,14 +103,17 @@ func Load(dir string, b tensor.Backend) (*Model, error) {
 	if !sd.Has("embeddings.word_embeddings.weight") && sd.Has("bert.embeddings.word_embeddings.weight") {
 		sd = sd.StripPrefix("bert.")
 	}
+	if n := layersIn(sd); n < cfg.Layers {
+		return nil, fmt.Errorf("DNABERT-S: %s: num_hidden_layers is %d but the weights (%s) hold %d layers", filepath.Join(dir, "config.json"), cfg.Layers, sd.File, n)
+	}
 	D, I := cfg.Hidden, cfg.Intermediate
-	m := &Model{Config: cfg, b: b, tok: tok, slopes: ALiBiSlopes(cfg.Heads)}
+	m := &Model{Config: cfg, b: b, tok: tok}
 	var lerr error
 	get := func(name string, shape ...int) *weights.Tensor {
 		if lerr != nil {
 			return nil
 		}
-		t, err := sd.Get(name, shape...)
+		t, err := sd.GetFinite(name, shape...)
 		lerr = err
 		return t
 	}
@@ -127,6 +123,9 @@ func Load(dir string, b tensor.Backend) (*Model, error) {
 	if lerr != nil {
 		return nil, fmt.Errorf("DNABERT-S: %w", lerr)
 	}
+	// The width is now that of tensors present in the file: the head count (at most
+	// the width) sizes the slopes.
+	m.slopes = ALiBiSlopes(cfg.Heads)
 	vocab := word.Shape[0]
 	if vocab < tok.VocabSize() {
 		return nil, fmt.Errorf("DNABERT-S: the tokenizer has %d tokens but the embedding table %d", tok.VocabSize(), vocab)
@@ -143,11 +142,7 @@ func Load(dir string, b tensor.Backend) (*Model, error) {
 	for l := 0; l < cfg.Layers; l++ {
 		p := fmt.Sprintf("encoder.layer.%d.", l)
 		ly := layer{}
-		ly.wqkv, ly.bqkv = up(get(p+"attention.self.Wqkv.weight", 3*D, D), 3*D, D), nil
-		if lerr != nil {
-			return nil, fmt.Errorf("DNABERT-S: %w", lerr)
-		}
-		ly.bqkv = up(get(p+"attention.self.Wqkv.bias", 3*D), 1, 3*D)
+		wqkv, bqkv := get(p+"attention.self.Wqkv.weight", 3*D, D), get(p+"attention.self.Wqkv.bias", 3*D)
 		wd, bd := get(p+"attention.output.dense.weight", D, D), get(p+"attention.output.dense.bias", D)
 		g1, b1 := get(p+"attention.output.LayerNorm.weight", D), get(p+"attention.output.LayerNorm.bias", D)
 		wg := get(p+"mlp.gated_layers.weight", 2*I, D)
@@ -159,6 +154,7 @@ func Load(dir string, b tensor.Backend) (*Model, error) {
 		if sd.Has(p + "mlp.gated_layers.bias") {
 			return nil, fmt.Errorf("DNABERT-S: %s: unexpected mlp.gated_layers.bias (MosaicBERT's gated layer has none)", sd.File)
 		}
+		ly.wqkv, ly.bqkv = up(wqkv, 3*D, D), up(bqkv, 1, 3*D)
 		ly.wd, ly.bd, ly.ln1g, ly.ln1b = up(wd, D, D), up(bd, 1, D), up(g1, 1, D), up(b1, 1, D)
 		ly.wg, ly.wo, ly.bo = up(wg, 2*I, D), up(wo, D, I), up(bo, 1, D)
 		ly.ln2g, ly.ln2b = up(g2, 1, D), up(b2, 1, D)

@@ -28,6 +28,10 @@ func TestGoldens(t *testing.T) {
 	if lib, err := cpu.LoadOpenBLAS(2); err == nil {
 		backends["openblas"] = cpu.New(2, lib)
 	}
+	if cpu.NativeSupported() {
+		backends["native"] = cpu.New(2, cpu.NewNative(2))
+		backends["native-unfused"] = struct{ tensor.Backend }{backends["native"]}
+	}
 	// Only the tensor.Backend methods: the unfused sequence other backends (CUDA) run.
 	backends["unfused"] = struct{ tensor.Backend }{backends["openblas"]}
 	if backends["openblas"] == nil {

@@ -17,6 +17,9 @@ func TestPackedMatchesSingle(t *testing.T) {
 	if lib, err := cpu.LoadOpenBLAS(2); err == nil {
 		backends["openblas"] = cpu.New(2, lib)
 	}
+	if cpu.NativeSupported() {
+		backends["native"] = cpu.New(2, cpu.NewNative(2))
+	}
 	for name, b := range backends {
 		m, err := Load(td, b)
 		if err != nil {

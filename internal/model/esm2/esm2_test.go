@@ -74,6 +74,10 @@ func testBackends(t *testing.T) map[string]tensor.Backend {
 		out["openblas"] = cpu.New(2, lib)
 		plain = out["openblas"]
 	}
+	if cpu.NativeSupported() {
+		out["native"] = cpu.New(2, cpu.NewNative(2))
+		plain = out["native"]
+	}
 	// Only the tensor.Backend methods: the unfused sequence (and the copied q/k/v
 	// matrix) that other backends (CUDA) run.
 	out["unfused"] = struct{ tensor.Backend }{plain}

@@ -76,17 +76,19 @@ func readConfig(path string, p *weights.Pickle, names map[string]*weights.Tensor
 		return cfg, fmt.Errorf("%s: no embed_tokens.weight (is this an ESM-2 model?)", path)
 	}
 	cfg.Dim = emb.Shape[1]
-	for n := range names {
-		if m := layerKey.FindStringSubmatch(n); m != nil {
-			i, _ := strconv.Atoi(m[1])
-			cfg.Layers = max(cfg.Layers, i+1)
-		}
+	if cfg.Dim <= 0 {
+		return cfg, fmt.Errorf("%s: embed_tokens.weight has shape %v: no width", path, emb.Shape)
 	}
+	var top int
+	if cfg.Layers, top = layersIn(names); top > cfg.Layers {
+		return cfg, fmt.Errorf("%s: holds tensors of layer %d but no layers.%d.*", path, top-1, cfg.Layers)
+	}
+	headsFrom := ""
 	if p != nil {
 		if c, ok := weights.Lookup(p.Root, "cfg"); ok {
 			if m, ok := weights.Lookup(c, "model"); ok {
 				if h, ok := intAttr(m, "encoder_attention_heads"); ok {
-					cfg.Heads = h
+					cfg.Heads, headsFrom = h, "cfg.model.encoder_attention_heads"
 				}
 				if td, ok := weights.Lookup(m, "token_dropout"); ok {
 					if b, ok := td.(bool); ok {
@@ -98,9 +100,9 @@ func readConfig(path string, p *weights.Pickle, names map[string]*weights.Tensor
 		if cfg.Heads == 0 {
 			if a, ok := weights.Lookup(p.Root, "args"); ok {
 				if h, ok := intAttr(a, "attention_heads"); ok {
-					cfg.Heads = h
+					cfg.Heads, headsFrom = h, "args.attention_heads"
 				} else if h, ok := intAttr(a, "encoder_attention_heads"); ok {
-					cfg.Heads = h
+					cfg.Heads, headsFrom = h, "args.encoder_attention_heads"
 				}
 			}
 		}
@@ -110,21 +112,21 @@ func readConfig(path string, p *weights.Pickle, names map[string]*weights.Tensor
 		dir = filepath.Dir(path)
 	}
 	if data, err := os.ReadFile(filepath.Join(dir, "config.json")); err == nil && cfg.Heads == 0 {
-		var hc struct {
-			Heads        int      `json:"num_attention_heads"`
-			Eps          *float64 `json:"layer_norm_eps"`
-			TokenDropout *bool    `json:"token_dropout"`
-			ModelType    string   `json:"model_type"`
-		}
-		if err := json.Unmarshal(data, &hc); err != nil {
+		hc, err := parseHFConfig(data)
+		if err != nil {
 			return cfg, fmt.Errorf("%s: %v", filepath.Join(dir, "config.json"), err)
 		}
-		cfg.Heads = hc.Heads
+		cfg.Heads, headsFrom = hc.Heads, filepath.Join(dir, "config.json")+" num_attention_heads"
 		if hc.Eps != nil {
 			cfg.Eps = float32(*hc.Eps)
 		}
 		if hc.TokenDropout != nil {
 			cfg.TokenDropout = *hc.TokenDropout
+		}
+	}
+	if headsFrom != "" {
+		if err := checkHeads(cfg.Heads, cfg.Dim); err != nil {
+			return cfg, fmt.Errorf("%s: %s is %w", path, headsFrom, err)
 		}
 	}
 	if cfg.Heads == 0 {
@@ -137,6 +139,60 @@ func readConfig(path string, p *weights.Pickle, names map[string]*weights.Tensor
 		return cfg, fmt.Errorf("%s: no transformer layers found", path)
 	}
 	return cfg, nil
+}
+
+// hfConfig is what virnucpro reads of a Hugging Face ESM config.json.
+type hfConfig struct {
+	Heads        int      `json:"num_attention_heads"`
+	Eps          *float64 `json:"layer_norm_eps"`
+	TokenDropout *bool    `json:"token_dropout"`
+	ModelType    string   `json:"model_type"`
+}
+
+// parseHFConfig decodes config.json, checking layer_norm_eps (the head count is
+// checked against the weights' width by checkHeads).
+func parseHFConfig(data []byte) (hfConfig, error) {
+	var hc hfConfig
+	if err := json.Unmarshal(data, &hc); err != nil {
+		return hc, err
+	}
+	if hc.Eps != nil {
+		if e := *hc.Eps; !(e >= 0 && e <= 1) {
+			return hc, fmt.Errorf("layer_norm_eps is %v; it must be a small non-negative number", e)
+		}
+	}
+	return hc, nil
+}
+
+// checkHeads checks a head count against the width: a positive divisor leaving an
+// even head size (rotary embeddings pair the dimensions).
+func checkHeads(heads, dim int) error {
+	if heads <= 0 || dim%heads != 0 || (dim/heads)%2 != 0 {
+		return fmt.Errorf("%d; it must be a positive divisor of the width %d leaving an even head size", heads, dim)
+	}
+	return nil
+}
+
+// layersIn counts the consecutive transformer layers present (layers.0. onwards), and
+// returns one more than the highest layer index found.
+func layersIn(names map[string]*weights.Tensor) (int, int) {
+	top := 0
+	present := map[int]bool{}
+	for n := range names {
+		if m := layerKey.FindStringSubmatch(n); m != nil {
+			i, err := strconv.Atoi(m[1])
+			if err != nil || i >= math.MaxInt32 {
+				i = math.MaxInt32 - 1
+			}
+			present[i] = true
+			top = max(top, i+1)
+		}
+	}
+	n := 0
+	for present[n] {
+		n++
+	}
+	return n, top
 }
 
 func intAttr(obj any, name string) (int, bool) {
@@ -160,6 +216,10 @@ func get(names map[string]*weights.Tensor, file, name string, shape ...int) (*we
 		if shape[i] != t.Shape[i] {
 			return nil, fmt.Errorf("%s: tensor %s has shape %v, want %v", file, name, t.Shape, shape)
 		}
+	}
+	sd := weights.StateDict{File: file}
+	if err := sd.CheckFinite(name, t); err != nil {
+		return nil, err
 	}
 	return t, nil
 }

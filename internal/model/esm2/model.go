@@ -123,6 +123,9 @@ func Load(path string, b tensor.Backend, opts Options) (*Model, error) {
 			if len(t.Data) != hd/2 {
 				return nil, fmt.Errorf("%s: %sself_attn.rot_emb.inv_freq has %d values, want %d", path, pre, len(t.Data), hd/2)
 			}
+			if err := (&weights.StateDict{File: path}).CheckFinite(pre+"self_attn.rot_emb.inv_freq", t); err != nil {
+				return nil, err
+			}
 			inv = append([]float32(nil), t.Data...) // the checkpoint's (fp16-rounded) values
 		}
 		// q, k and v run as one 3D-wide product: stacked in place where the backend

@@ -42,30 +42,59 @@ func Load(path string) (*Classifier, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("classifier: %w", err)
 	}
-	eps := 1e-5
-	var sd *weights.StateDict
-	var err error
 	if p, perr := weights.LoadPyTorch(path); perr == nil {
-		if o, ok := p.Root.(*weights.Object); ok {
-			if bn, ok := findModule(o, "bn1"); ok {
-				if e, ok := bn.Dict["eps"].(float64); ok {
-					eps = e
-				}
-			}
-		}
-		sd, err = p.Weights()
-	} else {
-		sd, err = weights.Load(path)
-		if err == nil {
-			if s, ok := sd.Metadata[EpsMetadata]; ok {
-				if eps, err = strconv.ParseFloat(s, 64); err != nil {
-					return nil, fmt.Errorf("classifier %s: metadata %s=%q: %v", path, EpsMetadata, s, err)
-				}
+		return fromPickle(p)
+	}
+	sd, err := weights.Load(path)
+	if err != nil {
+		return nil, fmt.Errorf("classifier: %w", err)
+	}
+	return fromSafetensors(sd)
+}
+
+// Parse reads a classifier from the bytes of a .pth/.pt or .safetensors file (name is
+// used in errors).
+func Parse(data []byte, name string) (*Classifier, error) {
+	p, perr := weights.ParsePyTorch(data, name)
+	if perr == nil {
+		return fromPickle(p)
+	}
+	if len(data) < 10 || data[8] != '{' {
+		return nil, fmt.Errorf("classifier: %w", perr)
+	}
+	sd, err := weights.ParseSafetensors(data, name)
+	if err != nil {
+		return nil, fmt.Errorf("classifier: %w", err)
+	}
+	return fromSafetensors(sd)
+}
+
+// fromPickle builds a classifier from a state dict or a whole pickled MLPClassifier,
+// whose bn1 carries BatchNorm's eps.
+func fromPickle(p *weights.Pickle) (*Classifier, error) {
+	eps := 1e-5
+	if o, ok := p.Root.(*weights.Object); ok {
+		if bn, ok := findModule(o, "bn1"); ok {
+			if e, ok := bn.Dict["eps"].(float64); ok {
+				eps = e
 			}
 		}
 	}
+	sd, err := p.Weights()
 	if err != nil {
 		return nil, fmt.Errorf("classifier: %w", err)
+	}
+	return FromStateDict(sd, eps)
+}
+
+// fromSafetensors builds a classifier from safetensors, eps from its metadata.
+func fromSafetensors(sd *weights.StateDict) (*Classifier, error) {
+	eps := 1e-5
+	if s, ok := sd.Metadata[EpsMetadata]; ok {
+		var err error
+		if eps, err = strconv.ParseFloat(s, 64); err != nil {
+			return nil, fmt.Errorf("classifier %s: metadata %s=%q: %v", sd.File, EpsMetadata, s, err)
+		}
 	}
 	return FromStateDict(sd, eps)
 }
@@ -85,12 +114,15 @@ func findModule(o *weights.Object, name string) (*weights.Object, bool) {
 
 // FromStateDict builds a classifier from its tensors.
 func FromStateDict(sd *weights.StateDict, eps float64) (*Classifier, error) {
-	w1, err := sd.Get(HiddenWeight, -1, -1)
+	if math.IsNaN(eps) || math.IsInf(eps, 0) || eps < 0 {
+		return nil, fmt.Errorf("classifier %s: BatchNorm eps is %v; it must be finite and non-negative", sd.File, eps)
+	}
+	w1, err := sd.GetFinite(HiddenWeight, -1, -1)
 	if err != nil {
 		return nil, fmt.Errorf("classifier: %w (not a VirNucPro MLPClassifier?)", err)
 	}
 	c := &Classifier{Hidden: w1.Shape[0], In: w1.Shape[1], W1: w1.Data, Eps: eps}
-	w2, err := sd.Get(OutWeight, -1, c.Hidden)
+	w2, err := sd.GetFinite(OutWeight, -1, c.Hidden)
 	if err != nil {
 		return nil, fmt.Errorf("classifier: %w", err)
 	}
@@ -104,11 +136,16 @@ func FromStateDict(sd *weights.StateDict, eps float64) (*Classifier, error) {
 		n    int
 	}{{HiddenBias, &c.B1, c.Hidden}, {BNWeight, &c.Gamma, c.Hidden}, {BNBias, &c.Beta, c.Hidden},
 		{BNMean, &c.Mean, c.Hidden}, {BNVar, &c.Var, c.Hidden}, {OutBias, &c.B2, c.Classes}} {
-		t, err := sd.Get(v.name, v.n)
+		t, err := sd.GetFinite(v.name, v.n)
 		if err != nil {
 			return nil, fmt.Errorf("classifier: %w", err)
 		}
 		*v.dst = t.Data
+	}
+	for j, v := range c.Var {
+		if v < 0 || float64(v)+eps <= 0 {
+			return nil, fmt.Errorf("classifier %s: tensor %q holds variance %v at element %d; a BatchNorm variance must be non-negative (and variance + eps positive)", sd.File, BNVar, v, j)
+		}
 	}
 	return c, nil
 }

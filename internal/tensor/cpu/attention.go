@@ -12,6 +12,7 @@ import (
 // attnScratch holds one task's working memory.
 type attnScratch struct {
 	scores []float32
+	gemm   gemmBufs // the native kernels' packed operands
 }
 
 // Attention implements tensor.Backend: q (scaled, rotated) and, with a rotary
@@ -88,7 +89,7 @@ func (b *Backend) attendHead(dst, qkv, qk []float32, qkCols int, seg tensor.Segm
 	// scores = Q·Kᵀ, then the ALiBi bias and a float32 softmax per row.
 	sc.scores = grow(sc.scores, L*L)
 	p := sc.scores
-	b.kern.nt(L, L, hd, q, qkCols, k, ldk, p, L)
+	b.kern.nt(L, L, hd, q, qkCols, k, ldk, p, L, &sc.gemm)
 	var slope float32
 	if spec.ALiBiSlopes != nil {
 		slope = spec.ALiBiSlopes[h]
@@ -97,7 +98,7 @@ func (b *Backend) attendHead(dst, qkv, qk []float32, qkCols int, seg tensor.Segm
 		softmaxRow(p[i*L:(i+1)*L], i, slope, spec.ALiBiSlopes != nil)
 	}
 	// out = P·V, V read in place and the result written into the head's columns.
-	b.kern.nn(L, hd, L, p, L, qkv[base+2*D+h*hd:], ld, dst[seg.Start*D+h*hd:], D)
+	b.kern.nn(L, hd, L, p, L, qkv[base+2*D+h*hd:], ld, dst[seg.Start*D+h*hd:], D, &sc.gemm)
 }
 
 // softmaxRow replaces row (the scores of query i) by its softmax, after adding the

@@ -68,3 +68,37 @@ func BenchmarkAttention(b *testing.B) {
 		})
 	}
 }
+
+// encoderShapes are the encoders' matrix products (k in → n out): ESM-2 3B's
+// attention/output projections and feed-forward layers, ESM-2 35M's and DNABERT-S's.
+var encoderShapes = []struct {
+	name string
+	k, n int
+}{
+	{"esm2-3B-proj", 2560, 2560}, {"esm2-3B-ffn1", 2560, 10240}, {"esm2-3B-ffn2", 10240, 2560},
+	{"esm2-35M-ffn1", 480, 1920}, {"esm2-35M-ffn2", 1920, 480},
+	{"dnabert-s-ffn1", 768, 3072}, {"dnabert-s-ffn2", 3072, 768},
+}
+
+// BenchmarkSgemmEncoders reports GFLOP/s of the native kernels and of OpenBLAS
+// (as the backend calls it, on 256-row blocks) at the encoders' shapes on 2 threads,
+// 2048 rows (tokens).
+func BenchmarkSgemmEncoders(b *testing.B) {
+	gemms := []Gemm{NewNative(2)}
+	if lib, err := LoadOpenBLAS(2); err == nil {
+		gemms = append(gemms, lib)
+	}
+	r := rand.New(rand.NewSource(1))
+	const m = 2048
+	for _, s := range encoderShapes {
+		a, w, c := randSlice(r, m*s.k), randSlice(r, s.n*s.k), make([]float32, m*s.n)
+		for _, g := range gemms {
+			b.Run(fmt.Sprintf("%s/%s", s.name, g.Name()), func(b *testing.B) {
+				for i := 0; i < b.N; i++ {
+					g.SgemmNT(m, s.n, s.k, a, s.k, w, s.k, c, s.n, false)
+				}
+				b.ReportMetric(2*float64(m)*float64(s.n)*float64(s.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}

@@ -1,6 +1,7 @@
 // Package cpu is the CPU compute backend: every tensor.Backend operation in Go,
-// parallel across cores, with the matrix products delegated to a Gemm — OpenBLAS
-// loaded at run time when available, else the pure-Go kernel in this package.
+// parallel across cores, with the matrix products delegated to a Gemm — this
+// package's native assembly kernels (Native) where the processor runs them, else the
+// pure-Go kernel, or OpenBLAS loaded at run time when asked for and row-invariant.
 package cpu
 
 import (
@@ -43,6 +44,7 @@ type Backend struct {
 	threads int
 	gemm    Gemm
 	kern    kernels
+	native  *Native // non-nil: products over all rows at once (threaded inside)
 	rot     rotaryCache
 	scratch scratchPool
 }
@@ -62,10 +64,13 @@ func New(threads int, gemm Gemm) *Backend {
 		kern = g
 	case *GoGemm:
 		kern = g
+	case *Native:
+		kern = g
 	default:
 		kern = gemmKernels{g}
 	}
-	return &Backend{threads: threads, gemm: gemm, kern: kern}
+	native, _ := gemm.(*Native)
+	return &Backend{threads: threads, gemm: gemm, kern: kern, native: native}
 }
 
 // Name implements tensor.Backend.
@@ -170,10 +175,29 @@ func (b *Backend) Linear(dst, x, w, bias tensor.Tensor, accumulate bool) {
 		panic(fmt.Sprintf("cpu backend: Linear %d×%d · (%d×%d)ᵀ into %d×%d", m, k, wm.rows, wm.cols, d.rows, d.cols))
 	}
 	bv := biasOf(bias, n)
+	if b.native != nil {
+		b.nativeProduct(m, k, xm.data, wm, d.data, n, accumulate)
+		b.forRowBlocks(m, func(r0, r1 int, ws *workspace) { addBias(d.data[r0*n:r1*n], n, bv) })
+		return
+	}
 	b.forRowBlocks(m, func(r0, r1 int, ws *workspace) {
 		b.rowBlockParts(r1-r0, k, xm.data[r0*k:], k, wm, d.data[r0*n:], n, accumulate, ws)
 		addBias(d.data[r0*n:r1*n], n, bv)
 	})
+}
+
+// nativeProduct computes C = A·Wᵀ (+C) for all m rows with the native kernels, one
+// threaded call per part of a ConcatRows weight.
+func (b *Backend) nativeProduct(m, k int, a []float32, w *Matrix, c []float32, ldc int, acc bool) {
+	if w.parts == nil {
+		b.native.SgemmNT(m, w.rows, k, a, k, w.data, k, c, ldc, acc)
+		return
+	}
+	col := 0
+	for _, p := range w.parts {
+		b.native.SgemmNT(m, p.rows, k, a, k, p.data, k, c[col:], ldc, acc)
+		col += p.rows
+	}
 }
 
 // biasOf returns bias's values (nil for no bias), checking its width.

@@ -15,8 +15,8 @@ type kernels interface {
 	// nt computes C = A·Bᵀ (m×k by n×k) and nn computes C = A·B (m×k by k×n) at
 	// exactly the given shape (attention inside one sequence, whose shape depends only
 	// on that sequence).
-	nt(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
-	nn(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+	nt(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, bufs *gemmBufs)
+	nn(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, bufs *gemmBufs)
 }
 
 // workspace is one goroutine's scratch memory, reused across calls via wsPool.
@@ -117,13 +117,13 @@ func (o *OpenBLAS) rowBlock(rows, n, k int, a []float32, lda int, b []float32, l
 }
 
 // nt implements kernels.
-func (o *OpenBLAS) nt(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+func (o *OpenBLAS) nt(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, _ *gemmBufs) {
 	o.sgemm(cblasRowMajor, cblasNoTrans, cblasTrans, int32(m), int32(n), int32(k), 1,
 		&a[0], int32(lda), &b[0], int32(ldb), 0, &c[0], int32(ldc))
 }
 
 // nn implements kernels.
-func (o *OpenBLAS) nn(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+func (o *OpenBLAS) nn(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, _ *gemmBufs) {
 	o.sgemm(cblasRowMajor, cblasNoTrans, cblasNoTrans, int32(m), int32(n), int32(k), 1,
 		&a[0], int32(lda), &b[0], int32(ldb), 0, &c[0], int32(ldc))
 }
@@ -137,13 +137,13 @@ func (g *GoGemm) rowBlock(rows, n, k int, a []float32, lda int, b []float32, ldb
 }
 
 // nt implements kernels.
-func (g *GoGemm) nt(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+func (g *GoGemm) nt(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, _ *gemmBufs) {
 	gemmBlock(0, m, 0, n, k, a, lda, b, ldb, c, ldc, false)
 }
 
 // nn implements kernels: each row of C accumulates the rows of B scaled by A's row,
 // in k order.
-func (g *GoGemm) nn(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+func (g *GoGemm) nn(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, _ *gemmBufs) {
 	for i := 0; i < m; i++ {
 		out := c[i*ldc : i*ldc+n]
 		clear(out)
@@ -164,11 +164,11 @@ func (g gemmKernels) rowBlock(rows, n, k int, a []float32, lda int, b []float32,
 	g.g.SgemmNT(rows, n, k, a, lda, b, ldb, c, ldc, acc)
 }
 
-func (g gemmKernels) nt(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+func (g gemmKernels) nt(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, _ *gemmBufs) {
 	g.g.SgemmNT(m, n, k, a, lda, b, ldb, c, ldc, false)
 }
 
-func (g gemmKernels) nn(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+func (g gemmKernels) nn(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, _ *gemmBufs) {
 	bt := make([]float32, n*k)
 	for p := 0; p < k; p++ {
 		for j := 0; j < n; j++ {

@@ -16,6 +16,7 @@ type OpenBLAS struct {
 	core    string // kernels in use (openblas_get_corename), "" when the library does not say
 	forced  bool   // we asked for core through OPENBLAS_CORETYPE
 	threads int
+	verdict *canaryResult // the row-invariance canary's, once run
 	sgemm   func(order, transA, transB, m, n, k int32, alpha float32, a *float32, lda int32, b *float32, ldb int32, beta float32, c *float32, ldc int32)
 }
 
@@ -132,8 +133,9 @@ func (o *OpenBLAS) SgemmNT(m, n, k int, a []float32, lda int, b []float32, ldb i
 	})
 }
 
-// Open returns a CPU backend for kind "auto" (OpenBLAS when it loads, else Go),
-// "openblas" (an error when it does not load) or "go", logging the choice.
+// Open returns a CPU backend for kind "auto" (the native kernels where the
+// processor runs them, else Go), "native", "openblas" (an error when it does not
+// load) or "go", logging the choice.
 func Open(kind string, threads int, log *slog.Logger) (tensor.Backend, error) {
 	if log == nil {
 		log = slog.Default()
@@ -142,26 +144,94 @@ func Open(kind string, threads int, log *slog.Logger) (tensor.Backend, error) {
 	case "go":
 		log.Info("compute backend", "blas", "go", "threads", threads)
 		return New(threads, nil), nil
-	case "auto", "openblas", "":
-		lib, err := LoadOpenBLAS(threads)
-		if err != nil {
-			if kind == "openblas" {
-				return nil, err
+	case "auto", "", "native":
+		if !NativeSupported() {
+			if kind == "native" {
+				return nil, fmt.Errorf("--blas native needs an amd64 processor with AVX2 and FMA; use --blas go")
 			}
-			if staticBuild { // no OpenBLAS to install: the Go kernels are the build's choice
-				log.Info("compute backend", "blas", "go", "build", "static", "threads", threads)
-				return New(threads, nil), nil
-			}
-			log.Info("OpenBLAS not found, using the pure-Go GEMM (install libopenblas0 for speed)", "threads", threads)
+			log.Info("compute backend", "blas", "go", "threads", threads, "why", "no AVX2+FMA kernels for this processor")
 			return New(threads, nil), nil
 		}
-		log.Info("compute backend", "blas", "openblas", "library", lib.Path(), "core", lib.Core(),
-			"core_from_cpu_features", lib.CoreFromFeatures(), "threads", threads)
-		if lib.GenericCore() {
-			log.Warn("OpenBLAS runs its generic kernels on a CPU with AVX2/AVX-512; unset OPENBLAS_CORETYPE or set it to "+hostOpenBLASCore(),
-				"core", lib.Core(), openBLASCoreEnv, os.Getenv(openBLASCoreEnv))
+		g := NewNative(threads)
+		log.Info("compute backend", "blas", "native", "kernels", g.Level(), "threads", threads)
+		return New(threads, g), nil
+	case "openblas":
+		lib, err := LoadOpenBLAS(threads)
+		if err != nil {
+			return nil, err
 		}
-		return New(threads, lib), nil
+		return openBLASBackend(lib, threads, log)
 	}
-	return nil, fmt.Errorf("--blas %q: want auto, openblas or go", kind)
+	return nil, fmt.Errorf("--blas %q: want auto, native, openblas or go", kind)
+}
+
+func nameOf(b tensor.Backend) string {
+	if b == nil {
+		return ""
+	}
+	return b.Name()
+}
+
+// openBLASBackend returns a backend on lib if lib passes the row-invariance canary,
+// else (logging why) the native kernels, or Go where those do not run.
+func openBLASBackend(lib *OpenBLAS, threads int, log *slog.Logger) (tensor.Backend, error) {
+	if err := lib.canary(); err != nil {
+		fallback, ferr := Open("auto", threads, log)
+		log.Warn("OpenBLAS gives a row different bits at different positions in a matrix call, so resumed, sharded and multi-worker runs would not match one run; using the native kernels instead",
+			"core", lib.Core(), "canary", err.Error(), "backend", nameOf(fallback))
+		return fallback, ferr
+	}
+	log.Info("compute backend", "blas", "openblas", "library", lib.Path(), "core", lib.Core(),
+		"core_from_cpu_features", lib.CoreFromFeatures(), "threads", threads)
+	if lib.GenericCore() {
+		log.Warn("OpenBLAS runs its generic kernels on a CPU with AVX2/AVX-512; unset OPENBLAS_CORETYPE or set it to "+hostOpenBLASCore(),
+			"core", lib.Core(), openBLASCoreEnv, os.Getenv(openBLASCoreEnv))
+	}
+	return New(threads, lib), nil
+}
+
+// canaryResult is the canary's verdict on a loaded library, shared by the copies
+// LoadOpenBLAS hands out so that it runs once per process.
+type canaryResult struct {
+	once sync.Once
+	err  error
+}
+
+// canary runs checkRowInvariance on the library (once per process for a library
+// from LoadOpenBLAS).
+func (o *OpenBLAS) canary() error {
+	if o.verdict == nil {
+		return checkRowInvariance(o)
+	}
+	o.verdict.once.Do(func() { o.verdict.err = checkRowInvariance(o) })
+	return o.verdict.err
+}
+
+// MathPath names the arithmetic a backend opened with Open(kind) computes with, for
+// run identities: "cpu native fma32" (the native kernels; their AVX2 and AVX-512
+// levels give the same bits), "cpu go" (products rounded, then added) or "cpu
+// openblas <kernels>" (only when they pass the canary; else what Open falls back to).
+func MathPath(kind string) (string, error) {
+	switch kind {
+	case "go":
+		return "cpu go fp32", nil
+	case "auto", "", "native":
+		if NativeSupported() {
+			return "cpu native fma32 fp32", nil
+		}
+		if kind == "native" {
+			return "", fmt.Errorf("--blas native needs an amd64 processor with AVX2 and FMA; use --blas go")
+		}
+		return "cpu go fp32", nil
+	case "openblas":
+		lib, err := LoadOpenBLAS(1)
+		if err != nil {
+			return "", err
+		}
+		if lib.canary() != nil {
+			return MathPath("auto")
+		}
+		return "cpu openblas " + lib.Core() + " fp32", nil
+	}
+	return "", fmt.Errorf("--blas %q: want auto, native, openblas or go", kind)
 }

@@ -21,7 +21,7 @@ func openOpenBLAS(name, forced string) (*OpenBLAS, error) {
 	if err != nil {
 		return nil, err
 	}
-	lib := &OpenBLAS{path: name}
+	lib := &OpenBLAS{path: name, verdict: new(canaryResult)}
 	if _, err := purego.Dlsym(h, "cblas_sgemm"); err != nil {
 		return nil, fmt.Errorf("%s: no cblas_sgemm", name)
 	}

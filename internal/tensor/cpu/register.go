@@ -14,5 +14,6 @@ func init() {
 		Open: func(_ int, spec tensor.Spec) (tensor.Backend, error) {
 			return Open(spec.BLAS, spec.Threads, slog.Default())
 		},
+		Math: func(spec tensor.Spec) (string, error) { return MathPath(spec.BLAS) },
 	})
 }

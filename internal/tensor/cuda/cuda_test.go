@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 
@@ -124,16 +125,62 @@ func mustOK(t *testing.T, b *Backend) {
 	}
 }
 
+// TestDevices: every visible device is listed once, numbered in order, with a name,
+// memory, a compute capability, SMs, a PCI bus id and the driver's CUDA version; the
+// libraries load exactly when a backend can be opened.
 func TestDevices(t *testing.T) {
 	devs, err := Devices()
 	if err != nil {
 		t.Skipf("no CUDA: %v", err)
 	}
-	for _, d := range devs {
+	if len(devs) == 0 {
+		t.Fatal("Devices succeeded with no device")
+	}
+	bus := map[string]bool{}
+	for i, d := range devs {
 		t.Logf("cuda:%d %s, %.1f GiB, sm_%d%d, %d SMs, CUDA %s, %s", d.Ordinal, d.Name, float64(d.TotalMemory)/(1<<30), d.Major, d.Minor, d.Multiprocessors, d.Driver, d.PCIBusID)
+		switch {
+		case d.Ordinal != i:
+			t.Errorf("device %d has ordinal %d", i, d.Ordinal)
+		case d.Name == "" || d.Driver == "" || d.PCIBusID == "":
+			t.Errorf("cuda:%d: name %q, driver %q, PCI bus %q", i, d.Name, d.Driver, d.PCIBusID)
+		case d.TotalMemory < 1<<30 || d.Major < 1 || d.Multiprocessors < 1:
+			t.Errorf("cuda:%d: %d bytes, compute %d.%d, %d SMs", i, d.TotalMemory, d.Major, d.Minor, d.Multiprocessors)
+		case bus[d.PCIBusID]:
+			t.Errorf("cuda:%d: PCI bus %s listed twice", i, d.PCIBusID)
+		}
+		bus[d.PCIBusID] = true
 	}
 	drv, lt, rtc, err := Libraries()
 	t.Logf("driver %s\ncublasLt %s\nnvrtc %s\nerr %v", drv, lt, rtc, err)
+	if (err == nil) != (Available() == nil) {
+		t.Errorf("Libraries: %v but Available: %v", err, Available())
+	}
+	if err == nil && (drv == "" || lt == "" || rtc == "") {
+		t.Errorf("libraries loaded without paths: %q %q %q", drv, lt, rtc)
+	}
+	ords, err := Ordinals("cuda")
+	if err != nil || len(ords) != len(devs) {
+		t.Errorf("Ordinals(cuda) = %v, %v; want all %d devices", ords, err, len(devs))
+	}
+}
+
+// TestClaim: the CUDA driver claims only its own --device forms and refuses malformed
+// and missing devices (without needing a GPU for the malformed ones).
+func TestClaim(t *testing.T) {
+	for _, spec := range []string{"cpu", "tpu", "metal:0"} {
+		if ids, err := claim(spec); ids != nil || err != nil {
+			t.Errorf("claim(%q) = %v, %v; want it left to other drivers", spec, ids, err)
+		}
+	}
+	for _, spec := range []string{"cuda:x", "cuda:-1", "cuda:0,y"} {
+		if _, err := claim(spec); err == nil || !strings.Contains(err.Error(), "not a device number") {
+			t.Errorf("claim(%q): %v, want a malformed-device error", spec, err)
+		}
+	}
+	if ids, err := claim("auto"); err != nil || (len(ids) > 0) != (Available() == nil) {
+		t.Errorf("claim(auto) = %v, %v with Available() = %v", ids, err, Available())
+	}
 }
 
 func TestRoundTripAndNew(t *testing.T) {

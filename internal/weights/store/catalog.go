@@ -78,7 +78,23 @@ type File struct {
 	SHA256 string
 	// DigestSource documents where SHA256 comes from, or why it is empty.
 	DigestSource string
+	// GitBlobSHA1 is the git blob id of the file in its upstream repository's tree
+	// (SHA-1 over "blob <size>\x00" + content), "" when not known. A download, a
+	// cached copy and `weights verify` are all checked against it; a verified download
+	// records its sha256 in the cache manifest.
+	GitBlobSHA1 string
+	// MaxSize caps the bytes downloaded for the file (the known size plus a margin,
+	// or a sane maximum for the kind of file); 0 means DefaultMaxSize.
+	MaxSize int64
 }
+
+// DefaultMaxSize caps a download whose file has no MaxSize: larger than any model
+// virnucpro uses (ESM-2 3B is about 5.7 GB).
+const DefaultMaxSize int64 = 16 << 30
+
+// classifierBlobSource documents the classifiers' git blob ids.
+const classifierBlobSource = "the git blob id of the file in the trees of github.com/Li-Jing-1997/VirNucPro and " +
+	"github.com/broadinstitute/virnucpro-broad (the same blob in both); the download is checked against it and its sha256 then recorded in the cache manifest"
 
 // Model is one downloadable model.
 type Model struct {
@@ -123,7 +139,7 @@ var catalog = []Model{
 	{
 		Name: "esm2-3b", Title: "ESM-2 3B", Kind: KindESM, Origin: OriginFairESM,
 		CacheName: "esm2_t36_3B_UR50D.pt",
-		Files:     []File{{Name: "esm2_t36_3B_UR50D.pt", DigestSource: notPublished}},
+		Files:     []File{{Name: "esm2_t36_3B_UR50D.pt", DigestSource: notPublished, MaxSize: 8 << 30}},
 		// The transformers conversion of the same weights, found in a hub cache.
 		HFRepo: "facebook/esm2_t36_3B_UR50D", HFRequire: hfDir,
 		Source: "fair-esm esm/pretrained.py esm2_t36_3B_UR50D -> " + DefaultESMBaseURL + "esm2_t36_3B_UR50D.pt (~5.7 GB); " +
@@ -132,7 +148,7 @@ var catalog = []Model{
 	{
 		Name: "esm2-650m", Title: "ESM-2 650M", Kind: KindESM, Origin: OriginFairESM,
 		CacheName: "esm2_t33_650M_UR50D.pt",
-		Files:     []File{{Name: "esm2_t33_650M_UR50D.pt", DigestSource: notPublished}},
+		Files:     []File{{Name: "esm2_t33_650M_UR50D.pt", DigestSource: notPublished, MaxSize: 4 << 30}},
 		HFRepo:    "facebook/esm2_t33_650M_UR50D", HFRequire: hfDir,
 		Source: "fair-esm esm/pretrained.py esm2_t33_650M_UR50D -> " + DefaultESMBaseURL + "esm2_t33_650M_UR50D.pt (~2.5 GB)",
 	},
@@ -146,9 +162,10 @@ var catalog = []Model{
 		Files: []File{
 			{Name: "pytorch_model.bin", SHA256: "f3cfc3d0541859df64759e758cc4bc40fe1d5760799a7d098a9f9f09501c1e5f",
 				DigestSource: "the sha256 MultiMolecule's DNABERT-S fixture generator asserts for pytorch_model.bin at revision " +
-					DNABERTSRevision + " (CHECKPOINT_SHA256); Hugging Face also sends it as the LFS X-Linked-Etag, which must agree"},
-			{Name: "config.json", DigestSource: "a plain git file, not LFS (Hugging Face's ETag is its git blob sha1, not a sha256): " + notPublished},
-			{Name: "tokenizer.json", DigestSource: "a plain git file, not LFS: " + notPublished},
+					DNABERTSRevision + " (CHECKPOINT_SHA256); Hugging Face also sends it as the LFS X-Linked-Etag, which must agree",
+				MaxSize: 1 << 30},
+			{Name: "config.json", DigestSource: "a plain git file, not LFS (Hugging Face's ETag is its git blob sha1, not a sha256): " + notPublished, MaxSize: 1 << 20},
+			{Name: "tokenizer.json", DigestSource: "a plain git file, not LFS: " + notPublished, MaxSize: 64 << 20},
 		},
 		Require:  [][]string{{"config.json"}, {"tokenizer.json"}, {"model.safetensors", "pytorch_model.bin"}},
 		HFRepo:   "zhihan1996/DNABERT-S",
@@ -158,14 +175,16 @@ var catalog = []Model{
 	{
 		Name: "classifier-300", Title: "VirNucPro classifier, 300 bp", Kind: KindClassifier, Origin: OriginClassifier,
 		CacheName: "300_model.pth",
-		Files:     []File{{Name: "300_model.pth", DigestSource: notPublished}},
-		Source:    "github.com/Li-Jing-1997/VirNucPro 300_model.pth (repository root; see DefaultClassifierBaseURL)",
+		Files: []File{{Name: "300_model.pth", DigestSource: classifierBlobSource,
+			GitBlobSHA1: "a0b5b85e7c1e44f00cde146d091beb82b2c8e855", MaxSize: 64 << 20}},
+		Source: "github.com/Li-Jing-1997/VirNucPro 300_model.pth (repository root; see DefaultClassifierBaseURL)",
 	},
 	{
 		Name: "classifier-500", Title: "VirNucPro classifier, 500 bp", Kind: KindClassifier, Origin: OriginClassifier,
 		CacheName: "500_model.pth",
-		Files:     []File{{Name: "500_model.pth", DigestSource: notPublished}},
-		Source:    "github.com/Li-Jing-1997/VirNucPro 500_model.pth (repository root; see DefaultClassifierBaseURL)",
+		Files: []File{{Name: "500_model.pth", DigestSource: classifierBlobSource,
+			GitBlobSHA1: "fc35d5ef9f1f4564eea7036f34f4f8ec6000d33d", MaxSize: 64 << 20}},
+		Source: "github.com/Li-Jing-1997/VirNucPro 500_model.pth (repository root; see DefaultClassifierBaseURL)",
 	},
 }
 
@@ -243,6 +262,18 @@ func pinned(rel string) string {
 		}
 	}
 	return ""
+}
+
+// catalogFile finds the catalog file with the cache-relative path rel.
+func catalogFile(rel string) (File, bool) {
+	for _, m := range catalog {
+		for _, f := range m.Files {
+			if m.CachePath(f) == rel {
+				return f, true
+			}
+		}
+	}
+	return File{}, false
 }
 
 // cachePaths lists every catalog file's cache-relative path, sorted.

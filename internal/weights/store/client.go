@@ -11,8 +11,10 @@ import (
 // NewClient is the HTTP client downloads use: proxies from the environment
 // (HTTPS_PROXY, HTTP_PROXY, NO_PROXY, upper or lower case) read now, through getenv,
 // rather than once per process as http.ProxyFromEnvironment does; no transparent
-// compression (resume offsets count the file's own bytes); file:// URLs for local
-// mirrors; and connection timeouts (a stalled transfer is cut by the downloader).
+// compression (resume offsets count the file's own bytes); and connection timeouts (a
+// stalled transfer is cut by the downloader). It has no file:// transport: a mirror
+// directory is read directly by the downloader, so no server can redirect a download
+// to a local file.
 func NewClient(getenv func(string) string) *http.Client {
 	t := &http.Transport{
 		Proxy:                 proxyFromEnv(getenv),
@@ -24,7 +26,6 @@ func NewClient(getenv func(string) string) *http.Client {
 		ForceAttemptHTTP2:     true,
 		DisableCompression:    true,
 	}
-	t.RegisterProtocol("file", http.NewFileTransport(http.Dir("/")))
 	return &http.Client{Transport: t}
 }
 

@@ -2,11 +2,9 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/virnucpro/virnucpro/internal/atomicfile"
@@ -50,15 +47,24 @@ type Downloader struct {
 	Retries int
 	// RetryWait is the pause before the first retry, doubled for each next one.
 	RetryWait time.Duration
-	// StallTimeout cuts a transfer that receives nothing for this long (0: 2 minutes);
-	// it is then resumed like any interruption.
+	// StallTimeout cuts a transfer that receives less than StallBytes in this long
+	// (0: 2 minutes): a dead connection or a server trickling a byte a second. It is
+	// then resumed like any interruption.
 	StallTimeout time.Duration
+	// Deadline bounds a whole Download call, retries included (0: 24 hours).
+	Deadline time.Duration
+	// MaxSize, when positive, caps every file's size instead of the catalog's MaxSize.
+	MaxSize int64
 	// Getenv reads HF_ENDPOINT for the default Hugging Face base URL (nil: os.Getenv).
 	Getenv func(string) string
 	// Log receives what is done (nil: slog.Default()).
 	Log *slog.Logger
 	// Progress, when set, receives progress reports.
 	Progress func(Transfer)
+
+	// wrapWriter, when set (by tests), wraps the partial file's writer: a full disk is
+	// simulated with it.
+	wrapWriter func(io.Writer) io.Writer
 }
 
 // Result is what Download did for one file.
@@ -76,6 +82,8 @@ var ErrDigest = errors.New("sha256 mismatch")
 // Download fetches every file of model m that the cache does not hold yet, holding
 // the cache lock so that concurrent downloads never write the same file.
 func (d *Downloader) Download(ctx context.Context, m Model) ([]Result, error) {
+	ctx, cancel := context.WithTimeoutCause(ctx, d.deadline(), errDeadline{d.deadline()})
+	defer cancel()
 	log := d.log()
 	lock, err := lockCache(d.Cache, func(held error) {
 		log.Info("waiting for another download into the weights cache to finish", "lock", held)
@@ -99,13 +107,14 @@ func (d *Downloader) Download(ctx context.Context, m Model) ([]Result, error) {
 			return out, err
 		}
 		pin := bases.pinnedDigest(m, f)
-		if e, ok := d.present(man, m, rel, final, pin); ok {
+		if e, ok := d.present(man, m, f, rel, final, pin); ok {
 			log.Info("already in the cache", "file", final, "sha256", e.SHA256)
 			man.Files[rel] = e
 			out = append(out, Result{Name: rel, Path: final, Entry: e, Skipped: true})
 			continue
 		}
-		e, err := d.fetch(ctx, rel, u, final, pin, m.Origin == OriginHuggingFace)
+		e, err := d.fetch(ctx, &job{rel: rel, url: u, final: final, pin: pin, blob: f.GitBlobSHA1,
+			hf: m.Origin == OriginHuggingFace, max: d.maxSize(f)})
 		if d.Progress != nil {
 			d.Progress(Transfer{Name: rel, Done: e.Size, Total: e.Size, Final: true, Err: err})
 		}
@@ -129,9 +138,14 @@ func (d *Downloader) Download(ctx context.Context, m Model) ([]Result, error) {
 // present checks a file already at its final place: it is kept when its hash (cached
 // while size and mtime are unchanged) matches the pinned digest or, without one, the
 // manifest's record; a mismatching file is removed so it is downloaded again.
-func (d *Downloader) present(man *Manifest, m Model, rel, final, pin string) (Entry, bool) {
+func (d *Downloader) present(man *Manifest, m Model, f File, rel, final, pin string) (Entry, bool) {
 	st, err := os.Stat(final)
 	if err != nil || !st.Mode().IsRegular() {
+		return Entry{}, false
+	}
+	if err := checkBlob(final, f.GitBlobSHA1); err != nil {
+		d.log().Warn("cached file does not match its git blob id; downloading it again", "file", final, "err", err)
+		os.Remove(final)
 		return Entry{}, false
 	}
 	h := &Hasher{Manifest: man}
@@ -153,208 +167,41 @@ func (d *Downloader) present(man *Manifest, m Model, rel, final, pin string) (En
 		e = Entry{Model: m.Name, DigestFrom: "recorded", Time: time.Now().UTC()}
 		if pin != "" {
 			e.DigestFrom = from
+		} else if f.GitBlobSHA1 != "" {
+			e.DigestFrom = blobFrom(f.GitBlobSHA1)
 		}
 	}
 	e.Size, e.SHA256 = st.Size(), sum
 	return e, true
 }
 
-// fetch downloads url to final, resuming and retrying interruptions.
-func (d *Downloader) fetch(ctx context.Context, rel, url, final, pin string, hf bool) (Entry, error) {
-	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
+// fetch downloads j.url to j.final, resuming and retrying interruptions.
+func (d *Downloader) fetch(ctx context.Context, j *job) (Entry, error) {
+	if err := os.MkdirAll(filepath.Dir(j.final), 0o755); err != nil {
 		return Entry{}, fmt.Errorf("weights cache: %w", err)
 	}
 	wait := d.RetryWait
 	for attempt := 0; ; attempt++ {
-		e, retry, err := d.attempt(ctx, rel, url, final, pin, hf)
+		e, retry, err := d.attempt(ctx, j)
 		if err == nil {
 			return e, nil
 		}
+		if cause := context.Cause(ctx); cause != nil && ctx.Err() != nil {
+			err = fmt.Errorf("%w (%v)", err, cause)
+		}
 		if !retry || attempt >= d.Retries || ctx.Err() != nil {
-			if dir := filepath.Dir(final); dir != filepath.Clean(d.Cache) {
+			if dir := filepath.Dir(j.final); dir != filepath.Clean(d.Cache) {
 				os.Remove(dir) // a model directory left empty (fails, as it should, if not empty)
 			}
 			return Entry{}, err
 		}
-		d.log().Warn("download interrupted; resuming", "url", url, "attempt", attempt+2, "err", err)
+		d.log().Warn("download interrupted; resuming", "url", j.url, "attempt", attempt+2, "err", err)
 		select {
 		case <-ctx.Done():
-			return Entry{}, ctx.Err()
+			return Entry{}, context.Cause(ctx)
 		case <-time.After(wait):
 		}
 		wait *= 2
-	}
-}
-
-// attempt makes one request, appending to the partial file; retry says whether a
-// failure is worth resuming.
-func (d *Downloader) attempt(ctx context.Context, rel, url, final, pin string, hf bool) (e Entry, retry bool, err error) {
-	part := final + ".part"
-	have := int64(0)
-	if st, err := os.Stat(part); err == nil {
-		have = st.Size()
-	}
-	complete := false
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return e, false, fmt.Errorf("download %s: %w", url, err)
-	}
-	if have > 0 {
-		req.Header.Set("Range", fmt.Sprintf("bytes=%d-", have))
-	}
-	if hf && d.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+d.Token)
-	}
-	req.Header.Set("User-Agent", "virnucpro")
-	resp, err := d.client().Do(req)
-	if err != nil {
-		if ctx.Err() != nil {
-			return e, false, fmt.Errorf("download %s: %w", url, ctx.Err())
-		}
-		return e, !isUnreachable(err), offlineError(url, err, d.Cache)
-	}
-	defer resp.Body.Close()
-	switch {
-	case resp.StatusCode == http.StatusOK:
-		if have > 0 {
-			d.log().Info("the server ignored the resume request; starting over", "url", url)
-			have = 0
-		}
-	case resp.StatusCode == http.StatusPartialContent:
-		if start, ok := rangeStart(resp.Header.Get("Content-Range")); !ok || start != have {
-			os.Remove(part)
-			return e, true, fmt.Errorf("download %s: the server resumed at %q, not at byte %d; starting over", url, resp.Header.Get("Content-Range"), have)
-		}
-	case resp.StatusCode == http.StatusRequestedRangeNotSatisfiable:
-		// "bytes */N" with N = the partial size: the partial file is already whole (a run
-		// stopped between the transfer and the rename); it is verified below.
-		if size, ok := rangeTotal(resp.Header.Get("Content-Range")); !ok || size != have {
-			os.Remove(part)
-			return e, true, fmt.Errorf("download %s: cannot resume the partial file (%s); starting over", url, resp.Status)
-		}
-		complete = true
-	default:
-		return e, resp.StatusCode >= 500, statusError(url, resp, hf, d.Token != "")
-	}
-	want, from := pin, "pinned"
-	if hdr, name := headerDigest(resp); hdr != "" {
-		if want != "" && hdr != want {
-			os.Remove(part)
-			return e, false, fmt.Errorf("download %s: %w: the server announces sha256 %s (%s), the pinned digest is %s; refusing it", url, ErrDigest, hdr, name, want)
-		}
-		if want == "" {
-			want, from = hdr, name
-		}
-	}
-	if want == "" {
-		from = "recorded"
-	}
-	total := int64(-1)
-	if resp.ContentLength >= 0 {
-		total = have + resp.ContentLength
-	}
-	f, h, err := openPart(part, have)
-	if err != nil {
-		return e, false, err
-	}
-	done, copyErr := have, error(nil)
-	if !complete {
-		done, copyErr = d.copy(ctx, cancel, f, h, resp.Body, rel, have, total)
-	}
-	if err := f.Sync(); err != nil && copyErr == nil {
-		copyErr = err
-	}
-	if err := f.Close(); err != nil && copyErr == nil {
-		copyErr = err
-	}
-	if copyErr != nil {
-		return e, true, fmt.Errorf("download %s: interrupted after %d bytes (kept in %s to resume): %w", url, done, part, copyErr)
-	}
-	sum := hex.EncodeToString(h.Sum(nil))
-	if err := refuseLFSPointer(part, done); err != nil {
-		os.Remove(part)
-		return e, false, fmt.Errorf("download %s: %w", url, err)
-	}
-	if want != "" && sum != want {
-		os.Remove(part)
-		return e, false, fmt.Errorf("download %s: %w: got %s, want %s (%s); nothing was kept", url, ErrDigest, sum, want, from)
-	}
-	if err := os.Rename(part, final); err != nil {
-		return e, false, fmt.Errorf("weights cache: %w", err)
-	}
-	atomicfile.SyncDir(filepath.Dir(final))
-	return Entry{Size: done, SHA256: sum, DigestFrom: from, URL: url, Time: time.Now().UTC()}, false, nil
-}
-
-// openPart opens the partial file for appending at have bytes (truncating it when
-// have is 0) and returns a hash already fed with its first have bytes.
-func openPart(part string, have int64) (*os.File, hash.Hash, error) {
-	h := sha256.New()
-	flags := os.O_CREATE | os.O_RDWR
-	if have == 0 {
-		flags |= os.O_TRUNC
-	}
-	f, err := os.OpenFile(part, flags, 0o644)
-	if err != nil {
-		return nil, nil, fmt.Errorf("weights cache: %w", err)
-	}
-	if have > 0 {
-		if _, err := io.Copy(h, io.LimitReader(f, have)); err != nil {
-			f.Close()
-			return nil, nil, fmt.Errorf("weights cache: rehash %s: %w", part, err)
-		}
-		if err := f.Truncate(have); err != nil {
-			f.Close()
-			return nil, nil, fmt.Errorf("weights cache: %w", err)
-		}
-	}
-	if _, err := f.Seek(have, io.SeekStart); err != nil {
-		f.Close()
-		return nil, nil, fmt.Errorf("weights cache: %w", err)
-	}
-	return f, h, nil
-}
-
-// copy streams body into f and h, reporting progress, and cancels the request when
-// nothing arrives for the stall timeout. It returns the file size reached.
-func (d *Downloader) copy(ctx context.Context, cancel context.CancelFunc, f io.Writer, h hash.Hash, body io.Reader, rel string, have, total int64) (int64, error) {
-	var stalled atomic.Bool
-	stall := time.AfterFunc(d.stall(), func() { stalled.Store(true); cancel() })
-	defer stall.Stop()
-	buf := make([]byte, 1<<20)
-	done := have
-	last := time.Time{}
-	for {
-		n, rerr := body.Read(buf)
-		if n > 0 {
-			stall.Reset(d.stall())
-			if _, err := f.Write(buf[:n]); err != nil {
-				return done, fmt.Errorf("weights cache: %w", err)
-			}
-			h.Write(buf[:n])
-			done += int64(n)
-			if d.Progress != nil && time.Since(last) > 100*time.Millisecond {
-				last = time.Now()
-				d.Progress(Transfer{Name: rel, Done: done, Total: total})
-			}
-		}
-		if rerr == io.EOF {
-			if total >= 0 && done != total {
-				return done, io.ErrUnexpectedEOF
-			}
-			return done, nil
-		}
-		if rerr != nil {
-			if stalled.Load() {
-				return done, fmt.Errorf("no data for %s", d.stall())
-			}
-			if ctx.Err() != nil {
-				return done, ctx.Err()
-			}
-			return done, rerr
-		}
 	}
 }
 
@@ -363,6 +210,31 @@ func (d *Downloader) stall() time.Duration {
 		return d.StallTimeout
 	}
 	return 2 * time.Minute
+}
+
+func (d *Downloader) deadline() time.Duration {
+	if d.Deadline > 0 {
+		return d.Deadline
+	}
+	return 24 * time.Hour
+}
+
+// maxSize is the cap on file f's size.
+func (d *Downloader) maxSize(f File) int64 {
+	switch {
+	case d.MaxSize > 0:
+		return d.MaxSize
+	case f.MaxSize > 0:
+		return f.MaxSize
+	}
+	return DefaultMaxSize
+}
+
+// errDeadline is the cause of a Download cut by its overall deadline.
+type errDeadline struct{ d time.Duration }
+
+func (e errDeadline) Error() string {
+	return fmt.Sprintf("the download did not finish within its deadline of %s (--deadline)", e.d)
 }
 
 func (d *Downloader) log() *slog.Logger {
@@ -379,10 +251,11 @@ func (d *Downloader) getenv() func(string) string {
 	return os.Getenv
 }
 
-// client is the configured client, with a redirect policy that drops the
-// Authorization header whenever a redirect leaves the host (scheme and port included)
-// the request was made to: Hugging Face redirects LFS files to a CDN host that must
-// not receive the token.
+// client is the configured client, with a redirect policy that follows only http and
+// https (never file:// or another scheme a server names), at most maxRedirects hops,
+// refuses a loop as such, and drops the Authorization header whenever a redirect
+// leaves the host (scheme and port included) the request was made to: Hugging Face
+// redirects LFS files to a CDN host that must not receive the token.
 func (d *Downloader) client() *http.Client {
 	base := d.Client
 	if base == nil {
@@ -391,8 +264,8 @@ func (d *Downloader) client() *http.Client {
 	c := *base
 	next := base.CheckRedirect
 	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if len(via) >= 10 {
-			return errors.New("stopped after 10 redirects")
+		if err := checkRedirect(req, via); err != nil {
+			return err
 		}
 		if first := via[0].URL; req.URL.Host != first.Host || req.URL.Scheme != first.Scheme {
 			req.Header.Del("Authorization")

@@ -91,8 +91,8 @@ func TestDownloadUpstreamLayouts(t *testing.T) {
 		{"esm2-3b", map[string]string{"esm2_t36_3B_UR50D.pt": "recorded"}, "main"},
 		{"esm2-650m", map[string]string{"esm2_t33_650M_UR50D.pt": "recorded"}, "main"},
 		{"dnabert-s", map[string]string{"DNABERT-S/config.json": "recorded", "DNABERT-S/tokenizer.json": "recorded", "DNABERT-S/pytorch_model.bin": "X-Linked-Etag"}, "cdn"},
-		{"classifier-300", map[string]string{"300_model.pth": "recorded"}, "main"},
-		{"classifier-500", map[string]string{"500_model.pth": "recorded"}, "main"},
+		{"classifier-300", map[string]string{"300_model.pth": blobFrom(gitBlob(files["300_model.pth"]))}, "main"},
+		{"classifier-500", map[string]string{"500_model.pth": blobFrom(gitBlob(files["500_model.pth"]))}, "main"},
 	}
 	for _, c := range cases {
 		t.Run(c.model, func(t *testing.T) {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -51,6 +52,7 @@ type seen struct {
 }
 
 func newUpstream(t *testing.T, files map[string][]byte) *upstream {
+	pinBlobsForTest(t, files)
 	u := &upstream{t: t, files: files, dropAfter: map[string]int{}, dropped: map[string]bool{}}
 	u.main = httptest.NewServer(http.HandlerFunc(u.serveMain))
 	u.cdn = httptest.NewServer(http.HandlerFunc(u.serveCDN))
@@ -218,4 +220,33 @@ func pinForTest(t *testing.T, model, file, digest string) {
 		}
 	}
 	panic(fmt.Sprintf("pinForTest: no %s/%s", model, file))
+}
+
+// pinBlobsForTest replaces the catalog's git blob ids of the classifiers by those of
+// the test's stand-in files (restored when the test ends), so that blob verification
+// runs against them.
+func pinBlobsForTest(t testing.TB, files map[string][]byte) {
+	t.Helper()
+	saved := make([]Model, len(catalog))
+	for i, m := range catalog {
+		saved[i] = m
+		saved[i].Files = append([]File(nil), m.Files...)
+	}
+	t.Cleanup(func() { catalog = saved })
+	for i := range catalog {
+		catalog[i].Files = append([]File(nil), catalog[i].Files...)
+		for j, f := range catalog[i].Files {
+			if f.GitBlobSHA1 != "" {
+				catalog[i].Files[j].GitBlobSHA1 = gitBlob(files[f.Name])
+			}
+		}
+	}
+}
+
+// gitBlob is `git hash-object` of data.
+func gitBlob(data []byte) string {
+	h := sha1.New()
+	fmt.Fprintf(h, "blob %d\x00", len(data))
+	h.Write(data)
+	return hex.EncodeToString(h.Sum(nil))
 }

@@ -85,6 +85,14 @@ func Verify(cache string) ([]Check, error) {
 		if c.SHA256, _, err = h.File(c.Path); err != nil {
 			return out, fmt.Errorf("verify: %w", err)
 		}
+		if bad := checkContent(c.Path, rel); bad != "" {
+			c.Status, c.Want, c.From = StatusMismatch, bad, "content"
+			out = append(out, c)
+			continue
+		}
+		if f, ok := catalogFile(rel); ok && f.GitBlobSHA1 != "" && c.Want == "" {
+			c.Want, c.From = c.SHA256, blobFrom(f.GitBlobSHA1) // the blob id matched
+		}
 		switch {
 		case c.Want == "":
 			c.Status = StatusUnrecorded
@@ -96,4 +104,19 @@ func Verify(cache string) ([]Check, error) {
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// checkContent is what makes a cached file plainly wrong whatever its record says: an
+// HTML page, or content that is not the catalog's git blob. It returns "" when
+// neither applies.
+func checkContent(path, rel string) string {
+	if err := refuseHTML(path); err != nil {
+		return "a model file, not an HTML page"
+	}
+	if f, ok := catalogFile(rel); ok && f.GitBlobSHA1 != "" {
+		if got, err := GitBlobID(path); err != nil || got != f.GitBlobSHA1 {
+			return "git blob " + f.GitBlobSHA1
+		}
+	}
+	return ""
 }

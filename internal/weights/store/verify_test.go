@@ -32,7 +32,7 @@ func TestVerify(t *testing.T) {
 			os.Remove(filepath.Join(cache, "300_model.pth"))
 			write(t, filepath.Join(cache, "500_model.pth"), "by hand")
 		}, map[string]Status{
-			"300_model.pth": StatusMissing, "500_model.pth": StatusUnrecorded, "DNABERT-S/config.json": StatusOK, "DNABERT-S/tokenizer.json": StatusOK, "DNABERT-S/pytorch_model.bin": StatusOK}},
+			"300_model.pth": StatusMissing, "500_model.pth": StatusMismatch, "DNABERT-S/config.json": StatusOK, "DNABERT-S/tokenizer.json": StatusOK, "DNABERT-S/pytorch_model.bin": StatusOK}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

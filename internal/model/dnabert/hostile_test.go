@@ -1,0 +1,68 @@
+package dnabert
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/virnucpro/virnucpro/internal/tensor/cpu"
+)
+
+// damagedCopy copies the tiny model's config, tokenizer and safetensors weights into a
+// temporary directory, letting edit change the parsed config.json and tokenizer.json.
+func damagedCopy(t *testing.T, editConfig, editTokenizer func(map[string]any)) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, f := range []string{"config.json", "tokenizer.json", "model.safetensors"} {
+		b, err := os.ReadFile(filepath.Join(td, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		edit := map[string]func(map[string]any){"config.json": editConfig, "tokenizer.json": editTokenizer}[f]
+		if edit != nil {
+			var m map[string]any
+			if err := json.Unmarshal(b, &m); err != nil {
+				t.Fatal(err)
+			}
+			edit(m)
+			b, _ = json.Marshal(m)
+		}
+		os.WriteFile(filepath.Join(dir, f), b, 0o644)
+	}
+	return dir
+}
+
+// TestMalformedModelIsAnError: each damage the adversarial pass found (a config with
+// more layers than the weights hold used to crash with a nil pointer; absurd head
+// counts, negative or huge token ids panicked or allocated gigabytes) is an error
+// naming the file and the field.
+func TestMalformedModelIsAnError(t *testing.T) {
+	vocab := func(tok map[string]any) map[string]any {
+		return tok["model"].(map[string]any)["vocab"].(map[string]any)
+	}
+	cases := []struct {
+		name       string
+		cfg, tok   func(map[string]any)
+		file, want string
+	}{
+		{"more layers than the weights", func(c map[string]any) { c["num_hidden_layers"] = 40 }, nil, "config.json", "num_hidden_layers is 40 but the weights"},
+		{"negative heads", func(c map[string]any) { c["num_attention_heads"] = -1 }, nil, "config.json", "num_attention_heads is -1"},
+		{"huge heads", func(c map[string]any) { c["num_attention_heads"] = 1 << 40 }, nil, "config.json", "num_attention_heads"},
+		{"huge width", func(c map[string]any) { c["hidden_size"] = 1 << 50 }, nil, "config.json", "hidden_size"},
+		{"NaN-like eps", func(c map[string]any) { c["layer_norm_eps"] = 1e300 }, nil, "config.json", "layer_norm_eps"},
+		{"negative token id", nil, func(tk map[string]any) { vocab(tk)["A"] = -3 }, "tokenizer.json", `"A" has id -3`},
+		{"token id 2^31-1", nil, func(tk map[string]any) { vocab(tk)["A"] = 1<<31 - 1 }, "tokenizer.json", "id 2147483647"},
+		{"no vocab", nil, func(tk map[string]any) { delete(tk["model"].(map[string]any), "vocab"); tk["added_tokens"] = []any{} }, "tokenizer.json", "no vocabulary"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := damagedCopy(t, c.cfg, c.tok)
+			_, err := Load(dir, cpu.New(1, nil))
+			if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, c.file)) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("got %v, want an error naming %s and %q", err, c.file, c.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,253 @@
+package cpu
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// The native SGEMM: C = A·Bᵀ (or A·B) from packed panels with the microkernels of
+// sgemm_amd64.s, row-invariant by construction. Element (i, j) of C is always one
+// chain of float32 fused multiply-adds over p = 0, 1, ..., k-1 starting from zero,
+// then (accumulating) added to C's old value: the M tail is computed by the same
+// kernel on zero-padded packed rows (a row of the tile never mixes with another),
+// the N tail on zero-padded columns, the blocking of k only passes the chain through
+// memory (float32, exact), and threads split whole tiles. So a row's bits depend
+// on neither the other rows of the call, nor its position, nor the thread count, nor
+// the vector width (AVX2 and AVX-512 kernels agree bit for bit with sgemmKernelGo).
+
+// Microkernel flags.
+const (
+	gemmLoad = 1 // start from src instead of zero
+	gemmAdd  = 2 // add the result to dst's old values
+)
+
+// gemmMaxTile bounds mr·nr of every level's tile.
+const gemmMaxTile = 12 * 32
+
+// Blocking (performance only; the bits do not depend on it): a task packs gemmMC
+// rows of A and runs them against chunks of gemmNC columns of B, gemmKC steps of k
+// at a time.
+var (
+	gemmMC = 96
+	gemmNC = 256
+	gemmKC = 256
+)
+
+// sgemmTile is the microkernel's tile (rows of A × columns of B) at level.
+func sgemmTile(level int) (mr, nr int) {
+	switch level {
+	case simdAVX512:
+		return 12, 32
+	case simdAVX2:
+		return 6, 16
+	}
+	return 4, 8
+}
+
+// sgemmKernel runs level's microkernel on full tiles (k >= 1).
+func sgemmKernel(level, mr, nr, k int, a, b, src []float32, lds int, dst []float32, ldd int, flags int) {
+	if !sgemmKernelAsm(level, k, a, b, src, lds, dst, ldd, flags) {
+		sgemmKernelGo(mr, nr, k, a, b, src, lds, dst, ldd, flags)
+	}
+}
+
+// gemmOperands are one product's inputs: C[m×n] (+)= A[m×k]·op(B), with op(B) = Bᵀ
+// for B n×k (bT) or B for B k×n.
+type gemmOperands struct {
+	m, n, k int
+	a       []float32
+	lda     int
+	b       []float32
+	ldb     int
+	bT      bool
+	c       []float32
+	ldc     int
+	acc     bool
+}
+
+// gemmWorker is one goroutine's scratch: the packed rows of A of its task and the
+// partial tiles of a chunk.
+type gemmWorker struct {
+	ap, part []float32
+}
+
+// gemmBufs holds a product's packed B and its workers' scratch, reused across calls.
+type gemmBufs struct {
+	bp      []float32
+	workers []*gemmWorker
+}
+
+func (g *gemmBufs) worker(i int) *gemmWorker {
+	for len(g.workers) <= i {
+		g.workers = append(g.workers, new(gemmWorker))
+	}
+	return g.workers[i]
+}
+
+// sgemmNative computes the product o on up to threads goroutines at level.
+func sgemmNative(level int, o gemmOperands, threads int, bufs *gemmBufs) {
+	if o.m <= 0 || o.n <= 0 {
+		return
+	}
+	if o.k == 0 { // an empty sum
+		if !o.acc {
+			for i := 0; i < o.m; i++ {
+				clear(o.c[i*o.ldc : i*o.ldc+o.n])
+			}
+		}
+		return
+	}
+	mr, nr := sgemmTile(level)
+	panels := (o.n + nr - 1) / nr
+	bufs.bp = grow(bufs.bp, panels*o.k*nr)
+	parallelRanges(panels, threads, func(lo, hi int) { packB(bufs.bp, o, nr, lo, hi) })
+
+	tilesM := (o.m + mr - 1) / mr
+	mcTiles := max(gemmMC/mr, 1)
+	blocksM := (tilesM + mcTiles - 1) / mcTiles
+	// Few row blocks: split the columns too, so every thread has work.
+	splitN := 1
+	if blocksM < 4*threads {
+		splitN = min(threads, panels)
+	}
+	tasks := blocksM * splitN
+	workers := min(threads, tasks)
+	var next atomic.Int64
+	run := func(w *gemmWorker) {
+		for {
+			t := int(next.Add(1) - 1)
+			if t >= tasks {
+				return
+			}
+			bm, bn := t/splitN, t%splitN
+			t0 := bm * mcTiles
+			t1 := min(t0+mcTiles, tilesM)
+			sgemmTask(level, o, w, bufs.bp, mr, nr, t0, t1, bn*panels/splitN, (bn+1)*panels/splitN)
+		}
+	}
+	if workers <= 1 {
+		run(bufs.worker(0))
+		return
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		w := bufs.worker(i)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			run(w)
+		}()
+	}
+	wg.Wait()
+}
+
+// sgemmTask computes row tiles [t0, t1) × column panels [q0, q1) of C.
+func sgemmTask(level int, o gemmOperands, w *gemmWorker, bp []float32, mr, nr, t0, t1, q0, q1 int) {
+	k := o.k
+	w.ap = grow(w.ap, (t1-t0)*k*mr)
+	packA(w.ap, o, mr, t0, t1)
+	ncPanels := max(gemmNC/nr, 1)
+	tile := mr * nr
+	w.part = grow(w.part, (t1-t0)*ncPanels*tile)
+	for c0 := q0; c0 < q1; c0 += ncPanels {
+		c1 := min(c0+ncPanels, q1)
+		for p0 := 0; p0 < k; p0 += gemmKC {
+			kc := min(gemmKC, k-p0)
+			last := p0+kc == k
+			for q := c0; q < c1; q++ {
+				b := bp[(q*k+p0)*nr:]
+				cols := min(nr, o.n-q*nr)
+				for t := t0; t < t1; t++ {
+					a := w.ap[((t-t0)*k+p0)*mr:]
+					part := w.part[((t-t0)*ncPanels+q-c0)*tile:]
+					flags := 0
+					if p0 > 0 {
+						flags = gemmLoad
+					}
+					rows := min(mr, o.m-t*mr)
+					if !last {
+						sgemmKernel(level, mr, nr, kc, a, b, part, nr, part, nr, flags)
+						continue
+					}
+					if rows == mr && cols == nr {
+						if o.acc {
+							flags |= gemmAdd
+						}
+						sgemmKernel(level, mr, nr, kc, a, b, part, nr, o.c[t*mr*o.ldc+q*nr:], o.ldc, flags)
+						continue
+					}
+					sgemmKernel(level, mr, nr, kc, a, b, part, nr, part, nr, flags)
+					storeEdge(o, part, nr, t*mr, q*nr, rows, cols)
+				}
+			}
+		}
+	}
+}
+
+// storeEdge writes (adds, accumulating) the rows×cols corner of a tile into C at
+// (i0, j0).
+func storeEdge(o gemmOperands, part []float32, nr, i0, j0, rows, cols int) {
+	for r := 0; r < rows; r++ {
+		out := o.c[(i0+r)*o.ldc+j0 : (i0+r)*o.ldc+j0+cols]
+		src := part[r*nr : r*nr+cols]
+		if o.acc {
+			for j, v := range src {
+				out[j] += v
+			}
+		} else {
+			copy(out, src)
+		}
+	}
+}
+
+// packA writes rows of A of tiles [t0, t1) as k steps of mr values each (rows past m
+// zero).
+func packA(ap []float32, o gemmOperands, mr, t0, t1 int) {
+	k := o.k
+	for t := t0; t < t1; t++ {
+		dst := ap[(t-t0)*k*mr : (t-t0+1)*k*mr]
+		for r := 0; r < mr; r++ {
+			i := t*mr + r
+			if i >= o.m {
+				for p := 0; p < k; p++ {
+					dst[p*mr+r] = 0
+				}
+				continue
+			}
+			row := o.a[i*o.lda : i*o.lda+k]
+			for p, v := range row {
+				dst[p*mr+r] = v
+			}
+		}
+	}
+}
+
+// packB writes the columns of op(B) of panels [q0, q1) as k steps of nr values each
+// (columns past n zero).
+func packB(bp []float32, o gemmOperands, nr, q0, q1 int) {
+	k := o.k
+	for q := q0; q < q1; q++ {
+		dst := bp[q*k*nr : (q+1)*k*nr]
+		cols := min(nr, o.n-q*nr)
+		if !o.bT {
+			for p := 0; p < k; p++ {
+				d := dst[p*nr : (p+1)*nr]
+				copy(d, o.b[p*o.ldb+q*nr:p*o.ldb+q*nr+cols])
+				clear(d[cols:])
+			}
+			continue
+		}
+		for j := 0; j < nr; j++ {
+			if j >= cols {
+				for p := 0; p < k; p++ {
+					dst[p*nr+j] = 0
+				}
+				continue
+			}
+			row := o.b[(q*nr+j)*o.ldb : (q*nr+j)*o.ldb+k]
+			for p, v := range row {
+				dst[p*nr+j] = v
+			}
+		}
+	}
+}

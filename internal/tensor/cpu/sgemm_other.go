@@ -1,0 +1,11 @@
+//go:build !amd64
+
+package cpu
+
+// nativeGemmSupported: the SGEMM kernels are assembly for amd64 only.
+func nativeGemmSupported() bool { return false }
+
+// sgemmKernelAsm has no assembly kernels on this architecture.
+func sgemmKernelAsm(level, k int, a, b, src []float32, lds int, dst []float32, ldd int, flags int) bool {
+	return false
+}
