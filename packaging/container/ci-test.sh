@@ -28,6 +28,13 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
+# same A B: identical trees, report.html compared without its run metadata block (date,
+# command line and runtime are each run's own).
+same() {
+  diff -r -x .virnucpro -x report.html "$1" "$2"
+  diff <(sed '/<!--run-meta-->/,/<!--\/run-meta-->/d' "$1/report.html") \
+    <(sed '/<!--run-meta-->/,/<!--\/run-meta-->/d' "$2/report.html")
+}
 cd "$root"
 
 ca=/etc/ssl/certs/ca-certificates.crt
@@ -110,5 +117,5 @@ if [ -z "$ran" ]; then
   cp -r "$mnt/data/out/." "$tmp/ctr/out/"
   ran="unshare --root into the image's root filesystem (buildah mount), UID 10001"
 fi
-diff -r -x .virnucpro "$tmp/native/out" "$tmp/ctr/out"
+same "$tmp/native/out" "$tmp/ctr/out"
 echo "container: demo in the image ($ran) == native run of the static binary"

@@ -8,6 +8,13 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# same A B: identical trees, report.html compared without its run metadata block (date,
+# command line and runtime are each run's own).
+same() {
+  diff -r -x .virnucpro -x report.html "$1" "$2"
+  diff <(sed '/<!--run-meta-->/,/<!--\/run-meta-->/d' "$1/report.html") \
+    <(sed '/<!--run-meta-->/,/<!--\/run-meta-->/d' "$2/report.html")
+}
 cd "$root"
 CGO_ENABLED=0 go build -o "$tmp/bin/virnucpro" ./cmd/virnucpro
 export PATH="$tmp/bin:$PATH"
@@ -41,12 +48,16 @@ tar -xf "$tmp/dnabert.tar" -C "$tmp/directwd/dnabert"
 
 mkdir "$tmp/run1" "$tmp/run2"
 (cd "$tmp/run1" && bash "$tmp/command.sh" 2>"$tmp/run1.err") || { cat "$tmp/run1.err"; exit 1; }
-diff -r -x .virnucpro "$tmp/direct" "$tmp/run1/out"
+same "$tmp/direct" "$tmp/run1/out"
 # The retry: a new working directory holding only the restored checkpoint file.
-tar -cf "$tmp/run2/checkpoint.tar" -C "$tmp/run1/out" .virnucpro
+# (run1's whole output directory, as the task packs it; a run interrupted earlier would have no
+# results yet, only .virnucpro).
+tar -cf "$tmp/run2/checkpoint.tar" -C "$tmp/run1" out
 (cd "$tmp/run2" && bash "$tmp/command.sh" 2>"$tmp/run2.err") || { cat "$tmp/run2.err"; exit 1; }
 grep -q "resuming from checkpoint.tar" "$tmp/run2.err" || { cat "$tmp/run2.err"; echo "wdl: the retry did not unpack checkpoint.tar"; exit 1; }
-diff -r -x .virnucpro "$tmp/direct" "$tmp/run2/out"
+same "$tmp/direct" "$tmp/run2/out"
 test "$(cat "$tmp/run2/VERSION")" = "$("$tmp/bin/virnucpro" --version)"
-grep -q 'msg="resuming from checkpoint"' "$tmp/run2.err" || { cat "$tmp/run2.err"; echo "wdl: predict did not resume"; exit 1; }
+# predict itself reuses the restored run (a completed one: "already holds this run").
+grep -q -e 'already holds this run' -e 'msg="resuming from checkpoint"' "$tmp/run2.err" \
+  || { cat "$tmp/run2.err"; echo "wdl: predict did not reuse the restored run"; exit 1; }
 echo "wdl: predict task command == direct run; a retry resumes from checkpoint.tar"

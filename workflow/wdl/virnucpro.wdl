@@ -2,7 +2,7 @@ version 1.0
 
 # VirNucPro (virnucpro predict) as a WDL 1.0 task and workflow, for Cromwell/Terra (GPU runtime
 # attributes of the Google backends) and miniwdl. Preemptible-friendly: predict checkpoints its
-# committed work in OUTDIR/.virnucpro; the task packs that directory into checkpoint_file every
+# committed work in OUTDIR/.virnucpro; the task packs OUTDIR into checkpoint.tar every
 # checkpoint_minutes, and Cromwell (runtime attribute checkpointFile) keeps that file across a
 # preemption and restores it, so the retried task resumes instead of starting over.
 
@@ -79,30 +79,47 @@ task predict {
     out="~{out_name}"
     # A retry after preemption finds the last checkpoint restored by the backend: unpack it so
     # predict resumes (--resume is its default) from the committed work.
+    restored=false
     if [ -s checkpoint.tar ]; then
-      mkdir -p "$out"
-      tar -xf checkpoint.tar -C "$out" && echo "resuming from checkpoint.tar" >&2 || echo "checkpoint.tar unreadable: starting over" >&2
+      if tar -xf checkpoint.tar; then
+        restored=true
+        echo "resuming from checkpoint.tar" >&2
+      else
+        rm -rf "$out"
+        echo "checkpoint.tar unreadable: starting over" >&2
+      fi
     fi
     mkdir -p dnabert
     tar -xf "~{dnabert_tar}" -C dnabert
     dnabert_dir=$(dirname "$(find dnabert -name config.json | head -n 1)")
 
-    # Pack the checkpoint directory every few minutes (atomically: the backend may copy the
-    # file at any time).
+    # Pack the output directory (its .virnucpro checkpoint; the results too once written) every
+    # few minutes, atomically: the backend may copy the file at any time.
     (
       while sleep $((~{checkpoint_minutes} * 60)); do
         if [ -d "$out/.virnucpro" ]; then
-          tar -cf checkpoint.tar.tmp -C "$out" .virnucpro 2>/dev/null && mv checkpoint.tar.tmp checkpoint.tar
+          tar -cf checkpoint.tar.tmp "$out" 2>/dev/null && mv checkpoint.tar.tmp checkpoint.tar
         fi
       done
     ) >/dev/null 2>&1 &
     packer=$!
     trap 'kill "$packer" 2>/dev/null || true' EXIT
 
-    virnucpro predict "~{reads}" -o "$out" \
-      --esm "~{esm}" --dnabert "$dnabert_dir" --classifier "~{classifier}" \
-      --chunk-size ~{chunk_size} --device ~{device} --threads ~{cpu} --no-progress \
-      ~{extra_args}
+    predict() {
+      virnucpro predict "~{reads}" -o "$out" \
+        --esm "~{esm}" --dnabert "$dnabert_dir" --classifier "~{classifier}" \
+        --chunk-size ~{chunk_size} --device ~{device} --threads ~{cpu} --no-progress \
+        ~{extra_args} "$@"
+    }
+    # A checkpoint packed while the results were being written can be refused: start over then.
+    if ! predict; then
+      if [ "$restored" = true ]; then
+        echo "the restored checkpoint was refused: starting over" >&2
+        predict --restart
+      else
+        exit 1
+      fi
+    fi
     virnucpro --version > VERSION
   >>>
 
