@@ -47,13 +47,13 @@ tar -xf "$tmp/dnabert.tar" -C "$tmp/directwd/dnabert"
   --classifier "$classifier" --chunk-size 500 --device cpu --threads 2 --no-progress -q)
 
 mkdir "$tmp/run1" "$tmp/run2"
-(cd "$tmp/run1" && bash "$tmp/command.sh" 2>"$tmp/run1.err") || { cat "$tmp/run1.err"; exit 1; }
+(cd "$tmp/run1" && bash "$tmp/command.sh" >"$tmp/run1.err" 2>&1) || { cat "$tmp/run1.err"; exit 1; }
 same "$tmp/direct" "$tmp/run1/out"
 # The retry: a new working directory holding only the restored checkpoint file.
 # (run1's whole output directory, as the task packs it; a run interrupted earlier would have no
 # results yet, only .virnucpro).
 tar -cf "$tmp/run2/checkpoint.tar" -C "$tmp/run1" out
-(cd "$tmp/run2" && bash "$tmp/command.sh" 2>"$tmp/run2.err") || { cat "$tmp/run2.err"; exit 1; }
+(cd "$tmp/run2" && bash "$tmp/command.sh" >"$tmp/run2.err" 2>&1) || { cat "$tmp/run2.err"; exit 1; }
 grep -q "resuming from checkpoint.tar" "$tmp/run2.err" || { cat "$tmp/run2.err"; echo "wdl: the retry did not unpack checkpoint.tar"; exit 1; }
 same "$tmp/direct" "$tmp/run2/out"
 test "$(cat "$tmp/run2/VERSION")" = "$("$tmp/bin/virnucpro" --version)"
