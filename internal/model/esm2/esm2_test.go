@@ -87,18 +87,14 @@ func testBackends(t *testing.T) map[string]tensor.Backend {
 func TestGoldens(t *testing.T) {
 	g := loadGolden(t)
 	seqs := proteins(t)
-	srcs, pools, packs := []string{"esm2_t3_tiny_UR50D.pt", "hf"}, []Pooling{PoolVirNucPro, PoolFull}, []bool{false, true}
-	if testing.Short() { // every kernel on every sequence, 1/8 of the runs (.ci/run's arm64 tests under qemu)
-		srcs, pools, packs = srcs[:1], pools[:1], packs[1:]
-	}
 	for bname, b := range testBackends(t) {
-		for _, src := range srcs {
-			for _, pool := range pools {
+		for _, src := range []string{"esm2_t3_tiny_UR50D.pt", "hf"} {
+			for _, pool := range []Pooling{PoolVirNucPro, PoolFull} {
 				m, err := Load(filepath.Join(td, src), b, Options{ReprLayer: -1, Pool: pool})
 				if err != nil {
 					t.Fatal(err)
 				}
-				for _, packed := range packs {
+				for _, packed := range []bool{false, true} {
 					name := fmt.Sprintf("%s/%s/pool%d/packed=%v", bname, src, pool, packed)
 					var toks [][]int32
 					for _, s := range g.Sequences {
