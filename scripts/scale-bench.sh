@@ -70,7 +70,7 @@ for c in $CASES; do
       [ -f "$in" ] || "$WORK/scalegen" -reads "$n" -len "$READ_LEN" -seed "$SEED" -o "$in" 2>/dev/null
       measure "predict $n x ${READ_LEN}bp" "$WORK/out-reads-$n" "$WORK/virnucpro" predict "$in" "${MODELS[@]}" \
         -o "$WORK/out-reads-$n" -j "$THREADS" --no-progress
-      tail -n 12 "$WORK/predict $n x ${READ_LEN}bp.stdout" 2>/dev/null | sed 's/^/    /' || true
+      tail -n 20 "$WORK/predict $n x ${READ_LEN}bp.stdout" 2>/dev/null | sed 's/^/    /' || true
     done
     ;;
   long)

@@ -18,6 +18,7 @@ type benchFlags struct {
 	seconds   float64
 	sequences int
 	rss       bool
+	compare   bool
 }
 
 // newBenchCmd builds `bench`: this machine's encoder throughput as a ratio to its raw
@@ -42,6 +43,7 @@ memory against the float32 weight size.`,
 	f.IntVar(&bf.sequences, "sequences", 0, "sequences per pass of each encoder (default: 64, one default 8192-token predict batch; 16 with --blas go)")
 	f.Float64Var(&bf.seconds, "seconds", 4, "approximate measuring time (split between the two encoders; each runs at least one round)")
 	cmd.Flags().BoolVar(&bf.rss, "rss", false, "also measure the peak memory of loading a 393 MB ESM-2 in each weight format (writes ~1 GB of temporary files)")
+	cmd.Flags().BoolVar(&bf.compare, "compare", false, "also compare the native kernels with OpenBLAS: SGEMM GFLOP/s at the encoders' shapes (ESM-2 3B, 35M, DNABERT-S) and both encoders' tokens/s on each")
 	cmd.AddCommand(newBenchRSSChildCmd())
 	return cmd
 }
@@ -97,6 +99,11 @@ func runBench(cmd *cobra.Command, g *globalOptions, bf *benchFlags) error {
 	if peak, err := perf.PeakRSS(); err == nil && rssReset {
 		fmt.Fprintf(out, "peak RSS %.0f MB: %.2f× the float32 weights of both models (%.0f MB), activations and the raw-SGEMM operands included\n",
 			float64(peak)/1e6, float64(peak)/float64(weightBytes), float64(weightBytes)/1e6)
+	}
+	if bf.compare {
+		if err := perf.CompareCPU(out, g.threads, dir, esmSeqs, dnaSeqs, budget); err != nil {
+			return err
+		}
 	}
 	if bf.rss {
 		return benchRSS(cmd, dir, bf.blas)

@@ -42,6 +42,7 @@ stopped when the same command is run again (as predict).`,
 }
 
 func runFeatures(cmd *cobra.Command, g *globalOptions, ff *featuresFlags, input string) error {
+	tuneGC()
 	r := &ff.run
 	if r.out == "" {
 		return errors.New("--output/-o is required")

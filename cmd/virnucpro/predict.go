@@ -95,6 +95,7 @@ func (pf *predictFlags) options(g *globalOptions, inputs []string) (predict.Pred
 }
 
 func runPredict(g *globalOptions, pf *predictFlags, inputs []string, stdout io.Writer) error {
+	tuneGC()
 	started := time.Now()
 	r := &pf.run
 	if r.out == "" {

@@ -27,7 +27,7 @@ func TestReportCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(seqs), "a|<x>\t600\t2\t2\t0\t2\t0.9\tok\t0.8500\t1.0000\t0.7072\t1\t0\t0\tViral\thigh_confidence\t0.5000\t0.0000\n") ||
+	if !strings.Contains(string(seqs), "a|<x>\t600\t2\t2\t0\t2\t0.9\tok\t0.8500\t1.0000\t0.7072\t1\t0\t0\tViral\thigh_confidence\t0.5000\t0.0000\t\n") ||
 		!strings.Contains(string(seqs), "b\t40\t1\t0\t1\t0\tNA\tno_orf\t") {
 		t.Errorf("sequences.tsv:\n%s", seqs)
 	}

@@ -50,6 +50,7 @@ func newRootCmd() *cobra.Command {
 		newReportCmd(), newReadsCmd(), newChunkCmd(g), newTranslateCmd(g), newValidateCmd(), newEmbedCmd(g), newWeightsCmd(g),
 		newDevicesCmd(), newBenchCmd(g), newConfigCmd(root))
 	setupCLI(root)
+	adviseFlags(root)
 	return root
 }
 

@@ -129,6 +129,9 @@ func runOutcome(intr *checkpoint.Interrupt, err error, out string) error {
 		code := exitCodeOf(cat)
 		log.Error("worker failure", "category", cat.String(), "exit_code", code, "output", out,
 			"hint", "completed work is committed; fix the cause and run the same command again to resume")
+		if cat == pipeline.FailureOutOfMemory {
+			err = fmt.Errorf("%w (see --device, --precision, --max-tokens)", err)
+		}
 		return &exitError{code: code, err: err}
 	}
 	return err

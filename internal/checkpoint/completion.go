@@ -123,10 +123,10 @@ func ReadCompletion(outDir string) (*Completion, error) {
 	}
 	var c Completion
 	if err := json.Unmarshal(data, &c); err != nil {
-		return nil, fmt.Errorf("%s: not a valid completion record (%v); use --restart to recompute the run", path, err)
+		return nil, fmt.Errorf("%s: not a valid completion record (%v): %w", path, err, ErrDamaged)
 	}
 	if c.Version != CompletionVersion {
-		return nil, fmt.Errorf("%s: completion record format v%d, this tool reads v%d; use --restart to recompute the run", path, c.Version, CompletionVersion)
+		return nil, fmt.Errorf("%s: completion record format v%d, this tool reads v%d: %w", path, c.Version, CompletionVersion, ErrDamaged)
 	}
 	return &c, nil
 }
@@ -154,9 +154,11 @@ func (c *Completion) Verify(outDir string) []string {
 type CompleteError struct{ Dir string }
 
 func (e *CompleteError) Error() string {
-	return fmt.Sprintf("%s holds a completed run (%s): run the same command to verify its outputs, or pass --restart to recompute it",
-		e.Dir, filepath.Join(e.Dir, Dir, CompletionName))
+	return fmt.Sprintf("%s holds a completed run (%s)", e.Dir, filepath.Join(e.Dir, Dir, CompletionName))
 }
+
+// Is makes errors.Is(err, ErrCompleted) hold.
+func (e *CompleteError) Is(target error) bool { return target == ErrCompleted }
 
 // refuseComplete returns a *CompleteError when outDir's checkpoint directory holds a
 // completion record.

@@ -112,6 +112,8 @@ type MismatchError struct {
 }
 
 func (e *MismatchError) Error() string {
-	return fmt.Sprintf("%s holds a different run; refusing to resume (use --restart to discard it, or another output directory):\n  - %s",
-		e.Dir, strings.Join(e.Differences, "\n  - "))
+	return fmt.Sprintf("%s holds a different run; refusing to resume:\n  - %s", e.Dir, strings.Join(e.Differences, "\n  - "))
 }
+
+// Is makes errors.Is(err, ErrDifferentRun) hold.
+func (e *MismatchError) Is(target error) bool { return target == ErrDifferentRun }

@@ -83,7 +83,7 @@ func readManifest(dir string) (*Manifest, []string, error) {
 	warnings = append(warnings, fmt.Sprintf("manifest unusable (%v); recovering from the previous copy", err))
 	prev, perr := readManifestFile(filepath.Join(dir, previousName))
 	if perr != nil {
-		return nil, warnings, fmt.Errorf("checkpoint manifest in %s is corrupt (%v) and its previous copy too (%v); use --restart to discard the checkpoint", dir, err, perr)
+		return nil, warnings, fmt.Errorf("checkpoint manifest in %s is corrupt (%v) and its previous copy too (%v): %w", dir, err, perr, ErrDamaged)
 	}
 	return prev, warnings, nil
 }
@@ -128,10 +128,13 @@ type VersionError struct {
 
 func (e *VersionError) Error() string {
 	if e.Version < ManifestVersion {
-		return fmt.Sprintf("%s: checkpoint format v%d is older than this tool's v%d and has no shard checksums to verify its data; it cannot be migrated safely: rerun with --restart (the work will be recomputed)", e.Path, e.Version, ManifestVersion)
+		return fmt.Sprintf("%s: checkpoint format v%d is older than this tool's v%d and has no shard checksums to verify its data; it cannot be migrated safely (the work will be recomputed)", e.Path, e.Version, ManifestVersion)
 	}
-	return fmt.Sprintf("%s: checkpoint format v%d is newer than this tool's v%d: use the virnucpro version that wrote it, or --restart", e.Path, e.Version, ManifestVersion)
+	return fmt.Sprintf("%s: checkpoint format v%d is newer than this tool's v%d: use the virnucpro version that wrote it", e.Path, e.Version, ManifestVersion)
 }
+
+// Is makes errors.Is(err, ErrDamaged) hold: only starting over helps.
+func (e *VersionError) Is(target error) bool { return target == ErrDamaged }
 
 // writeManifest replaces the manifest atomically, keeping the previous one.
 func writeManifest(dir string, m *Manifest) error {

@@ -62,7 +62,7 @@ func Open(outDir string, id Identity, opts OpenOptions) (*Store, error) {
 		return nil, err
 	default:
 		if !opts.Resume {
-			return nil, fmt.Errorf("%s already holds a run (%d shards committed); pass --resume to continue it or --restart to discard it", outDir, len(m.Shards))
+			return nil, fmt.Errorf("%s already holds a run (%d shards committed): %w", outDir, len(m.Shards), ErrRunExists)
 		}
 		if d := Diff(m.Identity, id); len(d) > 0 {
 			return nil, &MismatchError{Dir: outDir, Differences: d}

@@ -46,7 +46,7 @@ func TestResumeKeepsCommittedShards(t *testing.T) {
 	if err != nil || string(data) != strings.Repeat("x", 11) {
 		t.Fatalf("shard 1: %q %v", data, err)
 	}
-	if _, err := Open(out, ident("a"), OpenOptions{}); err == nil || !strings.Contains(err.Error(), "--resume") {
+	if _, err := Open(out, ident("a"), OpenOptions{}); !errors.Is(err, ErrRunExists) {
 		t.Fatalf("without --resume: %v", err)
 	}
 	s3, err := Open(out, ident("a"), OpenOptions{Restart: true})
@@ -135,7 +135,7 @@ func TestManifestRecovery(t *testing.T) {
 	// Both copies corrupt: a clear error.
 	os.WriteFile(filepath.Join(out, Dir, manifestName), []byte("{garbage"), 0o644)
 	os.WriteFile(filepath.Join(out, Dir, previousName), []byte("nope"), 0o644)
-	if _, err := Open(out, ident("a"), OpenOptions{Resume: true}); err == nil || !strings.Contains(err.Error(), "--restart") {
+	if _, err := Open(out, ident("a"), OpenOptions{Resume: true}); !errors.Is(err, ErrDamaged) {
 		t.Fatalf("got %v", err)
 	}
 }

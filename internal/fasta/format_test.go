@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/biogo/hts/bam"
+	"github.com/biogo/hts/bgzf"
 	"github.com/biogo/hts/sam"
 )
 
@@ -396,4 +397,42 @@ func TestOpenAllPassesReaderSettings(t *testing.T) {
 			t.Fatalf("count only: %v %v", rec, err)
 		}
 	}
+}
+
+// FuzzBAM mutates the decompressed content of a valid BAM and recompresses it as BGZF:
+// the reader must return records or an *Error naming the file, never panic.
+func FuzzBAM(f *testing.F) {
+	raw, err := os.ReadFile("testdata/paired.bam")
+	if err != nil {
+		f.Fatal(err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		f.Fatal(err)
+	}
+	plain, _ := io.ReadAll(zr)
+	f.Add(plain)
+	f.Add(plain[:len(plain)/2])
+	f.Fuzz(func(t *testing.T, content []byte) {
+		var buf bytes.Buffer
+		w := bgzf.NewWriter(&buf, 1)
+		w.Write(content)
+		w.Close()
+		p := filepath.Join(t.TempDir(), "f.bam")
+		os.WriteFile(p, buf.Bytes(), 0o644)
+		r, err := Open(p)
+		if err != nil {
+			return
+		}
+		defer r.Close()
+		for i := 0; i < 1000; i++ {
+			if _, err := r.Next(); err != nil {
+				var fe *Error
+				if !errors.Is(err, io.EOF) && !errors.As(err, &fe) {
+					t.Fatalf("error %v is not a *fasta.Error", err)
+				}
+				return
+			}
+		}
+	})
 }

@@ -103,7 +103,8 @@ func (r *shardReader) next(ordinal int) (*pipeline.Window, error) {
 		return nil, err
 	}
 	keep := r.res.KeepIntermediate
-	w := &pipeline.Window{Index: ordinal, Records: []pipeline.RecordEntry{{ID: ref.ID, Length: ref.Length, Ordinal: ordinal, First: true, Last: true}}}
+	w := &pipeline.Window{Index: ordinal, Records: []pipeline.RecordEntry{{ID: ref.ID, Length: ref.Length, Description: ref.Description,
+		Ordinal: ordinal, First: true, Last: true}}}
 	if keep {
 		w.FeatureDim = r.res.FeatureDims[0] + r.res.FeatureDims[1]
 	}

@@ -495,7 +495,7 @@ func (inf *inferrer) runBatch(k, e int, w *Window, items []batch.Item, budget in
 		}
 		if len(items) == 1 {
 			return fail(cat, framesOfItems(w, ep, items),
-				fmt.Sprintf("a single %d-token sequence does not fit: use a device with more free memory, --precision fp16/bf16, or --device cpu", total), err)
+				fmt.Sprintf("a single %d-token sequence does not fit: use a device with more free memory, a narrower precision (fp16/bf16), or the CPU", total), err)
 		}
 		half := max(total/2, 1)
 		slog.Warn("out of memory: retrying the batch with half the token budget", "worker", k, "device", wk.Device,

@@ -36,6 +36,8 @@ type ChunkEntry struct {
 type RecordEntry struct {
 	ID     string
 	Length int
+	// Description is the record's FASTA header line (set on the entry with First).
+	Description string
 	// Ordinal is the record's 0-based position in the input.
 	Ordinal     int
 	First, Last bool

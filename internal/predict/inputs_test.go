@@ -100,10 +100,27 @@ func sameOutputs(t *testing.T, what, a, b string) {
 		t.Fatalf("%s: %d files vs %d", what, len(fa), len(fb))
 	}
 	for _, n := range names {
-		if !bytes.Equal(fa[n], fb[n]) {
+		x, y := fa[n], fb[n]
+		if n == report.SequencesFile && strings.HasPrefix(what, "bam") {
+			// A BAM record is a name without the FASTA description (last column).
+			x, y = dropLastColumn(x), dropLastColumn(y)
+		}
+		if !bytes.Equal(x, y) {
 			t.Errorf("%s: %s differs", what, n)
 		}
 	}
+}
+
+// dropLastColumn removes the last tab-separated column of every line.
+func dropLastColumn(b []byte) []byte {
+	var out []byte
+	for _, l := range bytes.SplitAfter(b, []byte("\n")) {
+		if i := bytes.LastIndexByte(l, '\t'); i >= 0 {
+			l = append(l[:i:i], '\n')
+		}
+		out = append(out, l...)
+	}
+	return out
 }
 
 // TestInputFormatsGiveIdenticalOutputs: FASTQ.gz, BAM (made with samtools import) and

@@ -159,6 +159,7 @@ func (o *OutputSink) Write(w *pipeline.Window) error {
 			if err := o.reports.BeginRecord(r.ID, r.Length); err != nil {
 				return err
 			}
+			o.reports.SetDescription(r.Description)
 		}
 		for ; ci < len(w.Chunks) && w.Chunks[ci].Record == ri; ci++ {
 			c := w.Chunks[ci]

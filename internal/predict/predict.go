@@ -58,16 +58,16 @@ type PredictOptions struct {
 }
 
 // ErrChunkSize is a chunk size that is not positive.
-var ErrChunkSize = errors.New("chunk size must be positive")
+var ErrChunkSize = errors.New("must be positive")
 
-// checkChunkSize refuses a chunk size that is not positive and warns about one the
+// CheckChunkSize refuses a chunk size that is not positive and warns about one the
 // released classifiers were not trained on.
-func checkChunkSize(size int) error {
+func CheckChunkSize(size int) error {
 	if size != 300 && size != 500 && size > 0 {
 		slog.Warn("chunk size differs from VirNucPro's 300/500 bp; the released classifiers were trained on those", "chunk_size", size)
 	}
 	if size <= 0 {
-		return fmt.Errorf("--chunk-size %d: %w", size, ErrChunkSize)
+		return fmt.Errorf("chunk size %d: %w", size, ErrChunkSize)
 	}
 	return nil
 }
@@ -159,7 +159,7 @@ const SpillBases = 16 << 20
 
 // check validates the options that need no file.
 func (o *PredictOptions) check() error {
-	if err := checkChunkSize(o.ChunkSize); err != nil {
+	if err := CheckChunkSize(o.ChunkSize); err != nil {
 		return err
 	}
 	if o.Shard.Count > 0 {

@@ -23,10 +23,16 @@ func ParseShardSpec(s string) (ShardSpec, error) {
 	i, err1 := strconv.Atoi(strings.TrimSpace(a))
 	n, err2 := strconv.Atoi(strings.TrimSpace(b))
 	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
-		return ShardSpec{}, fmt.Errorf("--shard %q: want i/N with 0 <= i < N, e.g. 0/4", s)
+		return ShardSpec{}, fmt.Errorf("shard %q: %w", s, ErrShardSpec)
 	}
 	return ShardSpec{Index: i, Count: n}, nil
 }
+
+// ErrShardSpec is a shard that is not i/N with 0 <= i < N.
+var ErrShardSpec = errors.New("want i/N with 0 <= i < N, e.g. 0/4")
+
+// ErrShardStdin refuses a shard of standard input.
+var ErrShardStdin = errors.New("a shard run needs a file input, not stdin: every shard reads the whole input")
 
 // Owns reports whether the record at ordinal belongs to this shard.
 func (s ShardSpec) Owns(ordinal int) bool {
@@ -37,7 +43,7 @@ func (s ShardSpec) Owns(ordinal int) bool {
 // so it must be a file all of them can open.
 func (s ShardSpec) CheckInput(input string) error {
 	if s.Count > 0 && input == "-" {
-		return errors.New("--shard needs a file input, not stdin: every shard reads the whole input")
+		return ErrShardStdin
 	}
 	return nil
 }

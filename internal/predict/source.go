@@ -113,6 +113,9 @@ func (s *FASTASource) fill(w *pipeline.Window) error {
 	ri := len(w.Records)
 	w.Records = append(w.Records, pipeline.RecordEntry{ID: p.rec.ID, Length: p.rec.Length(),
 		Ordinal: p.ordinal, First: p.pos == 0})
+	if p.pos == 0 {
+		w.Records[ri].Description = p.rec.Description
+	}
 	n := p.rec.Length()
 	for p.pos < p.n && len(w.Frames) < s.windowFrames {
 		start, end := seqprep.ChunkSpan(n, s.chunkSize, p.pos)

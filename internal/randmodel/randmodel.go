@@ -44,7 +44,7 @@ func ESM2(dir string, layers, dim, heads int) error {
 	if err := weights.WriteSafetensors(filepath.Join(dir, "model.safetensors"), ts, nil); err != nil {
 		return err
 	}
-	cfg, _ := json.Marshal(map[string]any{"num_attention_heads": heads, "num_hidden_layers": layers, "hidden_size": dim})
+	cfg, _ := json.Marshal(map[string]any{"model_type": "esm", "num_attention_heads": heads, "num_hidden_layers": layers, "hidden_size": dim})
 	return os.WriteFile(filepath.Join(dir, "config.json"), cfg, 0o644)
 }
 
@@ -82,7 +82,7 @@ func DNABERT(dir string, layers, dim, heads, inter int, tokenizerJSON string) er
 	if err := weights.WriteSafetensors(filepath.Join(dir, "model.safetensors"), ts, nil); err != nil {
 		return err
 	}
-	cfg, _ := json.Marshal(map[string]any{"hidden_size": dim, "num_hidden_layers": layers, "num_attention_heads": heads,
+	cfg, _ := json.Marshal(map[string]any{"model_type": "bert", "hidden_size": dim, "num_hidden_layers": layers, "num_attention_heads": heads,
 		"intermediate_size": inter, "vocab_size": 4096, "layer_norm_eps": 1e-12, "alibi_starting_size": 512})
 	if err := os.WriteFile(filepath.Join(dir, "config.json"), cfg, 0o644); err != nil {
 		return err

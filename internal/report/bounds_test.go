@@ -163,3 +163,32 @@ func TestMetaMarkers(t *testing.T) {
 		t.Fatalf("StripMeta: %q", got)
 	}
 }
+
+// TestDescriptionsKept checks a record's FASTA description reaches sequences.tsv (id
+// dropped, tabs as spaces) and report.html, and survives Rebuild.
+func TestDescriptionsKept(t *testing.T) {
+	dir := t.TempDir()
+	rr, err := NewRunReport(Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rr.BeginRecord("r1", 600)
+	rr.SetDescription("r1 Escherichia\tphage <T4>")
+	rr.AddChunk(ChunkRow{Record: "r1", Index: 0, Start: 0, End: 500, Frames: 1, MaxVirus: 0.9, MaxOthers: 0.1})
+	rr.BeginRecord("r2", 40)
+	if err := rr.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	check := func(label string) {
+		seqs, _ := os.ReadFile(filepath.Join(dir, SequencesFile))
+		page, _ := os.ReadFile(filepath.Join(dir, HTMLFile))
+		if !strings.Contains(string(seqs), "\tEscherichia phage <T4>\nr2\t") || !strings.Contains(string(page), "Escherichia phage &lt;T4&gt;") {
+			t.Fatalf("%s: description lost:\n%s", label, seqs)
+		}
+	}
+	check("predict")
+	if err := Rebuild(dir, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	check("rebuild")
+}

@@ -322,14 +322,14 @@ func checkSequencesAgree(t *testing.T, dir string) {
 	contigs, _ := os.ReadFile(filepath.Join(dir, ContigsFile))
 	seqs, _ := os.ReadFile(filepath.Join(dir, SequencesFile))
 	byID := map[string][]string{}
-	for _, l := range strings.Split(strings.TrimSpace(string(seqs)), "\n")[1:] {
+	for _, l := range strings.Split(strings.TrimSuffix(string(seqs), "\n"), "\n")[1:] {
 		f := strings.Split(l, "\t")
 		byID[f[0]] = f
 	}
 	for _, l := range strings.Split(strings.TrimSpace(string(contigs)), "\n")[1:] {
 		c := strings.Split(l, "\t")
 		s := byID[c[0]]
-		if len(s) != 18 || s[14] != c[1] || s[15] != c[2] {
+		if len(s) != 19 || s[14] != c[1] || s[15] != c[2] {
 			t.Errorf("%s: sequences.tsv %v disagrees with contigs.tsv %v", c[0], s, c)
 		}
 	}

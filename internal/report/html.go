@@ -6,7 +6,6 @@ import (
 	"html"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -23,7 +22,7 @@ type RecordRow struct {
 	Call                       Call
 	Tier                       Tier
 	Regions                    int
-	// Description is the record's FASTA header line ("" when unknown).
+	// Description is the record's FASTA header after the id ("" when none).
 	Description string
 	// Plot is the index of the record's plot in HTMLReport.Plots, -1 if none.
 	Plot int
@@ -236,7 +235,7 @@ func (h *HTMLReport) writeTable(b *bufio.Writer) {
 		} else {
 			fmt.Fprintf(b, "<td class=\"id\" data-v=\"%s\">%s</td>", id, id)
 		}
-		desc := e(cut(strings.TrimSpace(strings.TrimPrefix(r.Description, r.ID)), 120))
+		desc := e(cut(r.Description, 120))
 		fmt.Fprintf(b, "<td class=\"id\" data-v=\"%s\">%s</td>", desc, desc)
 		num(strconv.Itoa(r.Length))
 		num(strconv.Itoa(r.Chunks))

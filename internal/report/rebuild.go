@@ -15,6 +15,8 @@ import (
 type RecordRef struct {
 	ID             string
 	Length, Chunks int
+	// Description is the FASTA header after the id ("" in files without the column).
+	Description string
 }
 
 // SequencesReader reads the id, length and chunks columns of sequences.tsv (any
@@ -23,6 +25,7 @@ type SequencesReader struct {
 	sc   *bufio.Scanner
 	name string
 	line int
+	desc int // index of the description column, the last one (-1: none)
 }
 
 // NewSequencesReader checks the header of sequences.tsv read from r (name is used in
@@ -39,7 +42,12 @@ func NewSequencesReader(r io.Reader, name string) (*SequencesReader, error) {
 	if !strings.HasPrefix(sc.Text(), "id\tlength\tchunks\t") {
 		return nil, fmt.Errorf("%s line 1: header %q does not start with id, length, chunks", name, sc.Text())
 	}
-	return &SequencesReader{sc: sc, name: name, line: 1}, nil
+	cols := strings.Split(sc.Text(), "\t")
+	desc := -1
+	if cols[len(cols)-1] == "description" {
+		desc = len(cols) - 1
+	}
+	return &SequencesReader{sc: sc, name: name, line: 1, desc: desc}, nil
 }
 
 // Next returns the next record, or io.EOF.
@@ -60,7 +68,13 @@ func (s *SequencesReader) Next() (RecordRef, error) {
 	if err1 != nil || err2 != nil || l < 0 || n < 0 {
 		return RecordRef{}, fmt.Errorf("%s line %d: length %q and chunks %q must be non-negative integers", s.name, s.line, f[1], f[2])
 	}
-	return RecordRef{ID: f[0], Length: l, Chunks: n}, nil
+	ref := RecordRef{ID: f[0], Length: l, Chunks: n}
+	if s.desc > 0 {
+		if all := strings.SplitN(s.sc.Text(), "\t", s.desc+1); len(all) == s.desc+1 {
+			ref.Description = all[s.desc]
+		}
+	}
+	return ref, nil
 }
 
 // Rebuild redoes the reports of an existing output directory without the models: it
@@ -119,6 +133,7 @@ func rebuildWithList(rr *RunReport, cr *ChunksReader, seqs *SequencesReader, chu
 		if err := rr.BeginRecord(ref.ID, ref.Length); err != nil {
 			return err
 		}
+		rr.SetDescription(ref.Description)
 		for i := 0; i < ref.Chunks; i++ {
 			c, err := cr.Next()
 			if err == io.EOF {

@@ -141,8 +141,8 @@ func TestBroadLayoutAndSequences(t *testing.T) {
 	sw.Write(r)
 	sw.Write(NewRecordSummary("empty", 2))
 	sw.Flush()
-	wantSq := SequencesHeader + "rec\t600\t2\t1\t1\t1\t0.75\tok\t0.7500\t1.0000\t0.5000\t0\t0\t0\tViral\treview\t0.0000\t0.0000\n" +
-		"empty\t2\t0\t0\t0\t0\tNA\tno_orf\tNA\tNA\tNA\t0\t0\t0\tNA\tNA\tNA\tNA\n"
+	wantSq := SequencesHeader + "rec\t600\t2\t1\t1\t1\t0.75\tok\t0.7500\t1.0000\t0.5000\t0\t0\t0\tViral\treview\t0.0000\t0.0000\t\n" +
+		"empty\t2\t0\t0\t0\t0\tNA\tno_orf\tNA\tNA\tNA\t0\t0\t0\tNA\tNA\tNA\tNA\t\n"
 	if sq.String() != wantSq {
 		t.Fatalf("sequences.tsv:\n%q\nwant\n%q", sq.String(), wantSq)
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/virnucpro/virnucpro/internal/atomicfile"
 )
@@ -79,7 +80,6 @@ type RunReport struct {
 	plotTmp string // temporary plots directory ("" when no plots)
 
 	cur      *RecordSummary
-	curDesc  string
 	track    trackBuilder
 	nRegions int // of the open record
 	merger   *RegionMerger
@@ -173,14 +173,21 @@ func (rr *RunReport) BeginRecord(id string, length int) error {
 	rr.cur = NewRecordSummaryWith(id, length, rr.th)
 	rr.cur.Ordinal = rr.ordinal
 	rr.ordinal++
-	rr.curDesc, rr.nRegions = "", 0
+	rr.nRegions = 0
 	rr.track.reset()
 	return nil
 }
 
-// SetDescription gives the open record's FASTA description (its whole header line),
-// shown in report.html.
-func (rr *RunReport) SetDescription(desc string) { rr.curDesc = desc }
+// SetDescription gives the open record's FASTA description (its header line; the id
+// at its start is dropped, tabs become spaces), written in sequences.tsv and shown in
+// report.html.
+func (rr *RunReport) SetDescription(desc string) {
+	if rr.cur == nil {
+		return
+	}
+	desc = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(desc), rr.cur.ID))
+	rr.cur.Description = strings.ReplaceAll(desc, "\t", " ")
+}
 
 // AddChunk adds the next chunk of the open record; c.Record is set to the record's id.
 func (rr *RunReport) AddChunk(c ChunkRow) error {
@@ -241,7 +248,7 @@ func (rr *RunReport) EndRecord() error {
 	}
 	rr.summary.add(r)
 	row := rowOf(r, rr.nRegions)
-	row.Description = rr.curDesc
+	row.Description = r.Description
 	key := rankKey(r)
 	rr.rows.push(candidate{key: key, row: row})
 	if rr.opts.PlotTop == 0 && rr.opts.HTMLPlots <= 0 {

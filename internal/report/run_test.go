@@ -70,7 +70,7 @@ func TestRunReportFiles(t *testing.T) {
 			t.Errorf("line %d %q, want prefix %q", i+2, seqs[i+1], want)
 		}
 	}
-	if !strings.Contains(seqs[3], "\tno_orf\t") || !strings.HasSuffix(seqs[3], "\tNA\tNA") {
+	if !strings.Contains(seqs[3], "\tno_orf\t") || !strings.HasSuffix(seqs[3], "\tNA\tNA\t") {
 		t.Errorf("no-ORF record: %q", seqs[3])
 	}
 	bed := read(RegionsBEDFile)

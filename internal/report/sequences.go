@@ -62,7 +62,7 @@ func (t Tier) demoted() Tier {
 // proportions of contigs.tsv.
 const SequencesHeader = "id\tlength\tchunks\tchunks_with_frames\tno_orf_chunks\tviral_chunks\tmax_score2\tstatus" +
 	"\tmean_score2\tviral_fraction\tweighted_delta\tconfident_viral_chunks\tconfident_nonviral_chunks\tambiguous_chunks\tcall\ttier" +
-	"\tviral_proportion\tnonviral_proportion\n"
+	"\tviral_proportion\tnonviral_proportion\tdescription\n"
 
 // RecordSummary aggregates the calls of one input record's chunks as they stream in:
 // counts, sums and one float64 per scored chunk (the weighted delta is summed pairwise
@@ -70,6 +70,8 @@ const SequencesHeader = "id\tlength\tchunks\tchunks_with_frames\tno_orf_chunks\t
 type RecordSummary struct {
 	ID     string
 	Length int
+	// Description is the FASTA header after the id (tabs as spaces), "" if none.
+	Description string
 	// Ordinal is the record's 0-based position in the input (tie-breaker when ranking).
 	Ordinal int
 	// Chunks counts every chunk; ChunksWithFrames those with at least one kept frame
@@ -223,6 +225,8 @@ func (s *SequencesWriter) Write(r *RecordSummary) error {
 		b.WriteByte('\t')
 		b.WriteString(formatStat(v))
 	}
+	b.WriteByte('\t')
+	b.WriteString(r.Description)
 	_, err := b.WriteString("\n")
 	return err
 }

@@ -86,6 +86,9 @@ func Drivers() []Driver {
 	return append([]Driver(nil), drivers...)
 }
 
+// ErrUnknownBLAS is a CPU matrix library the CPU driver does not know.
+var ErrUnknownBLAS = errors.New("unknown matrix library")
+
 // ErrUnknownDevice is returned when no registered driver serves a device spec.
 var ErrUnknownDevice = errors.New("unknown device")
 
@@ -164,7 +167,7 @@ func openHost(d Driver, spec Spec, workers int) ([]Backend, error) {
 		s.Threads = max(t, 1)
 		b, err := d.Open(k, s)
 		if err != nil {
-			return nil, err
+			return nil, &SpecError{Field: "blas", Value: spec.BLAS, Err: err}
 		}
 		out = append(out, b)
 	}
@@ -187,7 +190,7 @@ func resolve(device string) (Driver, []int, error) {
 		}
 		ids, err := d.Claim(device)
 		if err != nil {
-			return Driver{}, nil, err
+			return Driver{}, nil, &SpecError{Field: "device", Value: device, Err: err}
 		}
 		if len(ids) > 0 {
 			return d, ids, nil
@@ -202,8 +205,8 @@ func resolve(device string) (Driver, []int, error) {
 			forms = append(forms, d.Forms...)
 		}
 	}
-	return Driver{}, nil, fmt.Errorf("--device %q: %w, want %s or %s", device, ErrUnknownDevice,
-		strings.Join(forms[:len(forms)-1], ", "), forms[len(forms)-1])
+	return Driver{}, nil, &SpecError{Field: "device", Value: device, Err: fmt.Errorf("%w, want %s or %s", ErrUnknownDevice,
+		strings.Join(forms[:len(forms)-1], ", "), forms[len(forms)-1])}
 }
 
 // MathPath names the arithmetic the backends spec selects compute with ("cpu native
@@ -220,13 +223,14 @@ func MathPath(spec Spec) (string, error) {
 	return d.Name + " " + spec.precision(), nil
 }
 
-// SpecError is an unusable Spec field; Field is "device", "precision" or "blas".
+// SpecError is an unusable Spec field; Field is "device", "precision" or "blas" (the
+// command names its flag).
 type SpecError struct {
 	Field, Value string
 	Err          error
 }
 
-func (e *SpecError) Error() string { return fmt.Sprintf("--%s %s %v", e.Field, e.Value, e.Err) }
+func (e *SpecError) Error() string { return fmt.Sprintf("%s %q: %v", e.Field, e.Value, e.Err) }
 
 // Unwrap returns the cause.
 func (e *SpecError) Unwrap() error { return e.Err }

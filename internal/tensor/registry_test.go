@@ -56,9 +56,9 @@ func TestOpenAll(t *testing.T) {
 		{Spec{Device: "cpu", Threads: 5}, 2, "host0/3 host1/2", ""},
 		{Spec{Device: "cpu", Threads: 1}, 3, "host0/1 host1/1 host2/1", ""},
 		{Spec{Device: "CPU", Threads: 4}, 0, "host0/4", ""},
-		{Spec{Device: "cpu", Precision: "fp16"}, 0, "", "--precision fp16 needs a GPU"},
+		{Spec{Device: "cpu", Precision: "fp16"}, 0, "", `precision "fp16": needs a GPU`},
 		{Spec{Device: "gpu:9"}, 0, "", "gpu:9 does not exist"},
-		{Spec{Device: "tpu"}, 0, "", `--device "tpu": unknown device, want auto, cpu, gpu or gpu:N`},
+		{Spec{Device: "tpu"}, 0, "", `device "tpu": unknown device, want auto, cpu, gpu or gpu:N`},
 	} {
 		bs, err := OpenAll(c.spec, c.workers)
 		if c.err != "" {

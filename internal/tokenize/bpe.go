@@ -8,7 +8,7 @@ import (
 	"container/heap"
 	"encoding/json"
 	"fmt"
-	"os"
+	"github.com/virnucpro/virnucpro/internal/weights"
 	"strings"
 	"unicode"
 )
@@ -47,10 +47,13 @@ type tokenizerJSON struct {
 	} `json:"model"`
 }
 
+// MaxTokenizerBytes bounds tokenizer.json (DNABERT-S's is under 200 KB).
+const MaxTokenizerBytes = 64 << 20
+
 // Load reads a tokenizer.json. Only the features the DNABERT tokenizers use are
 // accepted; anything else is refused rather than silently tokenized differently.
 func Load(path string) (*BPE, error) {
-	data, err := os.ReadFile(path)
+	data, err := weights.ReadFileBounded(path, MaxTokenizerBytes)
 	if err != nil {
 		return nil, fmt.Errorf("tokenizer: %w", err)
 	}

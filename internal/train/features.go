@@ -45,11 +45,8 @@ type FeatureOptions struct {
 // complete until the run is: shards are staged and moved into place, with
 // features.json, at the end. Logs go to slog.Default().
 func ExtractFeatures(ctx context.Context, o FeatureOptions) (*FeatureManifest, error) {
-	if o.ChunkSize <= 0 {
-		return nil, fmt.Errorf("--chunk-size %d: must be positive", o.ChunkSize)
-	}
-	if o.ChunkSize != 300 && o.ChunkSize != 500 {
-		slog.Warn("chunk size differs from VirNucPro's 300/500 bp", "chunk_size", o.ChunkSize)
+	if err := predict.CheckChunkSize(o.ChunkSize); err != nil {
+		return nil, err
 	}
 	r, err := predict.OpenInput(o.Input)
 	if err != nil {

@@ -138,61 +138,26 @@ func Continue(ctx context.Context, m *Model, s *Set, plan Plan, c Config, onEpoc
 		return nil, fmt.Errorf("model takes %d features in %d classes; the features have width %d", m.In, m.Classes, s.Dim)
 	}
 	m.Eps, m.Momentum = c.BNEps, c.BNMomentum
-	wk := workers{n: c.Threads}
-	net := newNetwork(m, c.BatchSize, c.Dropout, wk)
-	opt := &SGD{LR: c.LR, Momentum: c.Momentum}
-	shuffle := NewRNG(c.Seed, streamShuffle)
-	dropout := NewRNG(c.Seed, streamDropout)
-	order := append([]int(nil), plan.Train...)
-	rows := make([][]float32, 0, c.BatchSize)
-	labels := make([]int, c.BatchSize)
+	t := newTrainer(m, s, plan, c)
 	res := &Result{}
-	var best *Model
-	bestLoss := math.Inf(1)
-	stall := 0
+	var stop earlyStopping
 	for epoch := 0; epoch < c.Epochs; epoch++ {
 		start := time.Now()
-		opt.LR = StepLR(c.LR, c.StepSize, c.Gamma, epoch)
-		shuffle.Shuffle(order)
-		var sum float64
-		batches := 0
-		for lo := 0; lo < len(order); lo += c.BatchSize {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			hi := min(lo+c.BatchSize, len(order))
-			if hi-lo < 2 {
-				break // a last batch of one row: torch's BatchNorm refuses it in training mode
-			}
-			rows = rows[:0]
-			for b, i := range order[lo:hi] {
-				rows = append(rows, s.Row(i))
-				labels[b] = s.Labels[i]
-			}
-			net.load(rows)
-			loss := net.trainStep(hi-lo, labels[:hi-lo], dropout)
-			if math.IsNaN(loss) || math.IsInf(loss, 0) {
-				return nil, fmt.Errorf("epoch %d: training loss is %v (learning rate too high?)", epoch+1, loss)
-			}
-			opt.Step(wk, m.Params, net.grad.Params)
-			sum += loss
-			batches++
+		loss, err := t.epoch(ctx, epoch)
+		if err != nil {
+			return nil, err
 		}
-		st := EpochStats{Epoch: epoch + 1, LR: opt.LR, TrainLoss: sum / float64(batches)}
-		stop := false
+		st := EpochStats{Epoch: epoch + 1, LR: t.opt.LR, TrainLoss: loss}
+		halt := false
 		if len(plan.Val) > 0 {
-			vm, err := evaluate(ctx, net, s, plan.Val, c.BatchSize)
+			vm, err := evaluate(ctx, t.net, s, plan.Val, c.BatchSize)
 			if err != nil {
 				return nil, err
 			}
 			st.Val = &vm
-			// train.py's EarlyStopping: the first epoch sets the best; later a loss
-			// below best-delta resets the counter, anything else counts towards patience.
-			if best == nil || vm.Loss < bestLoss-c.MinDelta {
-				bestLoss, best, stall, st.Best = vm.Loss, m.Clone(), 0, true
+			st.Best, halt = stop.observe(vm.Loss, c, m)
+			if st.Best {
 				res.BestEpoch = epoch + 1
-			} else if stall++; c.Patience > 0 && stall >= c.Patience {
-				stop = true
 			}
 		}
 		st.Elapsed = time.Since(start)
@@ -200,18 +165,92 @@ func Continue(ctx context.Context, m *Model, s *Set, plan Plan, c Config, onEpoc
 		if onEpoch != nil {
 			onEpoch(st)
 		}
-		if stop {
+		if halt {
 			res.EarlyStopped = true
 			break
 		}
 	}
 	res.Model = m
-	if c.RestoreBest && best != nil {
-		res.Model = best
+	if c.RestoreBest && stop.best != nil {
+		res.Model = stop.best
 	} else {
 		res.BestEpoch = len(res.Epochs)
 	}
 	return res, nil
+}
+
+// trainer holds one training run's network, optimiser, random streams and batch
+// buffers.
+type trainer struct {
+	m                *Model
+	s                *Set
+	c                Config
+	wk               workers
+	net              *network
+	opt              *SGD
+	shuffle, dropout *RNG
+	order            []int
+	rows             [][]float32
+	labels           []int
+}
+
+func newTrainer(m *Model, s *Set, plan Plan, c Config) *trainer {
+	wk := workers{n: c.Threads}
+	return &trainer{m: m, s: s, c: c, wk: wk, net: newNetwork(m, c.BatchSize, c.Dropout, wk),
+		opt: &SGD{LR: c.LR, Momentum: c.Momentum}, shuffle: NewRNG(c.Seed, streamShuffle), dropout: NewRNG(c.Seed, streamDropout),
+		order: append([]int(nil), plan.Train...), rows: make([][]float32, 0, c.BatchSize), labels: make([]int, c.BatchSize)}
+}
+
+// epoch runs one epoch over the shuffled training rows and returns the mean batch
+// loss.
+func (t *trainer) epoch(ctx context.Context, epoch int) (float64, error) {
+	c := t.c
+	t.opt.LR = StepLR(c.LR, c.StepSize, c.Gamma, epoch)
+	t.shuffle.Shuffle(t.order)
+	var sum float64
+	batches := 0
+	for lo := 0; lo < len(t.order); lo += c.BatchSize {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		hi := min(lo+c.BatchSize, len(t.order))
+		if hi-lo < 2 {
+			break // a last batch of one row: torch's BatchNorm refuses it in training mode
+		}
+		t.rows = t.rows[:0]
+		for b, i := range t.order[lo:hi] {
+			t.rows = append(t.rows, t.s.Row(i))
+			t.labels[b] = t.s.Labels[i]
+		}
+		t.net.load(t.rows)
+		loss := t.net.trainStep(hi-lo, t.labels[:hi-lo], t.dropout)
+		if math.IsNaN(loss) || math.IsInf(loss, 0) {
+			return 0, fmt.Errorf("epoch %d: training loss is %v (learning rate too high?)", epoch+1, loss)
+		}
+		t.opt.Step(t.wk, t.m.Params, t.net.grad.Params)
+		sum += loss
+		batches++
+	}
+	return sum / float64(batches), nil
+}
+
+// earlyStopping is train.py's EarlyStopping: the first epoch sets the best; later a
+// loss below best-delta resets the counter, anything else counts towards patience.
+type earlyStopping struct {
+	best     *Model
+	bestLoss float64
+	stall    int
+}
+
+// observe records an epoch's validation loss for model m and reports whether it is
+// the best so far (m is then copied) and whether training should stop.
+func (e *earlyStopping) observe(loss float64, c Config, m *Model) (best, stop bool) {
+	if e.best == nil || loss < e.bestLoss-c.MinDelta {
+		e.bestLoss, e.best, e.stall = loss, m.Clone(), 0
+		return true, false
+	}
+	e.stall++
+	return false, c.Patience > 0 && e.stall >= c.Patience
 }
 
 // evaluate runs rows idx of s through the network in eval mode in batches, as

@@ -39,7 +39,7 @@ func isSafetensors(path string) bool {
 	if strings.HasSuffix(path, ".safetensors") {
 		return true
 	}
-	f, err := os.Open(path)
+	f, _, err := openRegular(path)
 	if err != nil {
 		return false
 	}
@@ -84,7 +84,7 @@ func loadDir(dir string) (*StateDict, error) {
 }
 
 func loadSharded(dir, index string) (*StateDict, error) {
-	data, err := os.ReadFile(index)
+	data, err := ReadFileBounded(index, 64<<20)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package weights
 
 import (
+	"io"
 	"os"
 	"sync"
 	"syscall"
@@ -16,15 +17,11 @@ var mapped struct {
 // mapFile maps a file read-only (falling back to reading it). The mapping lives as
 // long as the process: tensors alias it.
 func mapFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	f, st, err := openRegular(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
 	if st.Size() == 0 {
 		return []byte{}, nil
 	}
@@ -35,7 +32,7 @@ func mapFile(path string) ([]byte, error) {
 		mapped.Unlock()
 		return data, nil
 	}
-	return os.ReadFile(path)
+	return io.ReadAll(io.LimitReader(f, st.Size()))
 }
 
 // release tells the kernel that the pages wholly inside b, when b lies in a file

@@ -24,7 +24,7 @@ func CheckModelKind(path, want string) error {
 	if err != nil || !st.IsDir() {
 		return nil
 	}
-	f, err := os.Open(filepath.Join(path, "config.json"))
+	f, _, err := openRegular(filepath.Join(path, "config.json")) // never a FIFO that blocks
 	if err != nil {
 		return nil
 	}

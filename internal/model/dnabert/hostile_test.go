@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/virnucpro/virnucpro/internal/tensor/cpu"
@@ -64,5 +65,31 @@ func TestMalformedModelIsAnError(t *testing.T) {
 				t.Fatalf("got %v, want an error naming %s and %q", err, c.file, c.want)
 			}
 		})
+	}
+}
+
+// TestSpecialFilesInTheModelDirectory: config.json or tokenizer.json linked to
+// /dev/zero (endless) or replaced by a FIFO (blocks forever), or weights linked to
+// /dev/zero, are refused naming the file instead of hanging or filling memory.
+func TestSpecialFilesInTheModelDirectory(t *testing.T) {
+	for _, name := range []string{"config.json", "tokenizer.json", "model.safetensors"} {
+		for _, kind := range []string{"dev-zero", "fifo"} {
+			t.Run(name+" "+kind, func(t *testing.T) {
+				dir := damagedCopy(t, nil, nil)
+				p := filepath.Join(dir, name)
+				os.Remove(p)
+				if kind == "fifo" {
+					if err := syscall.Mkfifo(p, 0o644); err != nil {
+						t.Fatal(err)
+					}
+				} else if err := os.Symlink("/dev/zero", p); err != nil {
+					t.Fatal(err)
+				}
+				_, err := Load(dir, cpu.New(1, nil))
+				if err == nil || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), "not a regular file") {
+					t.Fatalf("got %v", err)
+				}
+			})
+		}
 	}
 }

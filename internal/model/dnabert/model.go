@@ -84,7 +84,7 @@ func Load(dir string, b tensor.Backend) (*Model, error) {
 	if err := weights.CheckModelKind(dir, "bert"); err != nil {
 		return nil, err
 	}
-	data, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	data, err := weights.ReadFileBounded(filepath.Join(dir, "config.json"), 1<<20)
 	if err != nil {
 		return nil, fmt.Errorf("DNABERT-S: %w", err)
 	}

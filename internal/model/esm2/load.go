@@ -2,6 +2,7 @@ package esm2
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -111,7 +112,11 @@ func readConfig(path string, p *weights.Pickle, names map[string]*weights.Tensor
 	if st, err := os.Stat(path); err == nil && !st.IsDir() {
 		dir = filepath.Dir(path)
 	}
-	if data, err := os.ReadFile(filepath.Join(dir, "config.json")); err == nil && cfg.Heads == 0 {
+	data, err := weights.ReadFileBounded(filepath.Join(dir, "config.json"), 1<<20)
+	if err != nil && !errors.Is(err, os.ErrNotExist) && cfg.Heads == 0 {
+		return cfg, err
+	}
+	if err == nil && cfg.Heads == 0 {
 		hc, err := parseHFConfig(data)
 		if err != nil {
 			return cfg, fmt.Errorf("%s: %v", filepath.Join(dir, "config.json"), err)

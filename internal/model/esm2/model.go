@@ -1,6 +1,7 @@
 package esm2
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -27,8 +28,14 @@ func ParsePooling(s string) (Pooling, error) {
 	case "full":
 		return PoolFull, nil
 	}
-	return 0, fmt.Errorf("--pool %q: want virnucpro or full", s)
+	return 0, fmt.Errorf("pooling %q: %w", s, ErrPooling)
 }
+
+// ErrPooling is a pooling name ParsePooling does not know.
+var ErrPooling = errors.New("want virnucpro or full")
+
+// ErrReprLayer is a representation layer the model does not have.
+var ErrReprLayer = errors.New("no such representation layer")
 
 // Options tune a loaded model.
 type Options struct {
@@ -89,7 +96,7 @@ func Load(path string, b tensor.Backend, opts Options) (*Model, error) {
 		m.repr = cfg.Layers
 	}
 	if m.repr > cfg.Layers {
-		return nil, fmt.Errorf("--repr-layer %d: the model has %d layers", m.repr, cfg.Layers)
+		return nil, fmt.Errorf("representation layer %d: the model has %d layers: %w", m.repr, cfg.Layers, ErrReprLayer)
 	}
 	D, hd := cfg.Dim, cfg.Dim/cfg.Heads
 	up := func(t *weights.Tensor, rows, cols int) tensor.Tensor { return b.FromHost(t.Data, rows, cols) }

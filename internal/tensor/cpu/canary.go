@@ -60,3 +60,6 @@ func sameRow(got, want []float32) error {
 	}
 	return nil
 }
+
+// CheckRowInvariance runs the canary on OpenBLAS (for reports; Open runs it itself).
+func CheckRowInvariance(lib *OpenBLAS) error { return lib.canary() }

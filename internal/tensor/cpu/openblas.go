@@ -162,7 +162,7 @@ func Open(kind string, threads int, log *slog.Logger) (tensor.Backend, error) {
 		}
 		return openBLASBackend(lib, threads, log)
 	}
-	return nil, fmt.Errorf("--blas %q: want auto, native, openblas or go", kind)
+	return nil, fmt.Errorf("want auto, native, openblas or go: %w", tensor.ErrUnknownBLAS)
 }
 
 func nameOf(b tensor.Backend) string {
@@ -233,5 +233,27 @@ func MathPath(kind string) (string, error) {
 		}
 		return "cpu openblas " + lib.Core() + " fp32", nil
 	}
-	return "", fmt.Errorf("--blas %q: want auto, native, openblas or go", kind)
+	return "", &tensor.SpecError{Field: "blas", Value: kind, Err: fmt.Errorf("want auto, native, openblas or go: %w", tensor.ErrUnknownBLAS)}
+}
+
+// Unblocked returns OpenBLAS called the fastest way, for comparisons only: one call
+// per thread on its share of the rows, whatever their count. Its rows' bits may then
+// depend on the batch (see invariantRows), so no backend uses it.
+func (o *OpenBLAS) Unblocked() Gemm { return openBLASUnblocked{o} }
+
+type openBLASUnblocked struct{ o *OpenBLAS }
+
+// Name implements Gemm.
+func (u openBLASUnblocked) Name() string { return "openblas-unblocked" }
+
+// SgemmNT implements Gemm.
+func (u openBLASUnblocked) SgemmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, accumulate bool) {
+	beta := float32(0)
+	if accumulate {
+		beta = 1
+	}
+	parallelRanges(m, u.o.threads, func(lo, hi int) {
+		u.o.sgemm(cblasRowMajor, cblasNoTrans, cblasTrans, int32(hi-lo), int32(n), int32(k), 1,
+			&a[lo*lda], int32(lda), &b[0], int32(ldb), beta, &c[lo*ldc], int32(ldc))
+	})
 }

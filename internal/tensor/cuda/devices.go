@@ -124,11 +124,11 @@ func Ordinals(spec string) ([]int, error) {
 		return allOrdinals(len(devs)), nil
 	case s == "cuda" || s == "gpu":
 		if err := Available(); err != nil {
-			return nil, fmt.Errorf("--device %s: %w", spec, err)
+			return nil, err
 		}
 		devs, err := Devices()
 		if err != nil {
-			return nil, fmt.Errorf("--device %s: %w", spec, err)
+			return nil, err
 		}
 		return allOrdinals(len(devs)), nil
 	case strings.HasPrefix(s, "cuda:"):
@@ -136,25 +136,25 @@ func Ordinals(spec string) ([]int, error) {
 		for _, f := range strings.Split(s[len("cuda:"):], ",") {
 			n, err := strconv.Atoi(strings.TrimSpace(f))
 			if err != nil || n < 0 {
-				return nil, fmt.Errorf("--device %s: %q is not a device number", spec, f)
+				return nil, fmt.Errorf("%q is not a device number", f)
 			}
 			out = append(out, n)
 		}
 		if err := Available(); err != nil {
-			return nil, fmt.Errorf("--device %s: %w", spec, err)
+			return nil, err
 		}
 		devs, err := Devices()
 		if err != nil {
-			return nil, fmt.Errorf("--device %s: %w", spec, err)
+			return nil, err
 		}
 		for _, n := range out {
 			if n >= len(devs) {
-				return nil, fmt.Errorf("--device %s: cuda:%d does not exist (%d visible, numbered from 0%s)", spec, n, len(devs), visibleNote())
+				return nil, fmt.Errorf("cuda:%d does not exist (%d visible, numbered from 0%s)", n, len(devs), visibleNote())
 			}
 		}
 		return out, nil
 	}
-	return nil, fmt.Errorf("--device %q: want auto, cpu, cuda or cuda:N", spec)
+	return nil, fmt.Errorf("%q: want auto, cpu, cuda or cuda:N", spec)
 }
 
 func allOrdinals(n int) []int {

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/virnucpro/virnucpro/internal/checkpoint"
+	"github.com/virnucpro/virnucpro/internal/model/esm2"
+	"github.com/virnucpro/virnucpro/internal/predict"
+	"github.com/virnucpro/virnucpro/internal/tensor"
+)
+
+// TestFlagAdvice: library errors carry no flag names; the command names the flags
+// that fix them, and the errors still match their sentinels.
+func TestFlagAdvice(t *testing.T) {
+	for _, c := range []struct {
+		err      error
+		sentinel error
+		want     string
+	}{
+		{fmt.Errorf("out already holds a run: %w", checkpoint.ErrRunExists), checkpoint.ErrRunExists, "pass --resume to continue it or --restart to discard it"},
+		{&checkpoint.MismatchError{Dir: "out", Differences: []string{"input"}}, checkpoint.ErrDifferentRun, "--restart"},
+		{fmt.Errorf("load: %w", esm2.ErrReprLayer), esm2.ErrReprLayer, "--repr-layer"},
+		{&tensor.SpecError{Field: "precision", Value: "fp16", Err: tensor.ErrPrecisionNeedsAccelerator}, tensor.ErrPrecisionNeedsAccelerator, "(see --precision)"},
+		{&exitError{code: 5, err: fmt.Errorf("x: %w", predict.ErrChunkSize)}, predict.ErrChunkSize, "see --chunk-size"},
+	} {
+		got := withFlagAdvice(c.err)
+		if !strings.Contains(got.Error(), c.want) || !errors.Is(got, c.sentinel) {
+			t.Errorf("%v: got %q, want it to mention %q and match %v", c.err, got, c.want, c.sentinel)
+		}
+		if strings.Contains(c.err.Error(), "--") {
+			t.Errorf("the library error %q names a flag", c.err)
+		}
+	}
+	var ee *exitError
+	if got := withFlagAdvice(&exitError{code: 5, err: predict.ErrChunkSize}); !errors.As(got, &ee) || ee.code != 5 {
+		t.Errorf("the exit code is lost: %v", got)
+	}
+	plain := errors.New("in.fa:3: bad letter")
+	if withFlagAdvice(plain) != plain || withFlagAdvice(nil) != nil {
+		t.Error("an error without advice was changed")
+	}
+	// Through the command line: a precision the CPU cannot compute in.
+	_, err := runOut(t, append([]string{"predict", "../../demo/input.fasta", "-o", t.TempDir(), "--no-checkpoint", "--device", "cpu", "--precision", "bf16"}, testModelFlags()...)...)
+	if err == nil || !strings.Contains(err.Error(), "needs a GPU") || !strings.Contains(err.Error(), "--precision") {
+		t.Errorf("predict --device cpu --precision bf16: %v", err)
+	}
+}
+
+// testModelFlags are the tiny models' flags, from this package's directory.
+func testModelFlags() []string {
+	return []string{"--esm", "../../testdata/esm2_tiny/esm2_t3_tiny_UR50D.pt", "--dnabert", "../../testdata/dnabert_tiny",
+		"--classifier", "../../testdata/virnucpro_e2e_tiny/mlp/model.pth"}
+}

@@ -1,0 +1,74 @@
+package perf
+
+import (
+	"fmt"
+	"io"
+	"math/rand"
+	"time"
+
+	"github.com/virnucpro/virnucpro/internal/tensor/cpu"
+)
+
+// GemmShape is one of the encoders' matrix products: M tokens, K inputs, N outputs.
+type GemmShape struct {
+	Name    string
+	M, K, N int
+}
+
+// EncoderGemmShapes are the encoders' projections and feed-forward layers at 2048
+// tokens: ESM-2 3B, ESM-2 35M and DNABERT-S.
+var EncoderGemmShapes = []GemmShape{
+	{"ESM-2 3B attention/output", 2048, 2560, 2560},
+	{"ESM-2 3B feed-forward in", 2048, 2560, 10240},
+	{"ESM-2 3B feed-forward out", 2048, 10240, 2560},
+	{"ESM-2 35M feed-forward in", 2048, 480, 1920},
+	{"ESM-2 35M feed-forward out", 2048, 1920, 480},
+	{"DNABERT-S feed-forward in", 2048, 768, 3072},
+	{"DNABERT-S feed-forward out", 2048, 3072, 768},
+}
+
+// CompareGemms measures each Gemm at each shape, in alternating rounds so that load
+// from other processes affects all alike, for about budget per shape (at least
+// rounds rounds), and prints the best GFLOP/s of each and the first's ratio to the
+// best of the others.
+func CompareGemms(out io.Writer, gemms []cpu.Gemm, shapes []GemmShape, rounds int, budget time.Duration) {
+	r := rand.New(rand.NewSource(1))
+	for _, s := range shapes {
+		a, w, c := randSlice(r, s.M*s.K), randSlice(r, s.N*s.K), make([]float32, s.M*s.N)
+		best := make([]time.Duration, len(gemms))
+		start := time.Now()
+		for round := 0; round < rounds || time.Since(start) < budget; round++ {
+			for i, g := range gemms {
+				t0 := time.Now()
+				g.SgemmNT(s.M, s.N, s.K, a, s.K, w, s.K, c, s.N, false)
+				if d := time.Since(t0); best[i] == 0 || d < best[i] {
+					best[i] = d
+				}
+			}
+		}
+		flop := 2 * float64(s.M) * float64(s.N) * float64(s.K) / 1e9
+		fmt.Fprintf(out, "  %-27s %5d×%5d·%5dᵀ", s.Name, s.M, s.K, s.N)
+		other := 0.0
+		for i, g := range gemms {
+			gf := flop / best[i].Seconds()
+			fmt.Fprintf(out, "  %s %6.1f", g.Name(), gf)
+			if i > 0 {
+				other = max(other, gf)
+			}
+		}
+		if other > 0 {
+			fmt.Fprintf(out, "  GFLOP/s  ratio %.2f", flop/best[0].Seconds()/other)
+		} else {
+			fmt.Fprint(out, "  GFLOP/s")
+		}
+		fmt.Fprintln(out)
+	}
+}
+
+func randSlice(r *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(r.NormFloat64())
+	}
+	return s
+}
