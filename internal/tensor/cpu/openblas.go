@@ -7,8 +7,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/ebitengine/purego"
-
 	"github.com/virnucpro/virnucpro/internal/tensor"
 )
 
@@ -38,6 +36,9 @@ var (
 
 // LoadOpenBLAS opens OpenBLAS once per process and sets its thread count.
 func LoadOpenBLAS(threads int) (*OpenBLAS, error) {
+	if staticBuild {
+		return nil, ErrStaticBuild
+	}
 	openBLASOnce.Do(func() {
 		// OpenBLAS starts its worker threads when it loads unless told it has one: they
 		// would never get work (every call here is single-threaded) but still spin
@@ -62,27 +63,10 @@ func LoadOpenBLAS(threads int) (*OpenBLAS, error) {
 		}
 		var errs []string
 		for _, name := range openBLASNames {
-			h, err := purego.Dlopen(name, purego.RTLD_NOW|purego.RTLD_GLOBAL)
+			lib, err := openOpenBLAS(name, forced)
 			if err != nil {
 				errs = append(errs, err.Error())
 				continue
-			}
-			lib := &OpenBLAS{path: name, verdict: new(canaryResult)}
-			if _, err := purego.Dlsym(h, "cblas_sgemm"); err != nil {
-				errs = append(errs, name+": no cblas_sgemm")
-				continue
-			}
-			purego.RegisterLibFunc(&lib.sgemm, h, "cblas_sgemm")
-			if sym, err := purego.Dlsym(h, "openblas_set_num_threads"); err == nil {
-				var setThreads func(int32)
-				purego.RegisterFunc(&setThreads, sym)
-				setThreads(1) // parallelism comes from our goroutines (see SgemmNT)
-			}
-			if sym, err := purego.Dlsym(h, "openblas_get_corename"); err == nil {
-				var corename func() string
-				purego.RegisterFunc(&corename, sym)
-				lib.core = strings.TrimSpace(corename())
-				lib.forced = forced != "" && strings.EqualFold(lib.core, forced)
 			}
 			openBLASLib = lib
 			return

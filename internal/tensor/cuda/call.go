@@ -6,8 +6,6 @@ import (
 	"sync"
 	"syscall"
 	"unsafe"
-
-	"github.com/ebitengine/purego"
 )
 
 // call invokes the C function fn with integer/pointer arguments and returns its
@@ -15,8 +13,7 @@ import (
 //
 //go:uintptrescapes
 func call(fn uintptr, args ...uintptr) int32 {
-	r, _, _ := purego.SyscallN(fn, args...)
-	return int32(r)
+	return int32(syscallN(fn, args...))
 }
 
 // maxTrampolineArgs is how many integer arguments callLong passes.
@@ -104,7 +101,7 @@ func callLong(fn uintptr, args ...uintptr) (int32, error) {
 	}
 	block := new([maxTrampolineArgs]uintptr)
 	copy(block[:], args)
-	r, _, _ := purego.SyscallN(trampFn, fn, uintptr(unsafe.Pointer(block)))
+	r := syscallN(trampFn, fn, uintptr(unsafe.Pointer(block)))
 	runtime.KeepAlive(block)
 	return int32(r), nil
 }

@@ -8,8 +8,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-
-	"github.com/ebitengine/purego"
 )
 
 // LibPathEnv names the environment variable holding extra directories
@@ -27,7 +25,7 @@ func (l *library) sym(name string, err *error) uintptr {
 	if *err != nil {
 		return 0
 	}
-	p, e := purego.Dlsym(l.handle, name)
+	p, e := dlsym(l.handle, name)
 	if e != nil || p == 0 {
 		*err = fmt.Errorf("symbol %s missing in %s: %v", name, l.path, e)
 		return 0
@@ -36,7 +34,8 @@ func (l *library) sym(name string, err *error) uintptr {
 }
 
 // searchDirs lists the directories searched for the CUDA libraries, most
-// specific first: the override variable, CUDA_HOME/CUDA_PATH, the usual
+// specific first: the override variable, CUDA_HOME/CUDA_PATH, the active conda
+// environment's lib (CONDA_PREFIX), the usual
 // toolkit prefix and the lib folders of pip's nvidia-* wheels.
 func searchDirs() []string {
 	var dirs []string
@@ -47,6 +46,9 @@ func searchDirs() []string {
 		if v := os.Getenv(env); v != "" {
 			dirs = append(dirs, filepath.Join(v, "lib64"), filepath.Join(v, "lib"))
 		}
+	}
+	if v := os.Getenv("CONDA_PREFIX"); v != "" { // conda-forge's libcublas and cuda-nvrtc
+		dirs = append(dirs, filepath.Join(v, "lib"))
 	}
 	dirs = append(dirs, "/usr/local/cuda/lib64", "/usr/local/cuda/targets/x86_64-linux/lib",
 		"/usr/local/cuda/targets/sbsa-linux/lib", "/usr/local/nvidia/lib64")
@@ -89,7 +91,7 @@ func openLibrary(what string, names []string, preferLinker bool) (*library, erro
 	}
 	var tried []string
 	tryPath := func(p string) *library {
-		h, err := purego.Dlopen(p, purego.RTLD_NOW|purego.RTLD_GLOBAL)
+		h, err := dlopen(p)
 		if err != nil {
 			tried = append(tried, fmt.Sprintf("%s (%v)", p, err))
 			return nil
@@ -134,7 +136,7 @@ func openLibrary(what string, names []string, preferLinker bool) (*library, erro
 func preloadNVRTCBuiltins(dir string) {
 	m, _ := filepath.Glob(filepath.Join(dir, "libnvrtc-builtins.so*"))
 	for _, p := range m {
-		if _, err := purego.Dlopen(p, purego.RTLD_NOW|purego.RTLD_GLOBAL); err == nil {
+		if _, err := dlopen(p); err == nil {
 			return
 		}
 	}
@@ -162,6 +164,10 @@ var (
 // loadDriver loads libcuda.so.1 and calls cuInit.
 func loadDriver() (*libs, error) {
 	driverOnce.Do(func() {
+		if staticBuild {
+			driverErr = ErrStaticBuild
+			return
+		}
 		l, err := openLibrary("NVIDIA driver library libcuda.so.1", []string{"libcuda.so.1", "libcuda.so"}, true)
 		if err != nil {
 			driverErr = fmt.Errorf("no usable NVIDIA driver: %w", err)

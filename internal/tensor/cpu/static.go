@@ -1,0 +1,8 @@
+package cpu
+
+import "errors"
+
+// ErrStaticBuild is LoadOpenBLAS's error in the static build (-tags static), which
+// leaves out the run-time library loader: its matrix products are the Go kernels.
+var ErrStaticBuild = errors.New("OpenBLAS is not in the static build of virnucpro (built with -tags static, it cannot load shared libraries): " +
+	"use --blas go or auto, or the default build (go build ./cmd/virnucpro)")
