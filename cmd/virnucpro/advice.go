@@ -7,9 +7,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/virnucpro/virnucpro/internal/checkpoint"
+	"github.com/virnucpro/virnucpro/internal/merge"
 	"github.com/virnucpro/virnucpro/internal/model/esm2"
 	"github.com/virnucpro/virnucpro/internal/predict"
+	"github.com/virnucpro/virnucpro/internal/readlabel"
+	"github.com/virnucpro/virnucpro/internal/report"
+	"github.com/virnucpro/virnucpro/internal/seqout"
 	"github.com/virnucpro/virnucpro/internal/tensor"
+	"github.com/virnucpro/virnucpro/internal/weights/store"
 )
 
 // The libraries describe a problem in words and with a sentinel error; the command
@@ -27,7 +32,20 @@ var flagAdvices = []struct {
 	{predict.ErrChunkSize, "see --chunk-size"},
 	{predict.ErrShardSpec, "see --shard"},
 	{predict.ErrShardStdin, "see --shard"},
+	{predict.ErrNoShardResult, "predict --shard i/N writes it when the shard completes; run that shard's command again to finish it"},
+	{merge.ErrIncomplete, "run predict --shard i/N for each missing shard, then merge all N directories"},
+	{report.ErrPlotsDir, "choose another -o, or --plot-top 0 for no plots"},
+	{seqout.ErrMinTier, "see --min-tier"},
+	{readlabel.ErrUnknownFormat, "give --format"},
+	{store.ErrTooLarge, "if the file is genuine, raise the cap with --max-size"},
+	{store.ErrStalled, "see --idle-timeout"},
+	{store.ErrDeadline, "see --deadline"},
+	{store.ErrNotFound, "check the base URL or mirror: --base-url-esm, --base-url-hf, --base-url-classifier, --mirror"},
+	{store.ErrNoClassifier, "give --classifier, or use --chunk-size 300 or 500"},
 }
+
+// optionNamer is a library error about one option's value; the command names the flag.
+type optionNamer interface{ OptionName() string }
 
 // withFlagAdvice returns err with the advice on the flags that fix it, if any.
 func withFlagAdvice(err error) error {
@@ -37,6 +55,10 @@ func withFlagAdvice(err error) error {
 	var se *tensor.SpecError
 	if errors.As(err, &se) {
 		return fmt.Errorf("%w (see --%s)", err, se.Field)
+	}
+	var on optionNamer
+	if errors.As(err, &on) {
+		return fmt.Errorf("%w (see --%s)", err, on.OptionName())
 	}
 	for _, a := range flagAdvices {
 		if errors.Is(err, a.err) {

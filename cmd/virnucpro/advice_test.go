@@ -7,9 +7,14 @@ import (
 	"testing"
 
 	"github.com/virnucpro/virnucpro/internal/checkpoint"
+	"github.com/virnucpro/virnucpro/internal/merge"
 	"github.com/virnucpro/virnucpro/internal/model/esm2"
 	"github.com/virnucpro/virnucpro/internal/predict"
+	"github.com/virnucpro/virnucpro/internal/readlabel"
+	"github.com/virnucpro/virnucpro/internal/report"
+	"github.com/virnucpro/virnucpro/internal/seqout"
 	"github.com/virnucpro/virnucpro/internal/tensor"
+	"github.com/virnucpro/virnucpro/internal/weights/store"
 )
 
 // TestFlagAdvice: library errors carry no flag names; the command names the flags
@@ -25,7 +30,21 @@ func TestFlagAdvice(t *testing.T) {
 		{fmt.Errorf("load: %w", esm2.ErrReprLayer), esm2.ErrReprLayer, "--repr-layer"},
 		{&tensor.SpecError{Field: "precision", Value: "fp16", Err: tensor.ErrPrecisionNeedsAccelerator}, tensor.ErrPrecisionNeedsAccelerator, "(see --precision)"},
 		{&exitError{code: 5, err: fmt.Errorf("x: %w", predict.ErrChunkSize)}, predict.ErrChunkSize, "see --chunk-size"},
+		{fmt.Errorf("d: %w: not a finished shard", predict.ErrNoShardResult), predict.ErrNoShardResult, "predict --shard i/N"},
+		{fmt.Errorf("%w: shard(s) 1/3 missing", merge.ErrIncomplete), merge.ErrIncomplete, "predict --shard i/N"},
+		{fmt.Errorf("out/plots holds x: %w", report.ErrPlotsDir), report.ErrPlotsDir, "--plot-top 0"},
+		{fmt.Errorf("%w \"great\"", seqout.ErrMinTier), seqout.ErrMinTier, "--min-tier"},
+		{fmt.Errorf("a.txt: %w", readlabel.ErrUnknownFormat), readlabel.ErrUnknownFormat, "--format"},
+		{&readlabel.OptionError{Option: "min-mapq", Value: "-1", Reason: "want >= 0"}, nil, "(see --min-mapq)"},
+		{fmt.Errorf("download u: %w: more than 5 bytes", store.ErrTooLarge), store.ErrTooLarge, "--max-size"},
+		{fmt.Errorf("%w: less than 1024 bytes arrived in 1s", store.ErrStalled), store.ErrStalled, "--idle-timeout"},
+		{fmt.Errorf("x: %w", store.ErrDeadline), store.ErrDeadline, "--deadline"},
+		{fmt.Errorf("download u: 404: %w", store.ErrNotFound), store.ErrNotFound, "--mirror"},
+		{fmt.Errorf("%w for 400 bp chunks", store.ErrNoClassifier), store.ErrNoClassifier, "--classifier"},
 	} {
+		if c.sentinel == nil {
+			c.sentinel = c.err
+		}
 		got := withFlagAdvice(c.err)
 		if !strings.Contains(got.Error(), c.want) || !errors.Is(got, c.sentinel) {
 			t.Errorf("%v: got %q, want it to mention %q and match %v", c.err, got, c.want, c.sentinel)

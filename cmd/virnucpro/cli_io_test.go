@@ -100,7 +100,7 @@ func TestErrorsSpeakTheUsersLanguage(t *testing.T) {
 		{"protein predict", "", append([]string{"predict", prot, "-o", filepath.Join(dir, "o2"), "--no-checkpoint"}, tinyModelFlags()...), "looks like protein"},
 		{"esm given dnabert", "", append(append([]string{"predict", good, "-o", filepath.Join(dir, "o3")}, tinyModelFlags()...), "--esm", filepath.Join(tdIO, "dnabert_tiny")),
 			"holds DNABERT-S weights"},
-		{"min-tier", "", append([]string{"predict", good, "-o", filepath.Join(dir, "o4"), "--min-tier", "best"}, tinyModelFlags()...), `--min-tier "best": must be one of`},
+		{"min-tier", "", append([]string{"predict", good, "-o", filepath.Join(dir, "o4"), "--min-tier", "best"}, tinyModelFlags()...), `minimum tier "best": must be one of`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.env != "" {

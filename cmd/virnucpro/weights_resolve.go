@@ -27,6 +27,9 @@ type modelOption struct {
 // the chunk size.
 func classifierOption(val *string, chunkSize int) modelOption {
 	m, err := store.ClassifierFor(chunkSize)
+	if err != nil {
+		err = fmt.Errorf("--chunk-size %d: %w", chunkSize, err)
+	}
 	return modelOption{flag: "--classifier", val: val, model: m.Name, err: err}
 }
 

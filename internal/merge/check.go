@@ -1,6 +1,7 @@
 package merge
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"reflect"
@@ -19,6 +20,9 @@ type shardDir struct {
 // readShards reads every directory's shard.json and checks that together they are
 // exactly the shards of one run: same count, same identity, same output options,
 // each index once, none missing. It returns them ordered by index.
+// ErrIncomplete marks a merge that lacks some of the run's shards.
+var ErrIncomplete = errors.New("incomplete")
+
 func readShards(dirs []string) ([]shardDir, error) {
 	if len(dirs) == 0 {
 		return nil, fmt.Errorf("no shard directory given")
@@ -55,8 +59,8 @@ func readShards(dirs []string) ([]shardDir, error) {
 		}
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("incomplete: shard(s) %s missing (run predict --shard i/%d for each, then merge all %d directories)",
-			strings.Join(missing, ", "), n, n)
+		return nil, fmt.Errorf("%w: shard(s) %s missing (each of the %d shards must be run, then all %d directories merged)",
+			ErrIncomplete, strings.Join(missing, ", "), n, n)
 	}
 	ordered := make([]shardDir, n)
 	for i, s := range byIndex {
@@ -74,10 +78,10 @@ func describeDifference(a, b predict.ShardResult) string {
 		d = append(d, fmt.Sprintf("input records: %d vs %d", a.InputRecords, b.InputRecords))
 	}
 	if a.Compat != b.Compat {
-		d = append(d, fmt.Sprintf("--compat: %s vs %s", a.Compat, b.Compat))
+		d = append(d, fmt.Sprintf("result layout (compat): %s vs %s", a.Compat, b.Compat))
 	}
 	if a.KeepIntermediate != b.KeepIntermediate {
-		d = append(d, fmt.Sprintf("--keep-intermediate: %v vs %v", a.KeepIntermediate, b.KeepIntermediate))
+		d = append(d, fmt.Sprintf("intermediate files kept: %v vs %v", a.KeepIntermediate, b.KeepIntermediate))
 	}
 	if a.FeatureDims != b.FeatureDims {
 		d = append(d, fmt.Sprintf("embedding widths: %v vs %v", a.FeatureDims, b.FeatureDims))

@@ -97,10 +97,10 @@ func (c *Checkpointer) Replay(w *pipeline.Window) (bool, error) {
 	}
 	sw := c.replayBuf[0]
 	if sw.Index != w.Index || sw.Frames != len(w.Frames) || sw.IDsHash != hashIDs(w) {
-		return false, fmt.Errorf("checkpoint: window %d does not match the input (frames %d vs %d); rerun with --restart", w.Index, sw.Frames, len(w.Frames))
+		return false, fmt.Errorf("checkpoint: window %d does not match the input (frames %d vs %d): %w", w.Index, sw.Frames, len(w.Frames), checkpoint.ErrDifferentRun)
 	}
 	if sw.SeqHash != "" && sw.SeqHash != w.SeqDigest {
-		return false, fmt.Errorf("checkpoint: window %d: the sequences of its records differ from those its committed scores were computed on (was the input changed in place during the interrupted run?); rerun with --restart", w.Index)
+		return false, fmt.Errorf("checkpoint: window %d: the sequences of its records differ from those its committed scores were computed on (was the input changed in place during the interrupted run?): %w", w.Index, checkpoint.ErrDifferentRun)
 	}
 	c.replayBuf = c.replayBuf[1:]
 	w.Scores = scoresFromFlat(w, sw.scores)

@@ -115,7 +115,7 @@ func ReadShardResult(dir string) (ShardResult, error) {
 		if _, serr := os.Stat(dir); serr != nil {
 			return ShardResult{}, fmt.Errorf("shard directory: %w", serr)
 		}
-		return ShardResult{}, fmt.Errorf("%s: %w: not a finished shard (predict --shard i/N writes it when the shard completes; run that shard's command again to finish it)", dir, ErrNoShardResult)
+		return ShardResult{}, fmt.Errorf("%s: %w: not a finished shard", dir, ErrNoShardResult)
 	}
 	if err != nil {
 		return ShardResult{}, err

@@ -49,14 +49,14 @@ func (t Thresholds) Validate() error {
 		v    float64
 	}{{"min-identity", t.MinIdentity}, {"min-query-cov", t.MinQueryCov}} {
 		if p.v != p.v || p.v < 0 || p.v > 100 {
-			return fmt.Errorf("--%s %v: want a percentage in [0, 100]", p.name, p.v)
+			return &OptionError{Option: p.name, Value: fmt.Sprint(p.v), Reason: "want a percentage in [0, 100]"}
 		}
 		if p.v > 0 && p.v < 1 {
-			return fmt.Errorf("--%s %v: percent units are expected (90, not 0.9)", p.name, p.v)
+			return &OptionError{Option: p.name, Value: fmt.Sprint(p.v), Reason: "percent units are expected (90, not 0.9)"}
 		}
 	}
 	if t.MinMapQ < 0 {
-		return fmt.Errorf("--min-mapq %d: want >= 0", t.MinMapQ)
+		return &OptionError{Option: "min-mapq", Value: fmt.Sprint(t.MinMapQ), Reason: "want >= 0"}
 	}
 	return nil
 }

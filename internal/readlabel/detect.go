@@ -117,5 +117,5 @@ func sniffText(br *bufio.Reader, name string) (Format, error) {
 	case len(fields) >= 11:
 		return FormatSAM, nil
 	}
-	return "", fmt.Errorf("%s: neither BAM, SAM nor PAF (first line has %d tab-separated columns); give --format", name, len(fields))
+	return "", fmt.Errorf("%s: %w: neither BAM, SAM nor PAF (first line has %d tab-separated columns)", name, ErrUnknownFormat, len(fields))
 }

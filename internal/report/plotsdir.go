@@ -15,6 +15,10 @@ var plotName = regexp.MustCompile(`^[0-9]{6,}_[A-Za-z0-9._-]*\.svg$`)
 // (not a symlink) holding only regular files under names PlotFileName generates. Any
 // other entry is the user's: it is refused, naming it, before any work is done, and
 // never deleted.
+// ErrPlotsDir marks an existing plots/ directory that virnucpro may not replace
+// (a symlink, not a directory, or holding files it did not write).
+var ErrPlotsDir = errors.New("plots/ is not virnucpro's to replace")
+
 func checkPlotsDir(dir string) error {
 	final := filepath.Join(dir, PlotsDir)
 	st, err := os.Lstat(final)
@@ -25,7 +29,7 @@ func checkPlotsDir(dir string) error {
 		return fmt.Errorf("plots directory: %w", err)
 	}
 	if st.Mode()&os.ModeSymlink != 0 || !st.IsDir() {
-		return fmt.Errorf("%s is a symlink or not a directory; virnucpro replaces plots/ and only ever deletes a directory of its own plots: remove it or choose another -o (or --plot-top -1)", final)
+		return fmt.Errorf("%s is a symlink or not a directory; virnucpro replaces plots/ and only ever deletes a directory of its own plots: %w", final, ErrPlotsDir)
 	}
 	entries, err := os.ReadDir(final)
 	if err != nil {
@@ -33,7 +37,7 @@ func checkPlotsDir(dir string) error {
 	}
 	for _, e := range entries {
 		if !plotName.MatchString(e.Name()) || !e.Type().IsRegular() {
-			return fmt.Errorf("%s holds %q, which virnucpro did not write; plots/ is replaced on each run, so move that file away or choose another -o (or --plot-top -1)", final, e.Name())
+			return fmt.Errorf("%s holds %q, which virnucpro did not write; plots/ is replaced on each run, so move that file away: %w", final, e.Name(), ErrPlotsDir)
 		}
 	}
 	return nil

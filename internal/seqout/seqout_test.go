@@ -208,7 +208,7 @@ func TestWriteRefusesAnotherInput(t *testing.T) {
 		}
 	}
 	if _, err := Write(fasta.NewReader(strings.NewReader(in), "in.fa"), Options{Dir: dir, MinTier: "great"}); err == nil ||
-		!strings.Contains(err.Error(), `--min-tier "great": must be one of high_confidence, moderate_confidence, low_confidence, review`) {
+		!strings.Contains(err.Error(), `minimum tier "great": must be one of high_confidence, moderate_confidence, low_confidence, review`) {
 		t.Fatalf("bad tier: %v", err)
 	}
 	if _, err := Write(fasta.NewReader(strings.NewReader(in), "in.fa"), Options{Dir: t.TempDir()}); err == nil ||

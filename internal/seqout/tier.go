@@ -1,6 +1,7 @@
 package seqout
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -17,6 +18,9 @@ var tierRanks = map[string]int{
 // TierNames lists the accepted --min-tier values, most confident first.
 var TierNames = []string{"high_confidence", "moderate_confidence", "low_confidence", "review"}
 
+// ErrMinTier marks a minimum tier that is not one of TierNames.
+var ErrMinTier = errors.New("minimum tier")
+
 // ParseMinTier checks a --min-tier value: one of TierNames ("" is "review": every
 // Viral record).
 func ParseMinTier(s string) (int, error) {
@@ -25,7 +29,7 @@ func ParseMinTier(s string) (int, error) {
 	}
 	r, ok := tierRanks[strings.ToLower(s)]
 	if !ok {
-		return 0, fmt.Errorf("--min-tier %q: must be one of %s", s, strings.Join(TierNames, ", "))
+		return 0, fmt.Errorf("%w %q: must be one of %s", ErrMinTier, s, strings.Join(TierNames, ", "))
 	}
 	return r, nil
 }

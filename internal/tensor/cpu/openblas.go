@@ -1,6 +1,7 @@
 package cpu
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -35,6 +36,9 @@ var (
 )
 
 // LoadOpenBLAS opens OpenBLAS once per process and sets its thread count.
+// errNoNative is why the native kernels cannot run on this processor.
+var errNoNative = errors.New("needs an amd64 processor with AVX2 and FMA (the go kernels run anywhere)")
+
 func LoadOpenBLAS(threads int) (*OpenBLAS, error) {
 	if staticBuild {
 		return nil, ErrStaticBuild
@@ -147,7 +151,7 @@ func Open(kind string, threads int, log *slog.Logger) (tensor.Backend, error) {
 	case "auto", "", "native":
 		if !NativeSupported() {
 			if kind == "native" {
-				return nil, fmt.Errorf("--blas native needs an amd64 processor with AVX2 and FMA; use --blas go")
+				return nil, &tensor.SpecError{Field: "blas", Value: "native", Err: errNoNative}
 			}
 			log.Info("compute backend", "blas", "go", "threads", threads, "why", "no AVX2+FMA kernels for this processor")
 			return New(threads, nil), nil
@@ -220,7 +224,7 @@ func MathPath(kind string) (string, error) {
 			return "cpu native fma32 fp32", nil
 		}
 		if kind == "native" {
-			return "", fmt.Errorf("--blas native needs an amd64 processor with AVX2 and FMA; use --blas go")
+			return "", &tensor.SpecError{Field: "blas", Value: "native", Err: errNoNative}
 		}
 		return "cpu go fp32", nil
 	case "openblas":

@@ -10,6 +10,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -235,11 +236,14 @@ func Select(names []string) ([]Model, error) {
 	return out, nil
 }
 
+// ErrNoClassifier marks a chunk size for which VirNucPro released no classifier.
+var ErrNoClassifier = errors.New("no released classifier")
+
 // ClassifierFor is the released classifier matching a chunk size (300 or 500 bp).
 func ClassifierFor(chunkSize int) (Model, error) {
 	m, err := Lookup(fmt.Sprintf("classifier-%d", chunkSize))
 	if err != nil {
-		return Model{}, fmt.Errorf("no released classifier for --chunk-size %d (VirNucPro released 300 and 500 bp models): give --classifier", chunkSize)
+		return Model{}, fmt.Errorf("%w for %d bp chunks (VirNucPro released 300 and 500 bp models)", ErrNoClassifier, chunkSize)
 	}
 	return m, nil
 }

@@ -234,8 +234,11 @@ func (d *Downloader) maxSize(f File) int64 {
 type errDeadline struct{ d time.Duration }
 
 func (e errDeadline) Error() string {
-	return fmt.Sprintf("the download did not finish within its deadline of %s (--deadline)", e.d)
+	return fmt.Sprintf("the download did not finish within its deadline of %s", e.d)
 }
+
+// Is makes errors.Is(err, ErrDeadline) hold for a download cut by its deadline.
+func (e errDeadline) Is(target error) bool { return target == ErrDeadline }
 
 func (d *Downloader) log() *slog.Logger {
 	if d.Log != nil {

@@ -21,6 +21,15 @@ var ErrRedirect = errors.New("redirect refused")
 // ErrTooLarge marks a file larger than its cap (catalog MaxSize or --max-size).
 var ErrTooLarge = errors.New("file larger than its size cap")
 
+// ErrStalled marks a transfer cut because too few bytes arrived within the idle timeout.
+var ErrStalled = errors.New("download stalled")
+
+// ErrDeadline marks a download cut by its overall deadline.
+var ErrDeadline = errors.New("download deadline passed")
+
+// ErrNotFound marks a file the server (or mirror) does not have.
+var ErrNotFound = errors.New("no such file there")
+
 // job is one file to download.
 type job struct {
 	rel, url, final string
@@ -74,7 +83,7 @@ func (d *Downloader) attempt(ctx context.Context, j *job) (e Entry, retry bool, 
 	defer src.body.Close()
 	want, from, err := expectDigest(j, src)
 	if err == nil && src.total > j.max {
-		err = fmt.Errorf("download %s: %w: the server announces %d bytes, the cap is %d (--max-size)", j.url, ErrTooLarge, src.total, j.max)
+		err = fmt.Errorf("download %s: %w: the server announces %d bytes, the cap is %d", j.url, ErrTooLarge, src.total, j.max)
 	}
 	if err != nil {
 		os.Remove(part)

@@ -142,7 +142,7 @@ func (d *Downloader) copy(ctx context.Context, cancel context.CancelFunc, f io.W
 		n, rerr := body.Read(buf)
 		if n > 0 {
 			if done+int64(n) > j.max {
-				return done, fmt.Errorf("%w: more than %d bytes (--max-size)", ErrTooLarge, j.max)
+				return done, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, j.max)
 			}
 			if window += int64(n); window >= stallBytes {
 				stall.Reset(d.stall())
@@ -166,7 +166,7 @@ func (d *Downloader) copy(ctx context.Context, cancel context.CancelFunc, f io.W
 		}
 		if rerr != nil {
 			if stalled.Load() {
-				return done, fmt.Errorf("less than %d bytes arrived in %s (stalled; --idle-timeout)", stallBytes, d.stall())
+				return done, fmt.Errorf("%w: less than %d bytes arrived in %s", ErrStalled, stallBytes, d.stall())
 			}
 			if ctx.Err() != nil {
 				return done, context.Cause(ctx)

@@ -277,7 +277,7 @@ func TestDownloadHTTPErrors(t *testing.T) {
 		checkHdr bool
 	}{
 		{"404 names the URL", "classifier-500", func(u *upstream, d *Downloader) { delete(u.files, "500_model.pth") },
-			[]string{"404", "/raw/500_model.pth", "--base-url-classifier"}, false},
+			[]string{"404", "/raw/500_model.pth", "no such file there"}, false},
 		{"401 without HF_TOKEN", "dnabert-s", func(u *upstream, d *Downloader) { u.token = "secret" },
 			[]string{"401", "HF_TOKEN", "/zhihan1996/DNABERT-S/resolve/testrev/pytorch_model.bin"}, false},
 		{"401 with a wrong HF_TOKEN", "dnabert-s", func(u *upstream, d *Downloader) { u.token = "secret"; d.Token = "wrong" },

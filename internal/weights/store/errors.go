@@ -63,7 +63,7 @@ func statusError(url string, resp *http.Response, hf, haveToken bool) error {
 		}
 		return fmt.Errorf("download %s: %s%s: access denied", url, resp.Status, detail)
 	case http.StatusNotFound:
-		return fmt.Errorf("download %s: %s: no such file there (check the base URL or mirror: --base-url-esm, --base-url-hf, --base-url-classifier, --mirror)", url, resp.Status)
+		return fmt.Errorf("download %s: %s: %w", url, resp.Status, ErrNotFound)
 	}
 	return fmt.Errorf("download %s: %s%s", url, resp.Status, detail)
 }

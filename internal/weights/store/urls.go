@@ -45,7 +45,7 @@ func (b BaseURLs) URL(m Model, f File) (string, error) {
 		if !strings.Contains(base, "://") {
 			abs, err := filepath.Abs(base)
 			if err != nil {
-				return "", fmt.Errorf("--mirror %s: %w", base, err)
+				return "", fmt.Errorf("mirror directory %s: %w", base, err)
 			}
 			base = (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
 		}
