@@ -74,39 +74,11 @@ func ALiBiSlopes(heads int) []float32 {
 // Load reads a DNABERT-S directory (config.json, tokenizer.json, and
 // model.safetensors or pytorch_model.bin), e.g. a Hugging Face cache snapshot.
 func Load(dir string, b tensor.Backend) (*Model, error) {
-	st, err := os.Stat(dir)
+	cfg, tok, sd, err := readModelDir(dir)
 	if err != nil {
-		return nil, fmt.Errorf("DNABERT-S weights: %w", err)
-	}
-	if !st.IsDir() {
-		return nil, fmt.Errorf("DNABERT-S weights: %s is a file; give the model directory (config.json, tokenizer.json, weights)", dir)
-	}
-	if err := weights.CheckModelKind(dir, "bert"); err != nil {
 		return nil, err
 	}
-	data, err := weights.ReadFileBounded(filepath.Join(dir, "config.json"), 1<<20)
-	if err != nil {
-		return nil, fmt.Errorf("DNABERT-S: %w", err)
-	}
-	cfg, err := ParseConfig(data)
-	if err != nil {
-		return nil, fmt.Errorf("DNABERT-S: %s: %w", filepath.Join(dir, "config.json"), err)
-	}
-	tok, err := tokenize.Load(filepath.Join(dir, "tokenizer.json"))
-	if err != nil {
-		return nil, fmt.Errorf("DNABERT-S: %w", err)
-	}
-	sd, err := weights.Load(dir)
-	if err != nil {
-		return nil, fmt.Errorf("DNABERT-S: %w", err)
-	}
-	if !sd.Has("embeddings.word_embeddings.weight") && sd.Has("bert.embeddings.word_embeddings.weight") {
-		sd = sd.StripPrefix("bert.")
-	}
-	if n := layersIn(sd); n < cfg.Layers {
-		return nil, fmt.Errorf("DNABERT-S: %s: num_hidden_layers is %d but the weights (%s) hold %d layers", filepath.Join(dir, "config.json"), cfg.Layers, sd.File, n)
-	}
-	D, I := cfg.Hidden, cfg.Intermediate
+	D := cfg.Hidden
 	m := &Model{Config: cfg, b: b, tok: tok}
 	var lerr error
 	get := func(name string, shape ...int) *weights.Tensor {
@@ -137,30 +109,90 @@ func Load(dir string, b tensor.Backend) (*Model, error) {
 		}
 	}
 	m.embed = b.FromHost(table, vocab, D)
-	up := func(t *weights.Tensor, rows, cols int) tensor.Tensor { return b.FromHost(t.Data, rows, cols) }
-	m.lnG, m.lnB = up(lng, 1, D), up(lnb, 1, D)
+	m.lnG, m.lnB = b.FromHost(lng.Data, 1, D), b.FromHost(lnb.Data, 1, D)
 	for l := 0; l < cfg.Layers; l++ {
-		p := fmt.Sprintf("encoder.layer.%d.", l)
-		ly := layer{}
-		wqkv, bqkv := get(p+"attention.self.Wqkv.weight", 3*D, D), get(p+"attention.self.Wqkv.bias", 3*D)
-		wd, bd := get(p+"attention.output.dense.weight", D, D), get(p+"attention.output.dense.bias", D)
-		g1, b1 := get(p+"attention.output.LayerNorm.weight", D), get(p+"attention.output.LayerNorm.bias", D)
-		wg := get(p+"mlp.gated_layers.weight", 2*I, D)
-		wo, bo := get(p+"mlp.wo.weight", D, I), get(p+"mlp.wo.bias", D)
-		g2, b2 := get(p+"mlp.layernorm.weight", D), get(p+"mlp.layernorm.bias", D)
-		if lerr != nil {
-			return nil, fmt.Errorf("DNABERT-S: %w", lerr)
+		ly, err := loadLayer(sd, l, cfg, b)
+		if err != nil {
+			return nil, err
 		}
-		if sd.Has(p + "mlp.gated_layers.bias") {
-			return nil, fmt.Errorf("DNABERT-S: %s: unexpected mlp.gated_layers.bias (MosaicBERT's gated layer has none)", sd.File)
-		}
-		ly.wqkv, ly.bqkv = up(wqkv, 3*D, D), up(bqkv, 1, 3*D)
-		ly.wd, ly.bd, ly.ln1g, ly.ln1b = up(wd, D, D), up(bd, 1, D), up(g1, 1, D), up(b1, 1, D)
-		ly.wg, ly.wo, ly.bo = up(wg, 2*I, D), up(wo, D, I), up(bo, 1, D)
-		ly.ln2g, ly.ln2b = up(g2, 1, D), up(b2, 1, D)
 		m.layers = append(m.layers, ly)
 	}
 	return m, nil
+}
+
+// readModelDir reads a DNABERT-S directory's config, tokenizer and weights and
+// checks that the weights hold every layer the config names.
+func readModelDir(dir string) (Config, *tokenize.BPE, *weights.StateDict, error) {
+	fail := func(err error) (Config, *tokenize.BPE, *weights.StateDict, error) {
+		return Config{}, nil, nil, err
+	}
+	st, err := os.Stat(dir)
+	if err != nil {
+		return fail(fmt.Errorf("DNABERT-S weights: %w", err))
+	}
+	if !st.IsDir() {
+		return fail(fmt.Errorf("DNABERT-S weights: %s is a file; give the model directory (config.json, tokenizer.json, weights)", dir))
+	}
+	if err := weights.CheckModelKind(dir, "bert"); err != nil {
+		return fail(err)
+	}
+	data, err := weights.ReadFileBounded(filepath.Join(dir, "config.json"), 1<<20)
+	if err != nil {
+		return fail(fmt.Errorf("DNABERT-S: %w", err))
+	}
+	cfg, err := ParseConfig(data)
+	if err != nil {
+		return fail(fmt.Errorf("DNABERT-S: %s: %w", filepath.Join(dir, "config.json"), err))
+	}
+	tok, err := tokenize.Load(filepath.Join(dir, "tokenizer.json"))
+	if err != nil {
+		return fail(fmt.Errorf("DNABERT-S: %w", err))
+	}
+	sd, err := weights.Load(dir)
+	if err != nil {
+		return fail(fmt.Errorf("DNABERT-S: %w", err))
+	}
+	if !sd.Has("embeddings.word_embeddings.weight") && sd.Has("bert.embeddings.word_embeddings.weight") {
+		sd = sd.StripPrefix("bert.")
+	}
+	if n := layersIn(sd); n < cfg.Layers {
+		return fail(fmt.Errorf("DNABERT-S: %s: num_hidden_layers is %d but the weights (%s) hold %d layers", filepath.Join(dir, "config.json"), cfg.Layers, sd.File, n))
+	}
+	return cfg, tok, sd, nil
+}
+
+// loadLayer checks and uploads encoder layer l's weights.
+func loadLayer(sd *weights.StateDict, l int, cfg Config, b tensor.Backend) (layer, error) {
+	D, I := cfg.Hidden, cfg.Intermediate
+	var lerr error
+	get := func(name string, shape ...int) *weights.Tensor {
+		if lerr != nil {
+			return nil
+		}
+		t, err := sd.GetFinite(name, shape...)
+		lerr = err
+		return t
+	}
+	up := func(t *weights.Tensor, rows, cols int) tensor.Tensor { return b.FromHost(t.Data, rows, cols) }
+	p := fmt.Sprintf("encoder.layer.%d.", l)
+	wqkv, bqkv := get(p+"attention.self.Wqkv.weight", 3*D, D), get(p+"attention.self.Wqkv.bias", 3*D)
+	wd, bd := get(p+"attention.output.dense.weight", D, D), get(p+"attention.output.dense.bias", D)
+	g1, b1 := get(p+"attention.output.LayerNorm.weight", D), get(p+"attention.output.LayerNorm.bias", D)
+	wg := get(p+"mlp.gated_layers.weight", 2*I, D)
+	wo, bo := get(p+"mlp.wo.weight", D, I), get(p+"mlp.wo.bias", D)
+	g2, b2 := get(p+"mlp.layernorm.weight", D), get(p+"mlp.layernorm.bias", D)
+	if lerr != nil {
+		return layer{}, fmt.Errorf("DNABERT-S: %w", lerr)
+	}
+	if sd.Has(p + "mlp.gated_layers.bias") {
+		return layer{}, fmt.Errorf("DNABERT-S: %s: unexpected mlp.gated_layers.bias (MosaicBERT's gated layer has none)", sd.File)
+	}
+	ly := layer{}
+	ly.wqkv, ly.bqkv = up(wqkv, 3*D, D), up(bqkv, 1, 3*D)
+	ly.wd, ly.bd, ly.ln1g, ly.ln1b = up(wd, D, D), up(bd, 1, D), up(g1, 1, D), up(b1, 1, D)
+	ly.wg, ly.wo, ly.bo = up(wg, 2*I, D), up(wo, D, I), up(bo, 1, D)
+	ly.ln2g, ly.ln2b = up(g2, 1, D), up(b2, 1, D)
+	return ly, nil
 }
 
 // Name is "DNABERT-S".

@@ -63,27 +63,9 @@ type Model struct {
 // safetensors file, onto backend b. Any ESM-2 size works; the architecture comes
 // from the weights.
 func Load(path string, b tensor.Backend, opts Options) (*Model, error) {
-	st, err := os.Stat(path)
+	sd, p, err := readWeights(path)
 	if err != nil {
-		return nil, fmt.Errorf("ESM-2 weights: %w", err)
-	}
-	if err := weights.CheckModelKind(path, "esm"); err != nil {
 		return nil, err
-	}
-	var (
-		sd *weights.StateDict
-		p  *weights.Pickle
-	)
-	if st.IsDir() || isSafetensorsName(path) {
-		sd, err = weights.Load(path)
-	} else {
-		p, err = weights.LoadPyTorch(path)
-		if err == nil {
-			sd, err = p.Weights()
-		}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("ESM-2 weights: %w", err)
 	}
 	names := canonical(sd)
 	cfg, err := readConfig(path, p, names)
@@ -98,62 +80,18 @@ func Load(path string, b tensor.Backend, opts Options) (*Model, error) {
 	if m.repr > cfg.Layers {
 		return nil, fmt.Errorf("representation layer %d: the model has %d layers: %w", m.repr, cfg.Layers, ErrReprLayer)
 	}
-	D, hd := cfg.Dim, cfg.Dim/cfg.Heads
-	up := func(t *weights.Tensor, rows, cols int) tensor.Tensor { return b.FromHost(t.Data, rows, cols) }
+	D := cfg.Dim
 	emb, err := get(names, path, "embed_tokens.weight", len(Alphabet), D)
 	if err != nil {
 		return nil, err
 	}
-	m.embed = up(emb, len(Alphabet), D)
+	m.embed = b.FromHost(emb.Data, len(Alphabet), D)
 	for l := 0; l < cfg.Layers; l++ {
-		pre := fmt.Sprintf("layers.%d.", l)
-		g := func(name string, shape ...int) *weights.Tensor {
-			if err != nil {
-				return nil
-			}
-			var t *weights.Tensor
-			t, err = get(names, path, pre+name, shape...)
-			return t
-		}
-		q, k, v := g("self_attn.q_proj.weight", D, D), g("self_attn.k_proj.weight", D, D), g("self_attn.v_proj.weight", D, D)
-		qb, kb, vb := g("self_attn.q_proj.bias", D), g("self_attn.k_proj.bias", D), g("self_attn.v_proj.bias", D)
-		wo, bo := g("self_attn.out_proj.weight", D, D), g("self_attn.out_proj.bias", D)
-		ln1g, ln1b := g("self_attn_layer_norm.weight", D), g("self_attn_layer_norm.bias", D)
-		ln2g, ln2b := g("final_layer_norm.weight", D), g("final_layer_norm.bias", D)
-		w1, b1 := g("fc1.weight", 4*D, D), g("fc1.bias", 4*D)
-		w2, b2 := g("fc2.weight", D, 4*D), g("fc2.bias", D)
+		lw, err := loadLayer(names, path, l, cfg, b)
 		if err != nil {
 			return nil, err
 		}
-		inv := defaultInvFreq(hd)
-		if t, ok := names[pre+"self_attn.rot_emb.inv_freq"]; ok {
-			if len(t.Data) != hd/2 {
-				return nil, fmt.Errorf("%s: %sself_attn.rot_emb.inv_freq has %d values, want %d", path, pre, len(t.Data), hd/2)
-			}
-			if err := (&weights.StateDict{File: path}).CheckFinite(pre+"self_attn.rot_emb.inv_freq", t); err != nil {
-				return nil, err
-			}
-			inv = append([]float32(nil), t.Data...) // the checkpoint's (fp16-rounded) values
-		}
-		// q, k and v run as one 3D-wide product: stacked in place where the backend
-		// can (no copy of the memory-mapped weights), else copied into one matrix.
-		var wqkv tensor.Tensor
-		if c, ok := b.(tensor.RowConcatenator); ok {
-			wqkv = c.ConcatRows(up(q, D, D), up(k, D, D), up(v, D, D))
-		} else {
-			w := make([]float32, 0, 3*D*D)
-			wqkv = b.FromHost(append(append(append(w, q.Data...), k.Data...), v.Data...), 3*D, D)
-		}
-		bqkv := make([]float32, 0, 3*D)
-		bqkv = append(append(append(bqkv, qb.Data...), kb.Data...), vb.Data...)
-		m.layers = append(m.layers, layerWeights{
-			ln1g: up(ln1g, 1, D), ln1b: up(ln1b, 1, D),
-			wqkv: wqkv, bqkv: b.FromHost(bqkv, 1, 3*D),
-			wo: up(wo, D, D), bo: up(bo, 1, D),
-			ln2g: up(ln2g, 1, D), ln2b: up(ln2b, 1, D),
-			w1: up(w1, 4*D, D), b1: up(b1, 1, 4*D), w2: up(w2, D, 4*D), b2: up(b2, 1, D),
-			invFreq: inv,
-		})
+		m.layers = append(m.layers, lw)
 	}
 	lg, err := get(names, path, "emb_layer_norm_after.weight", D)
 	if err != nil {
@@ -163,8 +101,91 @@ func Load(path string, b tensor.Backend, opts Options) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m.lnfG, m.lnfB = up(lg, 1, D), up(lb, 1, D)
+	m.lnfG, m.lnfB = b.FromHost(lg.Data, 1, D), b.FromHost(lb.Data, 1, D)
 	return m, nil
+}
+
+// readWeights opens an ESM-2 checkpoint: a fair-esm .pt (whose pickle also holds
+// the config) or a Hugging Face directory / safetensors file.
+func readWeights(path string) (*weights.StateDict, *weights.Pickle, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("ESM-2 weights: %w", err)
+	}
+	if err := weights.CheckModelKind(path, "esm"); err != nil {
+		return nil, nil, err
+	}
+	var (
+		sd *weights.StateDict
+		p  *weights.Pickle
+	)
+	if st.IsDir() || isSafetensorsName(path) {
+		sd, err = weights.Load(path)
+	} else {
+		p, err = weights.LoadPyTorch(path)
+		if err == nil {
+			sd, err = p.Weights()
+		}
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("ESM-2 weights: %w", err)
+	}
+	return sd, p, nil
+}
+
+// loadLayer checks and uploads transformer layer l's weights.
+func loadLayer(names map[string]*weights.Tensor, path string, l int, cfg Config, b tensor.Backend) (layerWeights, error) {
+	D, hd := cfg.Dim, cfg.Dim/cfg.Heads
+	up := func(t *weights.Tensor, rows, cols int) tensor.Tensor { return b.FromHost(t.Data, rows, cols) }
+	pre := fmt.Sprintf("layers.%d.", l)
+	var err error
+	g := func(name string, shape ...int) *weights.Tensor {
+		if err != nil {
+			return nil
+		}
+		var t *weights.Tensor
+		t, err = get(names, path, pre+name, shape...)
+		return t
+	}
+	q, k, v := g("self_attn.q_proj.weight", D, D), g("self_attn.k_proj.weight", D, D), g("self_attn.v_proj.weight", D, D)
+	qb, kb, vb := g("self_attn.q_proj.bias", D), g("self_attn.k_proj.bias", D), g("self_attn.v_proj.bias", D)
+	wo, bo := g("self_attn.out_proj.weight", D, D), g("self_attn.out_proj.bias", D)
+	ln1g, ln1b := g("self_attn_layer_norm.weight", D), g("self_attn_layer_norm.bias", D)
+	ln2g, ln2b := g("final_layer_norm.weight", D), g("final_layer_norm.bias", D)
+	w1, b1 := g("fc1.weight", 4*D, D), g("fc1.bias", 4*D)
+	w2, b2 := g("fc2.weight", D, 4*D), g("fc2.bias", D)
+	if err != nil {
+		return layerWeights{}, err
+	}
+	inv := defaultInvFreq(hd)
+	if t, ok := names[pre+"self_attn.rot_emb.inv_freq"]; ok {
+		if len(t.Data) != hd/2 {
+			return layerWeights{}, fmt.Errorf("%s: %sself_attn.rot_emb.inv_freq has %d values, want %d", path, pre, len(t.Data), hd/2)
+		}
+		if err := (&weights.StateDict{File: path}).CheckFinite(pre+"self_attn.rot_emb.inv_freq", t); err != nil {
+			return layerWeights{}, err
+		}
+		inv = append([]float32(nil), t.Data...) // the checkpoint's (fp16-rounded) values
+	}
+	// q, k and v run as one 3D-wide product: stacked in place where the backend
+	// can (no copy of the memory-mapped weights), else copied into one matrix.
+	var wqkv tensor.Tensor
+	if c, ok := b.(tensor.RowConcatenator); ok {
+		wqkv = c.ConcatRows(up(q, D, D), up(k, D, D), up(v, D, D))
+	} else {
+		w := make([]float32, 0, 3*D*D)
+		wqkv = b.FromHost(append(append(append(w, q.Data...), k.Data...), v.Data...), 3*D, D)
+	}
+	bqkv := make([]float32, 0, 3*D)
+	bqkv = append(append(append(bqkv, qb.Data...), kb.Data...), vb.Data...)
+	return layerWeights{
+		ln1g: up(ln1g, 1, D), ln1b: up(ln1b, 1, D),
+		wqkv: wqkv, bqkv: b.FromHost(bqkv, 1, 3*D),
+		wo: up(wo, D, D), bo: up(bo, 1, D),
+		ln2g: up(ln2g, 1, D), ln2b: up(ln2b, 1, D),
+		w1: up(w1, 4*D, D), b1: up(b1, 1, 4*D), w2: up(w2, D, 4*D), b2: up(b2, 1, D),
+		invFreq: inv,
+	}, nil
 }
 
 func isSafetensorsName(p string) bool {
