@@ -88,14 +88,16 @@ func Parse(data []byte) (*BPE, error) {
 			return nil, fmt.Errorf("pre_tokenizer %s is not supported (want Whitespace)", s)
 		}
 	}
+	// Checked before the added tokens go in: a file without model.vocab (a null or
+	// absent map) is refused here instead of writing into a nil map.
+	if len(tj.Model.Vocab) == 0 {
+		return nil, fmt.Errorf("model.vocab: no vocabulary")
+	}
 	b := &BPE{vocab: tj.Model.Vocab, merges: make(map[[2]int32]merge, len(tj.Model.Merges))}
 	for _, a := range tj.AddedTokens {
 		if _, ok := b.vocab[a.Content]; !ok {
 			b.vocab[a.Content] = a.ID
 		}
-	}
-	if len(b.vocab) == 0 {
-		return nil, fmt.Errorf("model.vocab: no vocabulary")
 	}
 	maxID := int32(-1)
 	for tok, id := range b.vocab {
