@@ -39,19 +39,14 @@ var Categories = []string{
 	"No call (no ORF)",
 }
 
-// canonicalTier maps tier names (including this tool's earlier high/medium/low and
-// Ambiguous's low) to the Broad's.
+// canonicalTier is viral-ngs' tier name for a row of sequences.tsv (an Ambiguous
+// call is review; legacy names are mapped by report.CanonicalTier; others pass as they are).
 func canonicalTier(call, tier string) string {
 	if call == string(report.CallAmbiguous) {
-		return "review"
+		return string(report.TierReview)
 	}
-	switch tier {
-	case "high":
-		return "high_confidence"
-	case "medium", "moderate":
-		return "moderate_confidence"
-	case "low":
-		return "low_confidence"
+	if t, ok := report.CanonicalTier(tier); ok {
+		return string(t)
 	}
 	return tier
 }

@@ -45,6 +45,24 @@ const (
 // Tiers lists the tiers from most to least confident (TierNone last).
 var Tiers = []Tier{TierHigh, TierModerate, TierLow, TierReview, TierNone}
 
+// legacyTiers are this tool's tier names before it took viral-ngs' (tables written
+// then still carry them).
+var legacyTiers = map[string]Tier{"high": TierHigh, "medium": TierModerate, "moderate": TierModerate, "low": TierLow}
+
+// CanonicalTier is viral-ngs' name for a tier read from a table: one of Tiers other
+// than TierNone, or a legacy name; ok is false for NA and unknown names.
+func CanonicalTier(name string) (Tier, bool) {
+	if t, ok := legacyTiers[name]; ok {
+		return t, true
+	}
+	for _, t := range Tiers {
+		if t != TierNone && string(t) == name {
+			return t, true
+		}
+	}
+	return "", false
+}
+
 // demoted is the short-record demotion: high and moderate become low, low becomes
 // review; review (and NA) stay.
 func (t Tier) demoted() Tier {

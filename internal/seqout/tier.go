@@ -4,19 +4,21 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/virnucpro/virnucpro/internal/report"
 )
 
-// tierRanks orders the tiers written in sequences.tsv, most confident first: the
-// Broad's names and this tool's earlier ones ("high", "medium", "low").
-var tierRanks = map[string]int{
-	"high_confidence": 3, "high": 3,
-	"moderate_confidence": 2, "moderate": 2, "medium": 2,
-	"low_confidence": 1, "low": 1,
-	"review": 0,
-}
-
-// TierNames lists the accepted --min-tier values, most confident first.
-var TierNames = []string{"high_confidence", "moderate_confidence", "low_confidence", "review"}
+// TierNames lists the accepted --min-tier values, most confident first: report's
+// tiers without NA (the legacy high/medium/low are accepted too).
+var TierNames = func() []string {
+	var names []string
+	for _, t := range report.Tiers {
+		if t != report.TierNone {
+			names = append(names, string(t))
+		}
+	}
+	return names
+}()
 
 // ErrMinTier marks a minimum tier that is not one of TierNames.
 var ErrMinTier = errors.New("minimum tier")
@@ -27,7 +29,7 @@ func ParseMinTier(s string) (int, error) {
 	if s == "" {
 		return 0, nil
 	}
-	r, ok := tierRanks[strings.ToLower(s)]
+	r, ok := tierRank(strings.ToLower(s))
 	if !ok {
 		return 0, fmt.Errorf("%w %q: must be one of %s", ErrMinTier, s, strings.Join(TierNames, ", "))
 	}
@@ -37,6 +39,14 @@ func ParseMinTier(s string) (int, error) {
 // tierRank is the rank of a tier read from sequences.tsv; ok is false for NA and unknown
 // names.
 func tierRank(s string) (int, bool) {
-	r, ok := tierRanks[s]
-	return r, ok
+	t, ok := report.CanonicalTier(s)
+	if !ok {
+		return 0, false
+	}
+	for i, n := range TierNames {
+		if n == string(t) {
+			return len(TierNames) - 1 - i, true // review 0 ... high_confidence 3
+		}
+	}
+	return 0, false
 }
