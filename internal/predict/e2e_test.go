@@ -237,6 +237,22 @@ func TestPredictEdgeCases(t *testing.T) {
 
 // checkpointOpener returns a function that opens (resuming) out's checkpoint for a
 // test run, committing every 7 frames.
+// cancelAfterThreeWindows runs o (whose Checkpoint is set) and cancels it once its
+// third window is written; the run must not report success.
+func cancelAfterThreeWindows(t *testing.T, o PredictOptions) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	o.Checkpoint.afterWrite = func(w *pipeline.Window) {
+		if w.Index == 2 {
+			cancel()
+		}
+	}
+	if _, err := Predict(ctx, o); err == nil {
+		t.Fatal("the cancelled run reported success")
+	}
+}
+
 func checkpointOpener(t *testing.T, out string) func() *Checkpointer {
 	id := checkpoint.Identity{Tool: "test", Options: map[string]string{"chunk-size": "300"}}
 	return func() *Checkpointer {
@@ -260,17 +276,9 @@ func TestResumeIsByteIdentical(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "run")
 	open := checkpointOpener(t, out)
 	// First run: cancelled after three windows are written.
-	ctx, cancel := context.WithCancel(context.Background())
 	o := predictOpts(in, out, 300)
 	o.Checkpoint = open()
-	o.Checkpoint.afterWrite = func(w *pipeline.Window) {
-		if w.Index == 2 {
-			cancel()
-		}
-	}
-	if _, err := Predict(ctx, o); err == nil {
-		t.Fatal("the cancelled run reported success")
-	}
+	cancelAfterThreeWindows(t, o)
 	if _, err := os.Stat(filepath.Join(out, PredictionsFile)); !os.IsNotExist(err) {
 		t.Fatal("an interrupted run left final results")
 	}

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/virnucpro/virnucpro/internal/checkpoint"
-	"github.com/virnucpro/virnucpro/internal/pipeline"
 	"github.com/virnucpro/virnucpro/internal/seqprep"
 )
 
@@ -67,17 +66,9 @@ func TestResumeChecksSequences(t *testing.T) {
 	orig, altered := alteredInput(t)
 	out := filepath.Join(t.TempDir(), "run")
 	open := checkpointOpener(t, out)
-	ctx, cancel := context.WithCancel(context.Background())
 	o := predictOpts(altered, out, 300)
 	o.Checkpoint = open()
-	o.Checkpoint.afterWrite = func(w *pipeline.Window) {
-		if w.Index == 2 {
-			cancel()
-		}
-	}
-	if _, err := Predict(ctx, o); err == nil {
-		t.Fatal("the cancelled run reported success")
-	}
+	cancelAfterThreeWindows(t, o)
 	o = predictOpts(orig, out, 300)
 	o.Checkpoint = open()
 	if o.Checkpoint.next == 0 {
