@@ -88,22 +88,35 @@ func (g *gemmBufs) worker(i int) *gemmWorker {
 
 // sgemmNative computes the product o on up to threads goroutines at level.
 func sgemmNative(level int, o gemmOperands, threads int, bufs *gemmBufs) {
+	sgemmNativeHooks(level, o, threads, bufs, nil, nil)
+}
+
+// sgemmNativeHooks is sgemmNative with work on whole rows of C: pre(r0, r1) (if not
+// nil) before anything is computed into rows [r0, r1), post after they are
+// complete. Both run on the goroutine that computes those rows, while they are in
+// cache, when the tasks hold whole rows. B's panels are packed by the first task
+// that needs them, so no goroutine waits for a split of the packing.
+func sgemmNativeHooks(level int, o gemmOperands, threads int, bufs *gemmBufs, pre, post func(r0, r1 int)) {
 	if o.m <= 0 || o.n <= 0 {
 		return
 	}
 	if o.k == 0 { // an empty sum
+		if pre != nil {
+			pre(0, o.m)
+		}
 		if !o.acc {
 			for i := 0; i < o.m; i++ {
 				clear(o.c[i*o.ldc : i*o.ldc+o.n])
 			}
+		}
+		if post != nil {
+			post(0, o.m)
 		}
 		return
 	}
 	mr, nr := sgemmTile(level)
 	panels := (o.n + nr - 1) / nr
 	bufs.bp = grow(bufs.bp, panels*o.k*nr)
-	parallelRanges(panels, threads, func(lo, hi int) { packB(bufs.bp, o, nr, lo, hi) })
-
 	tilesM := (o.m + mr - 1) / mr
 	mcTiles := max(gemmMC/mr, 1)
 	blocksM := (tilesM + mcTiles - 1) / mcTiles
@@ -114,6 +127,10 @@ func sgemmNative(level int, o gemmOperands, threads int, bufs *gemmBufs) {
 	}
 	tasks := blocksM * splitN
 	workers := min(threads, tasks)
+	packs := newPackOnce(o, bufs.bp, nr, panels, workers)
+	if splitN > 1 && pre != nil {
+		parallelRanges(o.m, threads, pre)
+	}
 	var next atomic.Int64
 	run := func(w *gemmWorker) {
 		for {
@@ -124,15 +141,21 @@ func sgemmNative(level int, o gemmOperands, threads int, bufs *gemmBufs) {
 			bm, bn := t/splitN, t%splitN
 			t0 := bm * mcTiles
 			t1 := min(t0+mcTiles, tilesM)
-			sgemmTask(level, o, w, bufs.bp, mr, nr, t0, t1, bn*panels/splitN, (bn+1)*panels/splitN)
+			q0, q1 := bn*panels/splitN, (bn+1)*panels/splitN
+			r0, r1 := t0*mr, min(t1*mr, o.m)
+			if splitN == 1 && pre != nil {
+				pre(r0, r1)
+			}
+			sgemmTask(level, o, w, packs, mr, nr, t0, t1, q0, q1)
+			if splitN == 1 && post != nil {
+				post(r0, r1)
+			}
 		}
 	}
-	if workers <= 1 {
-		run(bufs.worker(0))
-		return
-	}
+	// The caller is worker 0: on a busy machine a new goroutine may wait for a
+	// thread, and the tasks go to whoever is running.
 	var wg sync.WaitGroup
-	for i := 0; i < workers; i++ {
+	for i := 1; i < workers; i++ {
 		w := bufs.worker(i)
 		wg.Add(1)
 		go func() {
@@ -140,17 +163,54 @@ func sgemmNative(level int, o gemmOperands, threads int, bufs *gemmBufs) {
 			run(w)
 		}()
 	}
+	run(bufs.worker(0))
 	wg.Wait()
+	if splitN > 1 && post != nil {
+		parallelRanges(o.m, threads, post)
+	}
+}
+
+// packOnce packs B's panels in chunks, each the first time a task needs it.
+type packOnce struct {
+	o      gemmOperands
+	bp     []float32
+	nr     int
+	panels int
+	chunk  int
+	once   []sync.Once // nil: everything was packed up front
+}
+
+// newPackOnce packs everything now on one worker, else prepares lazy chunks.
+func newPackOnce(o gemmOperands, bp []float32, nr, panels, workers int) *packOnce {
+	p := &packOnce{o: o, bp: bp, nr: nr, panels: panels, chunk: max(gemmNC/nr, 1)}
+	if workers <= 1 {
+		packB(bp, o, nr, 0, panels)
+		return p
+	}
+	p.once = make([]sync.Once, (panels+p.chunk-1)/p.chunk)
+	return p
+}
+
+// ensure packs (or waits for) the chunks holding panels [q0, q1).
+func (p *packOnce) ensure(q0, q1 int) {
+	if p.once == nil {
+		return
+	}
+	for c := q0 / p.chunk; c*p.chunk < q1; c++ {
+		p.once[c].Do(func() { packB(p.bp, p.o, p.nr, c*p.chunk, min((c+1)*p.chunk, p.panels)) })
+	}
 }
 
 // sgemmTask computes row tiles [t0, t1) × column panels [q0, q1) of C.
-func sgemmTask(level int, o gemmOperands, w *gemmWorker, bp []float32, mr, nr, t0, t1, q0, q1 int) {
+func sgemmTask(level int, o gemmOperands, w *gemmWorker, packs *packOnce, mr, nr, t0, t1, q0, q1 int) {
+	bp := packs.bp
 	k := o.k
 	ncPanels := max(gemmNC/nr, 1)
 	tile := mr * nr
 	w.part = grow(w.part, (t1-t0)*ncPanels*tile)
 	for c0 := q0; c0 < q1; c0 += ncPanels {
 		c1 := min(c0+ncPanels, q1)
+		packs.ensure(c0, c1)
 		for p0 := 0; p0 < k; p0 += gemmKC {
 			kc := min(gemmKC, k-p0)
 			for t := t0; t < t1; t++ {
