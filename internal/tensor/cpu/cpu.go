@@ -190,7 +190,7 @@ func (b *Backend) Linear(dst, x, w, bias tensor.Tensor, accumulate bool) {
 // C before their product and post once they are complete (see sgemmNativeHooks).
 func (b *Backend) nativeProduct(m, k int, a []float32, w *Matrix, c []float32, ldc int, acc bool, pre, post func(r0, r1 int)) {
 	if w.parts == nil {
-		b.native.sgemmNTHooks(m, w.rows, k, a, k, w.data, k, c, ldc, acc, pre, post)
+		b.partProduct(m, k, a, w, c, ldc, acc, pre, post)
 		return
 	}
 	col := 0
@@ -202,9 +202,15 @@ func (b *Backend) nativeProduct(m, k int, a []float32, w *Matrix, c []float32, l
 		if i == len(w.parts)-1 {
 			last = post
 		}
-		b.native.sgemmNTHooks(m, p.rows, k, a, k, p.data, k, c[col:], ldc, acc, first, last)
+		b.partProduct(m, k, a, p, c[col:], ldc, acc, first, last)
 		col += p.rows
 	}
+}
+
+// partProduct computes C = A·Wᵀ (+C) for a weight that is not a stack, with pre and
+// post as nativeProduct's.
+func (b *Backend) partProduct(m, k int, a []float32, w *Matrix, c []float32, ldc int, acc bool, pre, post func(r0, r1 int)) {
+	b.native.sgemmNTHooks(m, w.rows, k, a, k, w.data, k, c, ldc, acc, pre, post)
 }
 
 // biasOf returns bias's values (nil for no bias), checking its width.
