@@ -225,11 +225,15 @@ func sgemmTask(level int, o gemmOperands, w *gemmWorker, packs *packOnce, mr, nr
 	}
 }
 
-// copyTile copies steps [p0, p0+kc) of rows [i0, i0+rows) of A into w.ap, mr rows
-// (those past rows zero) a stride apart that no power of two divides (rows of A a
-// multiple of 4 KB apart would share the first-level cache's sets), and returns
-// them and the stride.
+// copyTile returns steps [p0, p0+kc) of rows [i0, i0+rows) of A and their stride:
+// in place when the tile is whole and its rows are not a multiple of 2 KB apart,
+// else copied into w.ap, mr rows (those past rows zero) a stride apart that no large
+// power of two divides (rows a multiple of 4 KB apart share the first-level cache's
+// sets).
 func copyTile(w *gemmWorker, o gemmOperands, i0, rows, mr, p0, kc int) ([]float32, int) {
+	if rows == mr && o.lda%512 != 0 {
+		return o.a[i0*o.lda+p0:], o.lda
+	}
 	lda := kc | 16 // 64 bytes more than a multiple of 128
 	if lda == kc {
 		lda += 32
