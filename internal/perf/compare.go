@@ -43,7 +43,7 @@ func CompareCPU(out io.Writer, threads int, dir string, esmSeqs, dnaSeqs int, bu
 	if len(gemms) == 0 {
 		return nil
 	}
-	fmt.Fprintf(out, "SGEMM at the encoders' shapes, %d threads, best GFLOP/s of alternating rounds (openblas: on 256-row blocks, as its backend calls it; openblas-unblocked: one call per thread, its fastest; ratio: the first / the best other):\n", threads)
+	fmt.Fprintf(out, "SGEMM at the encoders' shapes, %d threads, best GFLOP/s of alternating rounds (openblas: on 256-row blocks, as its backend calls it; openblas-unblocked: one call per thread, its fastest; ratio: the first / the best other; per CPU-second: the same per second of the process's CPU time, which waiting for a core on a busy machine does not distort):\n", threads)
 	CompareGemms(out, gemms, EncoderGemmShapes, 2, budget)
 	fmt.Fprintln(out, "Encoders, best tokens/s of two alternating measurements on each backend:")
 	for _, mk := range []func(b tensor.Backend) (*Workload, error){
