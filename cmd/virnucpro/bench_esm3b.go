@@ -67,7 +67,7 @@ func runBenchESM3B(cmd *cobra.Command, g *globalOptions, bf *benchFlags, ef *esm
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "CPU: %s, %d threads, backend %s\n", perf.CPUModel(), g.threads, b.Name())
+	fmt.Fprintf(out, "CPU: %s, %d threads, backend %s; load average %s (wall-clock figures are inflated when it exceeds the cores)\n", perf.CPUModel(), g.threads, b.Name(), perf.LoadAverage())
 	proteins, err := perf.VirNucProProteins(perf.ESM3BProteins, perf.ESM3BTokens, 1)
 	if err != nil {
 		return err
@@ -83,13 +83,19 @@ func runBenchESM3B(cmd *cobra.Command, g *globalOptions, bf *benchFlags, ef *esm
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if ef.loadOnly {
-		proteins = nil
-	}
-	res, err := perf.MeasureESM2(path, b, proteins)
+	m, res, err := perf.LoadESM2(path, b)
 	if err != nil {
 		return err
 	}
-	res.Print(out)
+	res.PrintLoad(out)
+	if ef.loadOnly {
+		fmt.Fprintf(out, "load average at the end: %s\n", perf.LoadAverage())
+		return nil
+	}
+	if err := res.Embed(m, b, proteins); err != nil {
+		return err
+	}
+	res.PrintEmbed(out)
+	fmt.Fprintf(out, "load average at the end: %s\n", perf.LoadAverage())
 	return nil
 }

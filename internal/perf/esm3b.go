@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/rand"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/virnucpro/virnucpro/internal/model/esm2"
@@ -91,6 +92,7 @@ type LoadResult struct {
 	FP32Bytes           int64
 	Config              esm2.Config
 	Proteins, Tokens    int
+	rssReset            bool // the peak was restarted before loading
 }
 
 // WriteESM3B writes a random ESM-2 3B checkpoint in fair-esm's layout (float16,
@@ -103,48 +105,52 @@ func WriteESM3B(path string) error {
 	return err
 }
 
-// MeasureESM2 reads the checkpoint at path once (so the load that follows is from
-// the page cache, as for a model used repeatedly), loads it onto b, and embeds
-// proteins in one packed batch (none: loading only), timing each step and recording the peak memory.
-func MeasureESM2(path string, b tensor.Backend, proteins [][]int32) (*LoadResult, error) {
-	res := &LoadResult{Proteins: len(proteins)}
+// LoadESM2 reads the checkpoint at path once (so that the load that follows is
+// from the page cache, as for a model used repeatedly) and loads it onto b, timing
+// both and recording the peak memory of the load.
+func LoadESM2(path string, b tensor.Backend) (*esm2.Model, *LoadResult, error) {
+	res := &LoadResult{}
 	t0 := time.Now()
 	n, err := readThrough(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	res.FileBytes, res.ReadSeconds = n, time.Since(t0).Seconds()
-	rssReset := ResetPeakRSS() == nil
+	res.rssReset = ResetPeakRSS() == nil
 	t0 = time.Now()
 	m, err := esm2.Load(path, b, esm2.Options{ReprLayer: -1})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	res.LoadSeconds = time.Since(t0).Seconds()
 	res.Config, res.FP32Bytes = m.Config, 4*ESM2Params(m.Config)
-	if peak, err := PeakRSS(); err == nil && rssReset {
+	if peak, err := PeakRSS(); err == nil && res.rssReset {
 		res.PeakLoad = peak
 	}
-	if len(proteins) == 0 {
-		return res, nil
-	}
+	return m, res, nil
+}
+
+// Embed embeds proteins with m in one packed batch, timing it and recording the
+// peak memory.
+func (r *LoadResult) Embed(m *esm2.Model, b tensor.Backend, proteins [][]int32) error {
 	out := make([][]float32, len(proteins))
+	r.Proteins, r.Tokens = len(proteins), 0
 	for i, p := range proteins {
 		out[i] = make([]float32, m.Dim())
-		res.Tokens += len(p)
+		r.Tokens += len(p)
 	}
-	t0 = time.Now()
+	t0 := time.Now()
 	if err := m.EmbedBatch(proteins, out); err != nil {
-		return nil, err
+		return err
 	}
 	if err := tensor.Sync(b); err != nil {
-		return nil, err
+		return err
 	}
-	res.EmbedSeconds = time.Since(t0).Seconds()
-	if peak, err := PeakRSS(); err == nil && rssReset {
-		res.PeakEmbed = peak
+	r.EmbedSeconds = time.Since(t0).Seconds()
+	if peak, err := PeakRSS(); err == nil && r.rssReset {
+		r.PeakEmbed = peak
 	}
-	return res, nil
+	return nil
 }
 
 // readThrough reads the file at path to its end and returns its size.
@@ -157,9 +163,8 @@ func readThrough(path string) (int64, error) {
 	return io.CopyBuffer(io.Discard, struct{ io.Reader }{f}, make([]byte, 4<<20))
 }
 
-// Print writes the measurement, set against fair-esm's figures when the model has
-// the 3B shape.
-func (r *LoadResult) Print(w io.Writer) {
+// PrintLoad writes the reading and loading figures.
+func (r *LoadResult) PrintLoad(w io.Writer) {
 	c := r.Config
 	fmt.Fprintf(w, "ESM-2 %d×%d, %d heads: %.2f GB checkpoint, %.2f GB of float32 weights\n", c.Layers, c.Dim, c.Heads, float64(r.FileBytes)/1e9, float64(r.FP32Bytes)/1e9)
 	fmt.Fprintf(w, "  read the file once (warms the page cache)  %6.1f s  %5.2f GB/s\n", r.ReadSeconds, float64(r.FileBytes)/1e9/r.ReadSeconds)
@@ -167,9 +172,12 @@ func (r *LoadResult) Print(w io.Writer) {
 	if r.PeakLoad > 0 {
 		fmt.Fprintf(w, "  peak RSS after loading                     %6.2f GB = %.3f× the float32 weights\n", float64(r.PeakLoad)/1e9, float64(r.PeakLoad)/float64(r.FP32Bytes))
 	}
-	if r.Proteins == 0 {
-		return
-	}
+}
+
+// PrintEmbed writes the embedding figures and load + embed, set against fair-esm's
+// figures when the work is the 3B-shape measurement.
+func (r *LoadResult) PrintEmbed(w io.Writer) {
+	c := r.Config
 	fmt.Fprintf(w, "  embed %d proteins, %d tokens, one batch    %6.1f s  %.0f tokens/s\n", r.Proteins, r.Tokens, r.EmbedSeconds, float64(r.Tokens)/r.EmbedSeconds)
 	if r.PeakEmbed > 0 {
 		fmt.Fprintf(w, "  peak RSS after embedding                   %6.2f GB = %.3f× the float32 weights\n", float64(r.PeakEmbed)/1e9, float64(r.PeakEmbed)/float64(r.FP32Bytes))
@@ -181,4 +189,18 @@ func (r *LoadResult) Print(w io.Writer) {
 		fmt.Fprintf(w, "  fair-esm, recorded on an idle 2-vCPU AMD EPYC (issue 15; torch is not run here): %d s load + %d s embed = %.0f s: %.2f× that (goal ≥ 2.2×)\n",
 			FairESM3BLoadSeconds, FairESM3BEmbedSeconds, fair, fair/total)
 	}
+}
+
+// LoadAverage is the first three fields of /proc/loadavg ("" where there is none):
+// printed with wall-clock figures, which other processes on the machine inflate.
+func LoadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(data))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
 }

@@ -58,8 +58,12 @@ func TestMeasureESM2(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := MeasureESM2(path, cpu.New(1, nil), ps)
+	b := cpu.New(1, nil)
+	m, res, err := LoadESM2(path, b)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := res.Embed(m, b, ps); err != nil {
 		t.Fatal(err)
 	}
 	lmHead := int64(4 * (dim*dim + 3*dim + 33))
@@ -71,7 +75,8 @@ func TestMeasureESM2(t *testing.T) {
 		t.Errorf("measured %+v", res)
 	}
 	var out bytes.Buffer
-	res.Print(&out)
+	res.PrintLoad(&out)
+	res.PrintEmbed(&out)
 	for _, want := range []string{"ESM-2 2×64, 4 heads", "load from the page cache", "embed 3 proteins, 120 tokens", "load + embed"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())

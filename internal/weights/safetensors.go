@@ -152,10 +152,10 @@ func decodeValues(b []byte, dtype string) ([]float32, error) {
 		if uintptr(unsafe.Pointer(&b[0]))%4 == 0 {
 			return unsafe.Slice((*float32)(unsafe.Pointer(&b[0])), n), nil
 		}
+		// Unaligned (a re-zipped checkpoint): copied whole, as the aliasing above
+		// reads it (little-endian hosts).
 		out := make([]float32, n)
-		for i := range out {
-			out[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-		}
+		copy(unsafe.Slice((*byte)(unsafe.Pointer(&out[0])), 4*n), b)
 		return out, nil
 	case "F16", "BF16":
 		return make([]float32, len(b)/2), nil
