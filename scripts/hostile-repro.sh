@@ -51,7 +51,7 @@ run() {
 first() {
   { awk '/error|ERROR/ { l = $0; if (l ~ /:$/ && (getline n) > 0) l = l " " n; print l; f = 1; exit } END { exit !f }' "$w/stderr" ||
     grep -v -E '^\s*$|Command exited' "$w/stderr" | head -1; } |
-    sed -e "s|$w/||g" -e "s|$tmp/|TMP/|g" -e 's/^virnucpro: error: //' \
+    sed -e "s|$w/||g" -e "s|$tmp/|TMP/|g" -e "s|$repo/||g" -e 's/^virnucpro: error: //' \
       -e 's|could not download classifier-500: classifier-500: download [^ ]*: |download: |' | cut -c1-150
 }
 crashed() { grep -q -E '^(panic:|fatal error:)' "$w/stderr"; }
