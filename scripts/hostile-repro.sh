@@ -5,6 +5,7 @@
 # behaves. Library-level defects without a command-line reproduction are listed at the end.
 #
 #   scripts/hostile-repro.sh [OLD_COMMIT]     (default 2b0a740, the commit the issue was filed on)
+#   ONLY=REGEX scripts/hostile-repro.sh       only the cases whose "defect|name" matches REGEX
 #
 # Builds OLD_COMMIT in a temporary git worktree (removed at exit) and the current work tree,
 # and runs each case in a fresh directory with the tiny test models. Needs python3 (helpers in
@@ -266,7 +267,8 @@ cases=(
   "4|DNABERT-S num_hidden_layers 40 (weights: fewer)|d4_layers"
   "4|tokenizer id -3|d4_tokenizer \"t['model']['vocab']['A']=-3\" tokenizer.json"
   "4|tokenizer id 2^31-1|d4_tokenizer \"t['model']['vocab']['A']=2**31-1\" tokenizer.json"
-  "4|tokenizer without vocab|d4_tokenizer \"t['model'].pop('vocab');t['added_tokens']=[]\" tokenizer.json"
+  "4|tokenizer without vocab (added tokens kept)|d4_tokenizer \"t['model'].pop('vocab')\" tokenizer.json"
+  "4|tokenizer without vocab or added tokens|d4_tokenizer \"t['model'].pop('vocab');t['added_tokens']=[]\" tokenizer.json"
   "4|ESM-2 encoder_attention_heads -1|d4_esm_heads"
   "5|global __builtin__.getattr|d5_global __builtin__ getattr"
   "5|global __builtin__.__import__|d5_global __builtin__ __import__"
@@ -293,6 +295,7 @@ echo "| # | case | old ($old_commit) | new ($(git -C "$repo" rev-parse --short H
 echo "|---|---|---|---|"
 for c in "${cases[@]}"; do
   IFS='|' read -r n name fn <<<"$c"
+  [[ "$n|$name" =~ ${ONLY:-.} ]] || continue
   row="| $n | $name |"
   for b in old new; do
     bin=$tmp/$b
