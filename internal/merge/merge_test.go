@@ -58,7 +58,7 @@ func runOpts(input, out string, compat report.Compat, keep bool, shard predict.S
 		},
 		Backend:      tensor.Spec{Device: "cpu", BLAS: "auto", Threads: 2},
 		ModelOptions: predict.ModelOptions{ESM: esm2.Options{ReprLayer: -1}},
-		WindowFrames: 9, MaxTokens: [2]int{512, 512}, CacheEntries: 100,
+		WindowFrames: 9, MaxTokens: [2]int{512, 512}, CacheBytes: 1 << 20,
 		Shard: shard, ShardIdentity: &id, Progress: "none",
 		Output: predict.OutputOptions{Dir: out, Compat: compat, KeepIntermediate: keep,
 			Report: report.Options{Title: "merge test", PlotTop: 3, Params: []report.Param{{Name: "input", Value: "x"}}}},
