@@ -34,10 +34,11 @@ var bestWiden = func() widenLevel { l := widenLevels(); return l[len(l)-1] }()
 const parallelMin = 1 << 18
 
 // HalfToFloat32 widens the little-endian IEEE float16 values in src (2 bytes each)
-// into dst (len(src) = 2·len(dst)), exactly: every value, NaN payloads and
-// subnormals included, becomes the float32 it denotes. It runs on all the CPUs the
-// Go runtime uses, with F16C or AVX-512 where the processor has them. It returns the
-// index of the first value that is not finite (Inf or NaN), or -1.
+// into dst exactly: every value, NaN payloads and subnormals included, becomes the
+// float32 it denotes. len(src) must be 2·len(dst) (otherwise it panics: a caller's
+// bug). It runs on all the CPUs the Go runtime uses, with F16C or AVX-512 where the
+// processor has them, and returns the index of the first value that is not finite
+// (Inf or NaN), or -1.
 func HalfToFloat32(dst []float32, src []byte) int { return widen(bestWiden, false, dst, src) }
 
 // BF16ToFloat32 is HalfToFloat32 for bfloat16 values.
