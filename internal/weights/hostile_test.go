@@ -121,18 +121,21 @@ func TestPickleLengthsAreBounded(t *testing.T) {
 		return binary.LittleEndian.AppendUint32(b, n)
 	}
 	for name, pkl := range map[string][]byte{
-		"BINBYTES8 2^60":      le8(0x8e, 1<<60),
-		"BINUNICODE8 2^62":    le8(0x8d, 1<<62),
-		"BYTEARRAY8 2^40":     le8(0x96, 1<<40),
-		"FRAME 2^50":          le8(0x95, 1<<50),
-		"BINUNICODE 2^32-1":   le4('X', math.MaxUint32),
-		"BINBYTES 2^31":       le4('B', 1<<31),
-		"LONG4 negative":      le4(0x8b, 0xffffffff),
-		"BINSTRING negative":  le4('T', 0x80000000),
-		"SHORT_BINBYTES past": {0x80, 0x02, 'C', 200, 'a'},
-		"unterminated GLOBAL": []byte("\x80\x02ctorch\nFloatSto"),
-		"no STOP":             []byte("\x80\x02N"),
-		"unknown opcode":      []byte("\x80\x02\xff."),
+		"BINBYTES8 2^60":        le8(0x8e, 1<<60),
+		"BINUNICODE8 2^62":      le8(0x8d, 1<<62),
+		"BYTEARRAY8 2^40":       le8(0x96, 1<<40),
+		"FRAME 2^50":            le8(0x95, 1<<50),
+		"BINUNICODE 2^32-1":     le4('X', math.MaxUint32),
+		"BINBYTES 2^31":         le4('B', 1<<31),
+		"LONG4 negative":        le4(0x8b, 0xffffffff),
+		"LONG4 2^31-1":          le4(0x8b, math.MaxInt32), // the huge int field (2.1 GB)
+		"LONG1 past":            {0x80, 0x02, 0x8a, 200, 1},
+		"SHORT_BINUNICODE past": {0x80, 0x04, 0x8c, 255, 'a'},
+		"BINSTRING negative":    le4('T', 0x80000000),
+		"SHORT_BINBYTES past":   {0x80, 0x02, 'C', 200, 'a'},
+		"unterminated GLOBAL":   []byte("\x80\x02ctorch\nFloatSto"),
+		"no STOP":               []byte("\x80\x02N"),
+		"unknown opcode":        []byte("\x80\x02\xff."),
 	} {
 		if _, err := ParsePyTorch(torchZip(t, pkl, nil, false), "x.pth"); err == nil || !strings.Contains(err.Error(), "x.pth") {
 			t.Errorf("%s: got %v, want an error naming the file", name, err)
@@ -247,6 +250,52 @@ func TestNonFiniteWeightsAreRefused(t *testing.T) {
 	for _, name := range []string{"nan", "inf"} {
 		if _, err := sd.GetFinite(name); err == nil || !strings.Contains(err.Error(), `"`+name+`"`) || !strings.Contains(err.Error(), "f.safetensors") {
 			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// TestNonFiniteHalfWeightsAreRefused: the finite check made while widening float16
+// and bfloat16 (safetensors and torch.save storages, large enough to be converted in
+// parallel ranges) lets finite tensors through unread and refuses a NaN or Inf at any
+// position, naming the file, the tensor and the element.
+func TestNonFiniteHalfWeightsAreRefused(t *testing.T) {
+	n := 2*parallelMin + 21
+	for _, dtype := range []string{"F16", "BF16"} {
+		inf := map[string]uint16{"F16": 0x7c00, "BF16": 0x7f80}[dtype]
+		for _, at := range []int{-1, 0, 17, parallelMin - 1, parallelMin, n - 1} {
+			raw := make([]byte, 2*n)
+			for i := 0; i < n; i++ {
+				binary.LittleEndian.PutUint16(raw[2*i:], 0x3c00|uint16(i%7)) // finite in both
+			}
+			if at >= 0 {
+				binary.LittleEndian.PutUint16(raw[2*at:], inf|1) // a NaN
+			}
+			header := fmt.Sprintf(`{"w":{"dtype":%q,"shape":[%d],"data_offsets":[0,%d]}}`, dtype, n, 2*n)
+			st := binary.LittleEndian.AppendUint64(nil, uint64(len(header)))
+			st = append(append(st, header...), raw...)
+			pt := pklTensor(n, 0, []int{n}, []int{1})
+			pt = bytes.Replace(pt, []byte("ctorch\nFloatStorage\n"), []byte(map[string]string{"F16": "ctorch\nHalfStorage\n", "BF16": "ctorch\nBFloat16Storage\n"}[dtype]), 1)
+			ck, err := ParsePyTorch(torchZip(t, pt, map[string][]byte{"0": raw}, false), "m.pt")
+			if err != nil {
+				t.Fatal(err)
+			}
+			fromPT, err := ck.Weights()
+			if err != nil {
+				t.Fatal(err)
+			}
+			fromST, err := ParseSafetensors(st, "m.safetensors")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, sd := range []*StateDict{fromPT, fromST} {
+				_, err := sd.GetFinite("w", n)
+				switch {
+				case at < 0 && err != nil:
+					t.Errorf("%s %s, all finite: %v", sd.File, dtype, err)
+				case at >= 0 && (err == nil || !strings.Contains(err.Error(), fmt.Sprintf(`tensor "w" holds NaN at element %d;`, at)) || !strings.Contains(err.Error(), sd.File)):
+					t.Errorf("%s %s, NaN at %d: %v", sd.File, dtype, at, err)
+				}
+			}
 		}
 	}
 }
