@@ -44,8 +44,10 @@ url=http://127.0.0.1:$(cat "$tmp/port")
 
 # ---- helpers (each case runs in $w with binary $bin) ----
 # run: the command under a timeout (T seconds, default 60) with its peak RSS; sets rc.
+# timeout signals the command itself (under time, it would kill only time and leave a
+# hung old binary running), and KILLs it 5 s after a TERM it ignores.
 run() {
-  timeout "${T:-60}" /usr/bin/time -o "$w/rss" -f %M "$@" >"$w/stdout" 2>"$w/stderr"
+  /usr/bin/time -o "$w/rss" -f %M timeout -k 5 "${T:-60}" "$@" >"$w/stdout" 2>"$w/stderr"
   rc=$?
 }
 # first: the error line of the run's stderr (else its first line), temporary paths trimmed.
