@@ -42,6 +42,8 @@ var flagAdvices = []struct {
 	{store.ErrDeadline, "see --deadline"},
 	{store.ErrNotFound, "check the base URL or mirror: --base-url-esm, --base-url-hf, --base-url-classifier, --mirror"},
 	{store.ErrNoClassifier, "give --classifier, or use --chunk-size 300 or 500"},
+	{tensor.ErrNoBF16, "use --precision fp32 on this processor"},
+	{tensor.ErrBF16NeedsNative, "use --blas auto (or native) with --precision bf16"},
 }
 
 // optionNamer is a library error about one option's value; the command names the flag.
@@ -52,6 +54,11 @@ func withFlagAdvice(err error) error {
 	if err == nil {
 		return nil
 	}
+	for _, a := range flagAdvices {
+		if errors.Is(err, a.err) {
+			return fmt.Errorf("%w; %s", err, a.advice)
+		}
+	}
 	var se *tensor.SpecError
 	if errors.As(err, &se) {
 		return fmt.Errorf("%w (see --%s)", err, se.Field)
@@ -59,11 +66,6 @@ func withFlagAdvice(err error) error {
 	var on optionNamer
 	if errors.As(err, &on) {
 		return fmt.Errorf("%w (see --%s)", err, on.OptionName())
-	}
-	for _, a := range flagAdvices {
-		if errors.Is(err, a.err) {
-			return fmt.Errorf("%w; %s", err, a.advice)
-		}
 	}
 	return err
 }

@@ -49,7 +49,7 @@ type deviceFlags struct {
 func (d *deviceFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&d.device, "device", "auto", "auto, cpu, cuda (every visible GPU, one worker each) or cuda:N[,M]")
 	addBLASFlag(fs, &d.blas)
-	fs.StringVar(&d.precision, "precision", "fp32", "GPU precision: fp32, fp16 or bf16 (the CPU computes in fp32)")
+	fs.StringVar(&d.precision, "precision", "fp32", "precision: fp32; fp16 or bf16 on a GPU; bf16 on a CPU with AVX512_BF16 (bfloat16 weights, float32 sums)")
 }
 
 // spec is the backend selection for a run on threads CPU threads.

@@ -26,8 +26,9 @@ type Gemm interface {
 type Matrix struct {
 	rows, cols int
 	data       []float32
-	parts      []*Matrix // non-nil for a ConcatRows stack (then data is nil)
-	scratch    bool      // data comes from the backend's scratchPool (NewScratch)
+	parts      []*Matrix   // non-nil for a ConcatRows stack (then data is nil)
+	bf         *bf16Weight // non-nil for a Linear weight held in bfloat16 (then data is nil)
+	scratch    bool        // data comes from the backend's scratchPool (NewScratch)
 }
 
 // Rows implements tensor.Tensor.
@@ -44,7 +45,8 @@ type Backend struct {
 	threads int
 	gemm    Gemm
 	kern    kernels
-	native  *Native // non-nil: products over all rows at once (threaded inside)
+	native  *Native       // non-nil: products over all rows at once (threaded inside)
+	bf16    *bf16Products // non-nil: Linear weights held in bfloat16 (FromHostWeight)
 	rot     rotaryCache
 	scratch scratchPool
 }
@@ -104,13 +106,23 @@ func (b *Backend) FromHost(data []float32, rows, cols int) tensor.Tensor {
 func (b *Backend) ToHost(dst []float32, t tensor.Tensor) {
 	m := mat(t)
 	if m.parts == nil {
-		copy(dst, m.data)
+		m.toHost(dst)
 		return
 	}
 	off := 0
 	for _, p := range m.parts {
-		off += copy(dst[off:], p.data)
+		p.toHost(dst[off:])
+		off += p.rows * p.cols
 	}
+}
+
+// toHost copies a matrix that is not a stack into dst (a bfloat16 weight widened).
+func (m *Matrix) toHost(dst []float32) {
+	if m.bf != nil {
+		m.bf.unpack(dst)
+		return
+	}
+	copy(dst, m.data)
 }
 
 // ConcatRows implements tensor.RowConcatenator: the parts are not copied.
@@ -148,7 +160,7 @@ func (b *Backend) Free(t tensor.Tensor) {
 	if m.scratch && m.data != nil {
 		b.scratch.put(m.data)
 	}
-	m.data = nil
+	m.data, m.bf = nil, nil
 }
 
 // Copy implements tensor.Backend.
@@ -190,14 +202,24 @@ func (b *Backend) Linear(dst, x, w, bias tensor.Tensor, accumulate bool) {
 // threaded call per part of a ConcatRows weight.
 func (b *Backend) nativeProduct(m, k int, a []float32, w *Matrix, c []float32, ldc int, acc bool) {
 	if w.parts == nil {
-		b.native.SgemmNT(m, w.rows, k, a, k, w.data, k, c, ldc, acc)
+		b.partProduct(m, k, a, w, c, ldc, acc)
 		return
 	}
 	col := 0
 	for _, p := range w.parts {
-		b.native.SgemmNT(m, p.rows, k, a, k, p.data, k, c[col:], ldc, acc)
+		b.partProduct(m, k, a, p, c[col:], ldc, acc)
 		col += p.rows
 	}
+}
+
+// partProduct computes C = A·Wᵀ (+C) for a weight that is not a stack: in bfloat16
+// when it is held so, else in float32.
+func (b *Backend) partProduct(m, k int, a []float32, w *Matrix, c []float32, ldc int, acc bool) {
+	if w.bf != nil {
+		b.bf16.product(m, a, k, w.bf, c, ldc, acc, b.native.threads)
+		return
+	}
+	b.native.SgemmNT(m, w.rows, k, a, k, w.data, k, c, ldc, acc)
 }
 
 // biasOf returns bias's values (nil for no bias), checking its width.
