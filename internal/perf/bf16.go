@@ -47,7 +47,9 @@ func CompareBF16(out io.Writer, threads int, dir string, seqs3B, esmSeqs, dnaSeq
 	}
 	fmt.Fprintln(out, "Encoders, best tokens/s of two alternating measurements in each precision:")
 	for _, mk := range []func(b tensor.Backend) (*Workload, error){
-		func(b tensor.Backend) (*Workload, error) { return ESM2Layer3B(b, mkdirAll(dir, "esm2-3b-layer"), seqs3B) },
+		func(b tensor.Backend) (*Workload, error) {
+			return ESM2Layer3B(b, mkdirAll(dir, "esm2-3b-layer"), seqs3B)
+		},
 		func(b tensor.Backend) (*Workload, error) { return ESM2(b, mkdirAll(dir, "esm2"), esmSeqs) },
 		func(b tensor.Backend) (*Workload, error) { return DNABERT(b, mkdirAll(dir, "dnabert"), dnaSeqs) },
 	} {
