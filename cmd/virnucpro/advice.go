@@ -40,6 +40,7 @@ var flagAdvices = []struct {
 	{store.ErrTooLarge, "if the file is genuine, raise the cap with --max-size"},
 	{store.ErrStalled, "see --idle-timeout"},
 	{store.ErrDeadline, "see --deadline"},
+	{store.ErrOffline, "or point virnucpro elsewhere: --mirror URL|DIR, or per origin --base-url-esm, --base-url-hf, --base-url-classifier"},
 	{store.ErrNotFound, "check the base URL or mirror: --base-url-esm, --base-url-hf, --base-url-classifier, --mirror"},
 	{store.ErrNoClassifier, "give --classifier, or use --chunk-size 300 or 500"},
 	{tensor.ErrNoBF16, "use --precision fp32 on this processor"},

@@ -42,6 +42,7 @@ func TestFlagAdvice(t *testing.T) {
 		{fmt.Errorf("download u: %w: more than 5 bytes", store.ErrTooLarge), store.ErrTooLarge, "--max-size"},
 		{fmt.Errorf("%w: less than 1024 bytes arrived in 1s", store.ErrStalled), store.ErrStalled, "--idle-timeout"},
 		{fmt.Errorf("x: %w", store.ErrDeadline), store.ErrDeadline, "--deadline"},
+		{fmt.Errorf("download u: %w (dial tcp: refused)", store.ErrOffline), store.ErrOffline, "--base-url-classifier"},
 		{fmt.Errorf("download u: 404: %w", store.ErrNotFound), store.ErrNotFound, "--mirror"},
 		{fmt.Errorf("%w for 400 bp chunks", store.ErrNoClassifier), store.ErrNoClassifier, "--classifier"},
 	} {

@@ -78,6 +78,8 @@ func Predict(ctx context.Context, o PredictOptions) (pipeline.Stats, error) {
 	if err := o.check(); err != nil {
 		return pipeline.Stats{}, err
 	}
+	// Before anything can fail: a run that stops early must not leave the marks of
+	// the previous one (NewOutputSink removes them too, for merge, its other caller).
 	if err := RemoveCompletionMarks(o.Output.Dir); err != nil {
 		return pipeline.Stats{}, err
 	}

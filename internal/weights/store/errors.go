@@ -9,9 +9,9 @@ import (
 	"strings"
 )
 
-// Environment variables of the download options (the `weights download` flags
-// --base-url-esm, --base-url-hf, --base-url-classifier and --mirror, set through
-// virnucpro's usual VIRNUCPRO_<OPTION> mechanism), named in error messages.
+// Environment variables of the download options (the command's mirror and
+// per-origin base URL options, set through virnucpro's usual VIRNUCPRO_<OPTION>
+// mechanism), named in error messages.
 const (
 	EnvBaseURLESM        = "VIRNUCPRO_BASE_URL_ESM"
 	EnvBaseURLHF         = "VIRNUCPRO_BASE_URL_HF"
@@ -22,10 +22,11 @@ const (
 // ErrOffline marks a download that could not reach its server.
 var ErrOffline = errors.New("cannot reach the server")
 
-// offlineError explains a failed connection.
+// offlineError explains a failed connection in words and with the environment
+// variables that point the downloader elsewhere; the command adds its flags.
 func offlineError(url string, err error, cache string) error {
 	return fmt.Errorf("download %s: %w (%v)\n  offline? the weights come from the internet. "+
-		"Use a mirror with --mirror URL|DIR (%s), or per origin --base-url-esm, --base-url-hf, --base-url-classifier (%s, %s or HF_ENDPOINT, %s); "+
+		"Use a mirror (%s) or a base URL per origin (%s, %s or HF_ENDPOINT, %s); "+
 		"behind a proxy set HTTPS_PROXY; or copy the files into %s yourself (virnucpro weights list shows the names)",
 		url, ErrOffline, err, EnvMirror, EnvBaseURLESM, EnvBaseURLHF, EnvBaseURLClassifier, cache)
 }
