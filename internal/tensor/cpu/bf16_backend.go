@@ -39,14 +39,6 @@ func NewBF16(threads int) (*Backend, error) {
 	return b, nil
 }
 
-// Precision is "bf16" for a backend from NewBF16, else "fp32".
-func (b *Backend) Precision() string {
-	if b.bf16 != nil {
-		return "bf16"
-	}
-	return "fp32"
-}
-
 // FromHostWeight implements tensor.WeightHolder: in bf16 the weight is rounded to
 // bfloat16 (nearest, ties to even) and packed for the kernel, and data is not kept;
 // in fp32 it is FromHost.

@@ -1,6 +1,7 @@
 package cpu
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/virnucpro/virnucpro/internal/tensor"
@@ -67,4 +68,37 @@ func TestBF16Backend(t *testing.T) {
 	b.Linear(got, x, f32, nil, false)
 	New(3, NewNative(3)).Linear(ref, x, f32, nil, false)
 	sameSliceBits(t, "fp32 weight", mat(got).data, mat(ref).data)
+}
+
+// TestBF16Spec: bf16 opens (and names its math) only on the native kernels of a
+// processor with AVX512_BF16; otherwise the errors name the field to change.
+func TestBF16Spec(t *testing.T) {
+	for _, kind := range []string{"go", "openblas"} {
+		_, err := OpenPrecision(kind, "bf16", 1, nil)
+		var se *tensor.SpecError
+		if !errors.As(err, &se) || se.Field != "blas" || !errors.Is(err, tensor.ErrBF16NeedsNative) {
+			t.Errorf("bf16 with %s: %v", kind, err)
+		}
+		if _, err := MathPathPrecision(kind, "bf16"); !errors.Is(err, tensor.ErrBF16NeedsNative) {
+			t.Errorf("bf16 math with %s: %v", kind, err)
+		}
+	}
+	if _, err := OpenPrecision("auto", "fp16", 1, nil); !errors.Is(err, tensor.ErrPrecisionNeedsAccelerator) {
+		t.Errorf("fp16 on the CPU: %v", err)
+	}
+	b, err := OpenPrecision("auto", "bf16", 1, nil)
+	math, merr := MathPathPrecision("auto", "bf16")
+	if !BF16Supported() {
+		var se *tensor.SpecError
+		if !errors.As(err, &se) || se.Field != "precision" || !errors.Is(err, tensor.ErrNoBF16) || !errors.Is(merr, tensor.ErrNoBF16) {
+			t.Errorf("bf16 without AVX512_BF16: %v, %v", err, merr)
+		}
+		return
+	}
+	if err != nil || merr != nil || b.(*Backend).bf16 == nil || math != "cpu native dpbf16 bf16" {
+		t.Errorf("bf16 on this processor: %v, %v, math %q", err, merr, math)
+	}
+	if fp, _ := MathPathPrecision("auto", "fp32"); fp == math {
+		t.Errorf("fp32 and bf16 have the same math %q", fp)
+	}
 }
