@@ -64,7 +64,7 @@ func runFeatures(cmd *cobra.Command, g *globalOptions, ff *featuresFlags, input 
 	}
 	opts := train.FeatureOptions{Input: input, OutDir: r.out, Label: label, ChunkSize: r.chunkSize,
 		DNABERT: r.dnabert, ESM: r.esm, Backend: r.dev.spec(g.threads), ModelOptions: r.modelOptions(), Workers: r.workers,
-		WindowFrames: r.window, MaxTokens: r.budget.budgets(), CacheEntries: r.dedupCache,
+		WindowFrames: r.window, MaxTokens: r.budget.budgets(), CacheBytes: r.dedupCacheMB << 20,
 		ShardRows: ff.shardRows, Shard: shard, Progress: progressMode(r.noProgress, g.quiet)}
 	intr := checkpoint.NotifyInterrupt(cmd.Context())
 	defer intr.Stop()

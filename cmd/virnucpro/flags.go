@@ -100,7 +100,7 @@ type encoderRunFlags struct {
 	out               string
 	chunkSize, window int
 	budget            budgetFlags
-	dedupCache        int
+	dedupCacheMB      int
 	dev               deviceFlags
 	reprLayer         int
 	workers           int
@@ -117,7 +117,7 @@ func (r *encoderRunFlags) register(fs *pflag.FlagSet, what string) {
 	fs.IntVar(&r.chunkSize, "chunk-size", 500, "chunk length in bp (300 or 500, matching the classifier)")
 	fs.IntVar(&r.window, "window", 2048, "frames per unit of work (part of a run's identity)")
 	r.budget.register(fs)
-	fs.IntVar(&r.dedupCache, "dedup-cache", 50000, "embeddings kept per encoder to reuse repeated sequences across windows (0: within a window only)")
+	fs.IntVar(&r.dedupCacheMB, "dedup-cache-mb", 16, "memory per encoder, in MB, for embeddings kept to reuse repeated sequences across windows (0: within a window only)")
 	r.dev.register(fs)
 	addReprLayerFlag(fs, &r.reprLayer)
 	fs.IntVar(&r.workers, "workers", 0, "inference workers, each with its own model copy: 0 = one per GPU (or 1 on the CPU); on the CPU, N workers share --threads")
@@ -135,7 +135,7 @@ func (r *encoderRunFlags) modelOptions() predict.ModelOptions {
 // (checkpoints refuse to resume, and merge to combine, runs that differ in them).
 func (r *encoderRunFlags) identityOptions(shard predict.ShardSpec) map[string]string {
 	return map[string]string{"chunk-size": fmt.Sprint(r.chunkSize), "window": fmt.Sprint(r.window),
-		"max-tokens": fmt.Sprint(r.budget.budgets()), "dedup-cache": fmt.Sprint(r.dedupCache),
+		"max-tokens": fmt.Sprint(r.budget.budgets()), "dedup-cache-mb": fmt.Sprint(r.dedupCacheMB),
 		"repr-layer": fmt.Sprint(r.reprLayer), "shard": shard.String(), "precision": r.dev.precision}
 }
 

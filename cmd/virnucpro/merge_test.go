@@ -7,13 +7,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/virnucpro/virnucpro/internal/checkpoint"
 	"github.com/virnucpro/virnucpro/internal/predict"
 	"github.com/virnucpro/virnucpro/internal/testutil"
 )
 
 // TestShardAndMergeCommands splits the demo over three shards on the command line
-// (one without a checkpoint), merges them in reverse order and compares with one
-// unsharded run.
+// (one without a checkpoint), merges them in reverse order (the checkpointed ones
+// compacted to their completion records) and compares with one unsharded run.
 func TestShardAndMergeCommands(t *testing.T) {
 	dir := t.TempDir()
 	in := filepath.Join("..", "..", "demo", "input.fasta")
@@ -37,6 +38,16 @@ func TestShardAndMergeCommands(t *testing.T) {
 		}
 		runPredict(out, extra...)
 		shards = append(shards, out)
+	}
+	// The checkpointed shards were compacted to their completion records: merge reads
+	// only the result files (and shard.json).
+	for _, s := range []string{shards[0], shards[2]} {
+		if left, _ := filepath.Glob(filepath.Join(s, checkpoint.Dir, "shard-*")); len(left) != 0 {
+			t.Fatalf("%s: checkpoint shards left after a finished run: %v", s, left)
+		}
+		if _, err := os.Stat(filepath.Join(s, checkpoint.Dir, checkpoint.CompletionName)); err != nil {
+			t.Fatalf("%s: no completion record: %v", s, err)
+		}
 	}
 	merged := filepath.Join(dir, "merged")
 	if _, err := runOut(t, append([]string{"merge", "-o", merged}, shards...)...); err != nil {

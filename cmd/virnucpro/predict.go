@@ -89,7 +89,7 @@ func (pf *predictFlags) options(g *globalOptions, inputs []string) (predict.Pred
 		Models:  predict.ModelPaths{DNABERT: r.dnabert, ESM: r.esm, Classifier: pf.classifier},
 		Backend: r.dev.spec(g.threads), ModelOptions: r.modelOptions(),
 		Output:       predict.OutputOptions{Dir: r.out, Compat: compat, KeepIntermediate: pf.keep, Report: ropts},
-		WindowFrames: r.window, MaxTokens: r.budget.budgets(), CacheEntries: r.dedupCache, Shard: shard,
+		WindowFrames: r.window, MaxTokens: r.budget.budgets(), CacheBytes: r.dedupCacheMB << 20, Shard: shard,
 		Progress: progressMode(r.noProgress, g.quiet), Workers: r.workers,
 	}, nil
 }

@@ -25,7 +25,7 @@ func (r *encoderRunFlags) validate() error {
 		{"--max-tokens", r.budget.maxTokens, 0, "0 (no packing) or a positive token budget"},
 		{"--max-tokens-dnabert", r.budget.dnabert, 0, "0 (use --max-tokens) or a positive token budget"},
 		{"--max-tokens-esm", r.budget.esm, 0, "0 (use --max-tokens) or a positive token budget"},
-		{"--dedup-cache", r.dedupCache, 0, "0 or more embeddings"},
+		{"--dedup-cache-mb", r.dedupCacheMB, 0, "0 or more MB"},
 		{"--workers", r.workers, 0, "0 (one per GPU, or 1 on the CPU) or more"},
 		{"--checkpoint-every", r.ckpt.every, 1, "a positive number of frames"},
 	} {

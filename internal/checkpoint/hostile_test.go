@@ -163,3 +163,29 @@ func TestShardPathsAreNotTrusted(t *testing.T) {
 		})
 	}
 }
+
+// TestPlantedLockSymlink (issue 16, defect 6): a symlink planted at OUT/.virnucpro/lock
+// (in virnucpro's own checkpoint directory) is refused naming it, and its target keeps
+// its content (the lock used to follow it and write its pid there).
+func TestPlantedLockSymlink(t *testing.T) {
+	out := t.TempDir()
+	l, err := LockOutput(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Unlock()
+	lock := filepath.Join(out, Dir, LockName)
+	os.Remove(lock)
+	victim := filepath.Join(t.TempDir(), "thesis.tex")
+	os.WriteFile(victim, []byte("precious"), 0o644)
+	if err := os.Symlink(victim, lock); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := LockOutput(out); err == nil || !strings.Contains(err.Error(), lock) {
+		l.Unlock()
+		t.Fatalf("LockOutput: %v, want a refusal naming %s", err, lock)
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "precious" {
+		t.Fatalf("the symlink's target became %q", b)
+	}
+}

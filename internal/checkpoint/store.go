@@ -1,6 +1,7 @@
 package checkpoint
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -133,18 +134,38 @@ func (s *Store) Path(name string) string { return filepath.Join(s.dir, name) }
 // CommitShard writes data as the next shard (fsynced, renamed into place), then
 // records it in the manifest. firstWindow must be the manifest's NextWindow.
 func (s *Store) CommitShard(data []byte, firstWindow, windows, frames, records int) error {
+	return s.CommitShardFrom(func(w io.Writer) error { _, err := w.Write(data); return err }, firstWindow, windows, frames, records)
+}
+
+// CommitShardFrom is CommitShard with the shard's bytes written by write, so that
+// they need not be held in memory at once.
+func (s *Store) CommitShardFrom(write func(io.Writer) error, firstWindow, windows, frames, records int) error {
 	if firstWindow != s.manifest.NextWindow() {
 		return fmt.Errorf("checkpoint: shard starts at window %d, expected %d", firstWindow, s.manifest.NextWindow())
 	}
 	seq := len(s.manifest.Shards)
 	name := shardFileName(seq)
-	if err := atomicfile.WriteFile(filepath.Join(s.dir, name), data); err != nil {
+	f, err := atomicfile.Create(filepath.Join(s.dir, name))
+	if err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
-	sum := sha256.Sum256(data)
+	h := sha256.New()
+	bw := bufio.NewWriterSize(io.MultiWriter(f, h), 1<<20)
+	cw := &countingWriter{w: bw}
+	err = write(cw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
+		f.Abort()
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	if err := f.Commit(); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
 	s.manifest.Shards = append(s.manifest.Shards, ShardInfo{
 		Seq: seq, FirstWindow: firstWindow, Windows: windows, Frames: frames, Records: records,
-		File: name, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]),
+		File: name, Size: cw.n, SHA256: hex.EncodeToString(h.Sum(nil)),
 	})
 	if err := writeManifest(s.dir, s.manifest); err != nil {
 		s.manifest.Shards = s.manifest.Shards[:seq]
@@ -176,4 +197,16 @@ func (s *Store) ReadShard(i int) ([]byte, error) {
 		return nil, fmt.Errorf("checkpoint shard %s changed since it was verified", sh.File)
 	}
 	return data, nil
+}
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }

@@ -11,6 +11,7 @@ import (
 
 	_ "github.com/virnucpro/virnucpro/internal/backends"
 	"github.com/virnucpro/virnucpro/internal/checkpoint"
+	"github.com/virnucpro/virnucpro/internal/embedfile"
 	"github.com/virnucpro/virnucpro/internal/model/esm2"
 	"github.com/virnucpro/virnucpro/internal/predict"
 	"github.com/virnucpro/virnucpro/internal/report"
@@ -58,7 +59,7 @@ func runOpts(input, out string, compat report.Compat, keep bool, shard predict.S
 		},
 		Backend:      tensor.Spec{Device: "cpu", BLAS: "auto", Threads: 2},
 		ModelOptions: predict.ModelOptions{ESM: esm2.Options{ReprLayer: -1}},
-		WindowFrames: 9, MaxTokens: [2]int{512, 512}, CacheEntries: 100,
+		WindowFrames: 9, MaxTokens: [2]int{512, 512}, CacheBytes: 1 << 20,
 		Shard: shard, ShardIdentity: &id, Progress: "none",
 		Output: predict.OutputOptions{Dir: out, Compat: compat, KeepIntermediate: keep,
 			Report: report.Options{Title: "merge test", PlotTop: 3, Params: []report.Param{{Name: "input", Value: "x"}}}},
@@ -218,5 +219,53 @@ func copyDir(t *testing.T, from, to string) {
 		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestMergeStreamsKeptEmbeddings: with --keep-intermediate, merge reads the shards'
+// embedding files row by row (embedfile.Reader: memory does not grow with the
+// shard) and still checks every row against the shard's frames: a file whose ids are
+// out of order, or name another frame, is refused naming it.
+func TestMergeStreamsKeptEmbeddings(t *testing.T) {
+	input := testInput(t)
+	dir := t.TempDir()
+	two := shardRuns(t, input, dir, 2, report.CompatBroad, true)
+	rewrite := func(name string, edit func(ids []string, data []float32, dim int) ([]string, []float32)) string {
+		d := filepath.Join(dir, name)
+		copyDir(t, two[1], d)
+		p := filepath.Join(d, predict.ESMEmbedFile)
+		ids, data, dim, err := embedfile.Read(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids, data = edit(ids, data, dim)
+		if err := embedfile.Write(p, ids, data, dim); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	swapped := rewrite("swapped", func(ids []string, data []float32, _ int) ([]string, []float32) {
+		ids[3], ids[4] = ids[4], ids[3]
+		return ids, data
+	})
+	// The right number of rows, but the last one is not the shard's last frame.
+	short := rewrite("short", func(ids []string, data []float32, _ int) ([]string, []float32) {
+		return append(ids[:len(ids)-1:len(ids)-1], "extra_"+ids[0]), data
+	})
+	for _, tc := range []struct {
+		name, dir, want string
+	}{
+		{"swapped ids", swapped, "row 3 is not frame"},
+		{"a row that is no frame", short, "is not frame"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Merge(context.Background(), Options{Dirs: []string{two[0], tc.dir}, Out: filepath.Join(t.TempDir(), "m")})
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), filepath.Join(tc.dir, predict.ESMEmbedFile)) {
+				t.Fatalf("error %v, want one naming %s and %q", err, predict.ESMEmbedFile, tc.want)
+			}
+		})
+	}
+	if _, err := Merge(context.Background(), Options{Dirs: two, Out: filepath.Join(dir, "merged")}); err != nil {
+		t.Fatalf("the undamaged shards: %v", err)
 	}
 }

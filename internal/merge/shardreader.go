@@ -23,17 +23,9 @@ type shardReader struct {
 	seqs   *report.SequencesReader
 	chunks *report.ChunksReader
 	preds  *lineReader
-	fastas [3]*fastaReader // chunked, nucleotide, protein (KeepIntermediate)
-	embeds [2]embedRows
-	frames int // frames read so far (the row of the next embedding)
-}
-
-// embedRows is one embedding file of a shard.
-type embedRows struct {
-	path string
-	ids  []string
-	data []float32
-	dim  int
+	fastas [3]*fastaReader      // chunked, nucleotide, protein (KeepIntermediate)
+	embeds [2]*embedfile.Reader // streamed: memory does not grow with the shard
+	frames int                  // frames read so far (the row of the next embedding)
 }
 
 func openShard(s shardDir) (*shardReader, error) {
@@ -79,15 +71,15 @@ func openShard(s shardDir) (*shardReader, error) {
 	}
 	for e, name := range []string{predict.DNABERTEmbedFile, predict.ESMEmbedFile} {
 		path := filepath.Join(s.dir, name)
-		ids, data, dim, err := embedfile.Read(path)
+		em, err := embedfile.Open(path)
 		if err != nil {
 			return fail(fmt.Errorf("shard %s: %w", s.res.Shard, err))
 		}
-		if dim != s.res.FeatureDims[e] || len(ids) != s.res.Frames {
-			return fail(fmt.Errorf("%s: %d rows of %d values, but %s records %d frames of %d", path, len(ids), dim,
+		r.embeds[e] = em
+		if em.Dim() != s.res.FeatureDims[e] || em.Len() != s.res.Frames {
+			return fail(fmt.Errorf("%s: %d rows of %d values, but %s records %d frames of %d", path, em.Len(), em.Dim(),
 				predict.ShardResultFile, s.res.Frames, s.res.FeatureDims[e]))
 		}
-		r.embeds[e] = embedRows{path: path, ids: ids, data: data, dim: dim}
 	}
 	return r, nil
 }
@@ -172,12 +164,18 @@ func (r *shardReader) addFrame(w *pipeline.Window, chunkID string) error {
 			}
 			*dst = seq
 		}
-		for e := range r.embeds {
-			em := &r.embeds[e]
-			if r.frames >= len(em.ids) || em.ids[r.frames] != score.ID {
-				return fmt.Errorf("%s: row %d is not frame %q", em.path, r.frames, score.ID)
+		for e, em := range r.embeds {
+			id, row, err := em.Next()
+			if err == io.EOF {
+				return fmt.Errorf("%s: no row for frame %q", r.embedPath(e), score.ID)
 			}
-			w.Features = append(w.Features, em.data[r.frames*em.dim:(r.frames+1)*em.dim]...)
+			if err != nil {
+				return err
+			}
+			if id != score.ID {
+				return fmt.Errorf("%s: row %d is not frame %q", r.embedPath(e), r.frames, score.ID)
+			}
+			w.Features = append(w.Features, row...)
 		}
 	}
 	r.frames++
@@ -217,8 +215,16 @@ func (r *shardReader) finish() error {
 			return fr.errorf("record %q beyond the shard's chunks and frames", id)
 		}
 	}
-	if r.res.KeepIntermediate && r.frames != len(r.embeds[0].ids) {
-		return fmt.Errorf("%s: %d rows, the shard's files list %d frames", r.embeds[0].path, len(r.embeds[0].ids), r.frames)
+	for e, em := range r.embeds {
+		if em == nil {
+			continue
+		}
+		if _, _, err := em.Next(); err != io.EOF {
+			if err != nil {
+				return err
+			}
+			return fmt.Errorf("%s: %d rows, the shard's files list %d frames", r.embedPath(e), em.Len(), r.frames)
+		}
 	}
 	if r.frames != r.res.Frames {
 		return fmt.Errorf("shard %s (%s): %d frames in %s, %s records %d", r.res.Shard, r.dir, r.frames, predict.PredictionsFile, predict.ShardResultFile, r.res.Frames)
@@ -230,6 +236,16 @@ func (r *shardReader) close() {
 	for _, f := range r.files {
 		f.Close()
 	}
+	for _, em := range r.embeds {
+		if em != nil {
+			em.Close()
+		}
+	}
+}
+
+// embedPath is the path of embedding file e of the shard.
+func (r *shardReader) embedPath(e int) string {
+	return filepath.Join(r.dir, []string{predict.DNABERTEmbedFile, predict.ESMEmbedFile}[e])
 }
 
 // isFrameOf reports whether frame id is <chunk id>F1..F3 or R1..R3.

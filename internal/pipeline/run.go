@@ -92,9 +92,10 @@ type Options struct {
 	// MaxTokens is each encoder's token budget per packed batch; <= 0 embeds one
 	// sequence per batch (no packing).
 	MaxTokens [2]int
-	// CacheEntries is the number of embeddings per encoder kept across windows to
-	// reuse repeated sequences; 0 deduplicates within a window only.
-	CacheEntries int
+	// CacheBytes is the memory per encoder for embeddings kept across windows to
+	// reuse repeated sequences (keys and bookkeeping included); 0 deduplicates within
+	// a window only.
+	CacheBytes int
 	// KeepFeatures fills Window.Features.
 	KeepFeatures bool
 	// QueueDepth is the number of windows buffered between stages (default 2).
@@ -348,7 +349,7 @@ func newInferrer(m Models, opts Options, st *Stats, progress *Progress) *inferre
 		inf.budgets[k] = opts.MaxTokens
 	}
 	for e := range inf.caches {
-		inf.caches[e] = newEmbeddingCache(opts.CacheEntries)
+		inf.caches[e] = newEmbeddingCache(opts.CacheBytes)
 	}
 	return inf
 }
@@ -569,7 +570,7 @@ func framesOf(w *Window, ep *encoderPrep, u int) []string {
 // it would have, so the rest of a resumed run deduplicates (and therefore batches)
 // exactly as an uninterrupted run.
 func (inf *inferrer) restoreCache(w *Window) {
-	if inf.opts.CacheEntries <= 0 || w.Features == nil {
+	if inf.opts.CacheBytes <= 0 || w.Features == nil {
 		return
 	}
 	dDNA := inf.m.Encoders[DNABERT].Dim()
@@ -585,7 +586,8 @@ func (inf *inferrer) restoreCache(w *Window) {
 				continue
 			}
 			seen[string(seq)] = true
-			inf.caches[e].put(string(seq), w.Features[lo:hi:hi])
+			// A copy: a slice of w.Features would keep the whole window's features.
+			inf.caches[e].put(string(seq), append([]float32(nil), w.Features[lo:hi]...))
 		}
 	}
 }

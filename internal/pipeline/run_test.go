@@ -106,8 +106,8 @@ func TestRunScoresEveryFrameInOrderWhateverPackingAndCache(t *testing.T) {
 	for _, opts := range []Options{
 		{},
 		{MaxTokens: [2]int{64, 16}},
-		{MaxTokens: [2]int{64, 16}, CacheEntries: 100, Threads: 4},
-		{CacheEntries: 1, Threads: 1},
+		{MaxTokens: [2]int{64, 16}, CacheBytes: 1 << 20, Threads: 4},
+		{CacheBytes: cacheEntryOverhead + 32, Threads: 1},
 	} {
 		sink, st, _, err := runFake(t, opts, makeWindows(4, 7))
 		if err != nil {
@@ -142,7 +142,7 @@ func TestRunDeduplicates(t *testing.T) {
 	if e := st.Encoders[DNABERT]; e.Embedded+e.Reused != 28 || e.Embedded != 20 {
 		t.Fatalf("window-only dedup: %+v", e)
 	}
-	_, st, _, err = runFake(t, Options{CacheEntries: 10}, makeWindows(4, 7))
+	_, st, _, err = runFake(t, Options{CacheBytes: 1 << 20}, makeWindows(4, 7))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,8 +210,12 @@ func (errSource) Next() (*Window, error) {
 	return nil, errors.New("in.fa: record x, line 3: bad record")
 }
 
+// threeEntries is a cache budget for about three of makeWindows' embeddings (five
+// distinct sequences), so that the cache evicts.
+const threeEntries = 3 * (cacheEntryOverhead + 32)
+
 func TestReplayRestoresWindowsAndCache(t *testing.T) {
-	opts := Options{CacheEntries: 3, KeepFeatures: true, MaxTokens: [2]int{64, 64}}
+	opts := Options{CacheBytes: threeEntries, KeepFeatures: true, MaxTokens: [2]int{64, 64}}
 	full, fullSt, _, err := runFake(t, opts, makeWindows(5, 7))
 	if err != nil {
 		t.Fatal(err)
@@ -247,7 +251,7 @@ func TestReplayRestoresWindowsAndCache(t *testing.T) {
 
 // embeddedInFirst counts the DNA sequences a run of only the first n windows embeds.
 func embeddedInFirst(t *testing.T, n int) int {
-	_, st, _, err := runFake(t, Options{CacheEntries: 3, KeepFeatures: true, MaxTokens: [2]int{64, 64}}, makeWindows(n, 7))
+	_, st, _, err := runFake(t, Options{CacheBytes: threeEntries, KeepFeatures: true, MaxTokens: [2]int{64, 64}}, makeWindows(n, 7))
 	if err != nil {
 		t.Fatal(err)
 	}

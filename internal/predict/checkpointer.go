@@ -2,10 +2,13 @@ package predict
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
+	"math"
 	"time"
 
 	"github.com/virnucpro/virnucpro/internal/checkpoint"
@@ -186,32 +189,18 @@ func (c *Checkpointer) commit() error {
 			}
 		}
 	}
-	scores := make([]float32, 0, 2*frames)
-	features := make([]float32, 0, dim*frames)
 	meta := make([]shardWindow, len(c.pending))
 	for i, w := range c.pending {
-		for _, s := range w.Scores {
-			scores = append(scores, s.Others, s.Virus)
-		}
-		if w.Scores == nil { // a run without a classifier: scores are 0/0
-			scores = append(scores, make([]float32, 2*len(w.Frames))...)
-		}
-		features = append(features, w.Features...)
 		meta[i] = shardWindow{Index: w.Index, Frames: len(w.Frames), IDsHash: hashIDs(w), SeqHash: w.SeqDigest}
 	}
-	mj, err := json.Marshal(meta)
+	header, err := shardHeader(meta, frames, dim)
 	if err != nil {
 		return err
 	}
-	data, err := weights.EncodeSafetensors(map[string]*weights.Tensor{
-		"scores":   {Shape: []int{frames, 2}, Data: scores},
-		"features": {Shape: []int{frames, dim}, Data: features},
-	}, map[string]string{"windows": string(mj), "format": "virnucpro-checkpoint-shard"})
-	if err != nil {
-		return err
-	}
+	pending := c.pending
+	write := func(out io.Writer) error { return writeShard(out, header, pending) }
 	first := c.pending[0].Index
-	if err := c.store.CommitShard(data, first, len(c.pending), frames, records); err != nil {
+	if err := c.store.CommitShardFrom(write, first, len(c.pending), frames, records); err != nil {
 		return err
 	}
 	slog.Debug("checkpoint committed", "windows", fmt.Sprintf("%d-%d", first, first+len(c.pending)-1), "frames", frames)
@@ -265,4 +254,65 @@ func scoresFromFlat(w *pipeline.Window, flat []float32) []report.FrameScore {
 		out[i] = report.FrameScore{ID: f.ID, Others: flat[2*i], Virus: flat[2*i+1]}
 	}
 	return out
+}
+
+// shardHeader is the safetensors header of a checkpoint shard (its length, then the
+// JSON padded to 8 bytes, as weights.EncodeSafetensors writes it): tensors
+// "features" [frames, dim] then "scores" [frames, 2], and the windows' metadata.
+func shardHeader(meta []shardWindow, frames, dim int) ([]byte, error) {
+	mj, err := json.Marshal(meta)
+	if err != nil {
+		return nil, err
+	}
+	type entry struct {
+		DType   string   `json:"dtype"`
+		Shape   []int    `json:"shape"`
+		Offsets [2]int64 `json:"data_offsets"`
+	}
+	fBytes := int64(4 * frames * dim)
+	h, err := json.Marshal(map[string]any{
+		"features":     entry{"F32", []int{frames, dim}, [2]int64{0, fBytes}},
+		"scores":       entry{"F32", []int{frames, 2}, [2]int64{fBytes, fBytes + int64(8*frames)}},
+		"__metadata__": map[string]string{"windows": string(mj), "format": "virnucpro-checkpoint-shard"},
+	})
+	if err != nil {
+		return nil, err
+	}
+	for len(h)%8 != 0 {
+		h = append(h, ' ')
+	}
+	return append(binary.LittleEndian.AppendUint64(nil, uint64(len(h))), h...), nil
+}
+
+// writeShard writes a checkpoint shard of the pending windows window by window (it
+// assembled every row and then the file's bytes in memory: three copies of the
+// features, ~330 MB per 8192 frames with the released models).
+func writeShard(out io.Writer, header []byte, pending []*pipeline.Window) error {
+	if _, err := out.Write(header); err != nil {
+		return err
+	}
+	var buf []byte
+	put := func(vals []float32) error {
+		buf = buf[:0]
+		for _, v := range vals {
+			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
+		}
+		_, err := out.Write(buf)
+		return err
+	}
+	for _, w := range pending {
+		if err := put(w.Features); err != nil {
+			return err
+		}
+	}
+	for _, w := range pending {
+		scores := make([]float32, 2*len(w.Frames)) // a run without a classifier: 0/0
+		for i, s := range w.Scores {
+			scores[2*i], scores[2*i+1] = s.Others, s.Virus
+		}
+		if err := put(scores); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -40,7 +40,7 @@ func predictOpts(input, out string, size int) PredictOptions {
 	return PredictOptions{Input: input, ChunkSize: size, Models: tinyModels(),
 		Backend:      tensor.Spec{Device: "cpu", BLAS: "auto", Threads: 2},
 		ModelOptions: ModelOptions{ESM: esm2.Options{ReprLayer: -1}},
-		Output:       OutputOptions{Dir: out, Compat: report.CompatOriginal}, WindowFrames: 7, MaxTokens: [2]int{512, 512}, CacheEntries: 100}
+		Output:       OutputOptions{Dir: out, Compat: report.CompatOriginal}, WindowFrames: 7, MaxTokens: [2]int{512, 512}, CacheBytes: 1 << 20}
 }
 
 type predRow struct {

@@ -34,8 +34,10 @@ type PredictOptions struct {
 	Output       OutputOptions
 	WindowFrames int
 	MaxTokens    [2]int
-	CacheEntries int
-	Shard        ShardSpec
+	// CacheBytes is each encoder's memory for embeddings reused across windows
+	// (pipeline.Options.CacheBytes).
+	CacheBytes int
+	Shard      ShardSpec
 	// Workers is the number of inference workers: 0 = one per GPU, or one on the CPU
 	// (see LoadWorkers).
 	Workers int
@@ -118,7 +120,7 @@ func Predict(ctx context.Context, o PredictOptions) (pipeline.Stats, error) {
 	src := NewFASTASource(r, SourceOptions{ChunkSize: o.ChunkSize, WindowFrames: o.WindowFrames, Shard: o.Shard,
 		KeepChunkSeqs: oo.KeepIntermediate, SpillDir: oo.Dir})
 	defer src.Close()
-	opts := pipeline.Options{Threads: o.Backend.Threads, MaxTokens: o.MaxTokens, CacheEntries: o.CacheEntries,
+	opts := pipeline.Options{Threads: o.Backend.Threads, MaxTokens: o.MaxTokens, CacheBytes: o.CacheBytes,
 		KeepFeatures: oo.KeepIntermediate || o.Checkpoint != nil}
 	st, runErr := Drive(ctx, r, src, models, opts, out, o.Checkpoint, o.Progress)
 	if runErr != nil {

@@ -22,7 +22,7 @@ const ContigsHeader = "ID\tcall\ttier\tweighted_delta\tn_chunks\tn_confident_vir
 // temporary directory under Dir, and Write merges the runs (contigs_spill.go).
 type ContigsTable struct {
 	// Dir holds the spilled runs ("" = os.TempDir()); RunRows is the most rows held
-	// in memory (0 = 1<<16, about 10 MB).
+	// in memory (0 = 1<<14, about 2.5 MB).
 	Dir     string
 	RunRows int
 
@@ -50,7 +50,7 @@ func (t *ContigsTable) Add(c ContigCall) error {
 	t.rows = append(t.rows, contigRow{c, t.n})
 	t.n++
 	if t.RunRows <= 0 {
-		t.RunRows = 1 << 16
+		t.RunRows = 1 << 14
 	}
 	if len(t.rows) >= t.RunRows {
 		t.sortRows()

@@ -11,47 +11,105 @@ import (
 	"os"
 )
 
-// contigSpill holds the sorted runs of a ContigsTable in a temporary directory.
+// maxMergeFan is the most runs of one tier a contigSpill keeps before merging them
+// into one run of the next tier.
+const maxMergeFan = 64
+
+// contigSpill holds the sorted runs of a ContigsTable in a temporary directory. Runs
+// are merged in tiers, fan at a time (maxMergeFan by default), so the runs kept, and
+// the files and buffers open in the final merge, grow with the logarithm of the rows,
+// not with the rows; each row is rewritten once per tier.
 type contigSpill struct {
 	dir  string
-	runs []string
+	runs []spillRun // oldest first; tiers never increase from oldest to newest
+	fan  int
+}
+
+type spillRun struct {
+	name string
+	tier int
 }
 
 // write stores sorted rows as a run.
 func (s *contigSpill) write(parent string, rows []contigRow) error {
+	name, err := s.newRun(parent, func(put func(contigRow)) error {
+		for _, r := range rows {
+			put(r)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.runs = append(s.runs, spillRun{name: name})
+	return s.mergeTiers()
+}
+
+// newRun writes the rows fill puts, in the order put, as a new run file.
+func (s *contigSpill) newRun(parent string, fill func(put func(contigRow)) error) (string, error) {
 	if s.dir == "" {
 		// the pattern atomicfile.RemoveStale clears after a killed run
 		d, err := os.MkdirTemp(parent, "."+ContigsFile+".rows-")
 		if err != nil {
-			return fmt.Errorf("contigs.tsv runs: %w", err)
+			return "", fmt.Errorf("contigs.tsv runs: %w", err)
 		}
 		s.dir = d
 	}
 	f, err := os.CreateTemp(s.dir, "run-")
 	if err != nil {
-		return fmt.Errorf("contigs.tsv runs: %w", err)
+		return "", fmt.Errorf("contigs.tsv runs: %w", err)
 	}
 	bw := bufio.NewWriterSize(f, 1<<16)
 	var buf []byte
-	for _, r := range rows {
+	err = fill(func(r contigRow) {
 		buf = appendContigRow(buf[:0], r)
 		bw.Write(buf)
+	})
+	if ferr := bw.Flush(); err == nil {
+		err = ferr
 	}
-	err = bw.Flush()
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("contigs.tsv runs: %w", err)
+		os.Remove(f.Name())
+		return "", fmt.Errorf("contigs.tsv runs: %w", err)
 	}
-	s.runs = append(s.runs, f.Name())
+	return f.Name(), nil
+}
+
+// mergeTiers merges the newest fan runs into one run of the next tier while they
+// are all of one tier.
+func (s *contigSpill) mergeTiers() error {
+	fan := s.fan
+	if fan < 2 {
+		fan = maxMergeFan
+	}
+	for len(s.runs) >= fan {
+		group := s.runs[len(s.runs)-fan:]
+		if group[0].tier != group[fan-1].tier {
+			return nil
+		}
+		names := make([]string, fan)
+		for i, r := range group {
+			names[i] = r.name
+		}
+		name, err := s.newRun("", func(put func(contigRow)) error { return mergeRuns(names, put) })
+		if err != nil {
+			return err
+		}
+		for _, n := range names {
+			os.Remove(n)
+		}
+		s.runs = append(s.runs[:len(s.runs)-fan], spillRun{name: name, tier: group[0].tier + 1})
+	}
 	return nil
 }
 
 // remove deletes the runs and their directory (only the files it wrote).
 func (s *contigSpill) remove() {
 	for _, r := range s.runs {
-		os.Remove(r)
+		os.Remove(r.name)
 	}
 	if s.dir != "" {
 		os.Remove(s.dir)
@@ -119,8 +177,17 @@ func readContigRow(br *bufio.Reader) (contigRow, error) {
 
 // merge calls emit with every row of every run in sorted order.
 func (s *contigSpill) merge(emit func(contigRow)) error {
+	names := make([]string, len(s.runs))
+	for i, r := range s.runs {
+		names[i] = r.name
+	}
+	return mergeRuns(names, emit)
+}
+
+// mergeRuns calls emit with every row of the named runs in sorted order.
+func mergeRuns(names []string, emit func(contigRow)) error {
 	h := &contigHeap{}
-	for _, name := range s.runs {
+	for _, name := range names {
 		f, err := os.Open(name)
 		if err != nil {
 			return fmt.Errorf("contigs.tsv runs: %w", err)

@@ -434,8 +434,9 @@ func TestNaturalLess(t *testing.T) {
 	}
 }
 
-// TestContigsTableSpills: with 7 rows per run, 100 rows in shuffled order come out
-// as the in-memory table writes them, and the runs are removed.
+// TestContigsTableSpills: with 7 rows per run, merged in tiers of 3 runs, 100 rows
+// in shuffled order come out as the in-memory table writes them, the runs kept stay
+// few, and they are removed.
 func TestContigsTableSpills(t *testing.T) {
 	rng := rand.New(rand.NewSource(22))
 	t.Logf("seed 22")
@@ -447,10 +448,18 @@ func TestContigsTableSpills(t *testing.T) {
 	}
 	write := func(runRows int, dir string) string {
 		tab := ContigsTable{Dir: dir, RunRows: runRows}
+		tab.spill.fan = 3
 		for _, c := range calls {
 			if err := tab.Add(c); err != nil {
 				t.Fatal(err)
 			}
+			// 3 runs of a tier merge into one of the next: at most 2 per tier
+			if n := len(tab.spill.runs); n > 2*3 {
+				t.Fatalf("%d runs kept after %d rows", n, tab.Len())
+			}
+		}
+		if runRows == 7 && (len(tab.spill.runs) == 0 || tab.spill.runs[0].tier < 2) {
+			t.Fatalf("runs %v: no second-tier merge happened", tab.spill.runs)
 		}
 		var b strings.Builder
 		if err := tab.Write(&b); err != nil {

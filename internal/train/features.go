@@ -28,7 +28,8 @@ type FeatureOptions struct {
 	Workers      int
 	WindowFrames int
 	MaxTokens    [2]int
-	CacheEntries int
+	// CacheBytes is each encoder's memory for embeddings reused across windows.
+	CacheBytes int
 	// ShardRows is the number of rows per shard (the original: 10000 sequences per file).
 	ShardRows int
 	Shard     predict.ShardSpec
@@ -73,7 +74,7 @@ func ExtractFeatures(ctx context.Context, o FeatureOptions) (*FeatureManifest, e
 	r.SpillLongerThan(predict.SpillBases, o.OutDir)
 	src := predict.NewFASTASource(r, predict.SourceOptions{ChunkSize: o.ChunkSize, WindowFrames: o.WindowFrames, Shard: o.Shard, SpillDir: o.OutDir})
 	defer src.Close()
-	opts := pipeline.Options{Threads: o.Backend.Threads, MaxTokens: o.MaxTokens, CacheEntries: o.CacheEntries, KeepFeatures: true}
+	opts := pipeline.Options{Threads: o.Backend.Threads, MaxTokens: o.MaxTokens, CacheBytes: o.CacheBytes, KeepFeatures: true}
 	st, runErr := predict.Drive(ctx, r, src, models, opts, sink, o.Checkpoint, o.Progress)
 	if runErr != nil {
 		sink.Abort()

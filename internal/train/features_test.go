@@ -25,7 +25,7 @@ func tinyFeatureOptions(t *testing.T, out string) FeatureOptions {
 		ChunkSize: 500, DNABERT: filepath.Join(testdata, "dnabert_tiny"),
 		ESM:     filepath.Join(testdata, "esm2_tiny", "esm2_t3_tiny_UR50D.pt"),
 		Backend: tensor.Spec{Device: "cpu", BLAS: "go", Threads: 2}, ModelOptions: predict.ModelOptions{ESM: esm2.Options{ReprLayer: -1}},
-		WindowFrames: 5, MaxTokens: [2]int{512, 512}, CacheEntries: 10, ShardRows: 4,
+		WindowFrames: 5, MaxTokens: [2]int{512, 512}, CacheBytes: 1 << 20, ShardRows: 4,
 	}
 }
 

@@ -121,18 +121,21 @@ func TestPickleLengthsAreBounded(t *testing.T) {
 		return binary.LittleEndian.AppendUint32(b, n)
 	}
 	for name, pkl := range map[string][]byte{
-		"BINBYTES8 2^60":      le8(0x8e, 1<<60),
-		"BINUNICODE8 2^62":    le8(0x8d, 1<<62),
-		"BYTEARRAY8 2^40":     le8(0x96, 1<<40),
-		"FRAME 2^50":          le8(0x95, 1<<50),
-		"BINUNICODE 2^32-1":   le4('X', math.MaxUint32),
-		"BINBYTES 2^31":       le4('B', 1<<31),
-		"LONG4 negative":      le4(0x8b, 0xffffffff),
-		"BINSTRING negative":  le4('T', 0x80000000),
-		"SHORT_BINBYTES past": {0x80, 0x02, 'C', 200, 'a'},
-		"unterminated GLOBAL": []byte("\x80\x02ctorch\nFloatSto"),
-		"no STOP":             []byte("\x80\x02N"),
-		"unknown opcode":      []byte("\x80\x02\xff."),
+		"BINBYTES8 2^60":        le8(0x8e, 1<<60),
+		"BINUNICODE8 2^62":      le8(0x8d, 1<<62),
+		"BYTEARRAY8 2^40":       le8(0x96, 1<<40),
+		"FRAME 2^50":            le8(0x95, 1<<50),
+		"BINUNICODE 2^32-1":     le4('X', math.MaxUint32),
+		"BINBYTES 2^31":         le4('B', 1<<31),
+		"LONG4 negative":        le4(0x8b, 0xffffffff),
+		"LONG4 2^31-1":          le4(0x8b, math.MaxInt32), // the huge int field (2.1 GB)
+		"LONG1 past":            {0x80, 0x02, 0x8a, 200, 1},
+		"SHORT_BINUNICODE past": {0x80, 0x04, 0x8c, 255, 'a'},
+		"BINSTRING negative":    le4('T', 0x80000000),
+		"SHORT_BINBYTES past":   {0x80, 0x02, 'C', 200, 'a'},
+		"unterminated GLOBAL":   []byte("\x80\x02ctorch\nFloatSto"),
+		"no STOP":               []byte("\x80\x02N"),
+		"unknown opcode":        []byte("\x80\x02\xff."),
 	} {
 		if _, err := ParsePyTorch(torchZip(t, pkl, nil, false), "x.pth"); err == nil || !strings.Contains(err.Error(), "x.pth") {
 			t.Errorf("%s: got %v, want an error naming the file", name, err)

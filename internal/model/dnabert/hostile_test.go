@@ -2,6 +2,7 @@ package dnabert
 
 import (
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/virnucpro/virnucpro/internal/tensor/cpu"
+	"github.com/virnucpro/virnucpro/internal/weights"
 )
 
 // damagedCopy copies the tiny model's config, tokenizer and safetensors weights into a
@@ -91,5 +93,39 @@ func TestSpecialFilesInTheModelDirectory(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestNonFiniteDNABERTWeights (issue 16, defect 9): a NaN or Inf weight is refused at
+// load naming the file and the tensor (it used to give every score NaN).
+func TestNonFiniteDNABERTWeights(t *testing.T) {
+	for _, c := range []struct {
+		tensor string
+		value  float32
+		want   string
+	}{
+		{"encoder.layer.0.attention.output.dense.weight", float32(math.NaN()), "NaN"},
+		{"embeddings.word_embeddings.weight", float32(math.Inf(1)), "+Inf"},
+		{"embeddings.LayerNorm.bias", float32(math.Inf(-1)), "-Inf"},
+	} {
+		t.Run(c.tensor, func(t *testing.T) {
+			dir := damagedCopy(t, nil, nil)
+			path := filepath.Join(dir, "model.safetensors")
+			sd, err := weights.Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := sd.Tensors[c.tensor]
+			data := append([]float32(nil), w.Data...)
+			data[len(data)/2] = c.value
+			sd.Tensors[c.tensor] = &weights.Tensor{Shape: w.Shape, Data: data}
+			if err := weights.WriteSafetensors(path, sd.Tensors, sd.Metadata); err != nil {
+				t.Fatal(err)
+			}
+			_, err = Load(dir, cpu.New(1, nil))
+			if err == nil || !strings.Contains(err.Error(), `"`+c.tensor+`"`) || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), dir) {
+				t.Fatalf("got %v, want a refusal naming %s and %s", err, dir, c.tensor)
+			}
+		})
 	}
 }

@@ -121,13 +121,10 @@ func readConfig(path string, p *weights.Pickle, names map[string]*weights.Tensor
 		if err != nil {
 			return cfg, fmt.Errorf("%s: %v", filepath.Join(dir, "config.json"), err)
 		}
-		cfg.Heads, headsFrom = hc.Heads, filepath.Join(dir, "config.json")+" num_attention_heads"
-		if hc.Eps != nil {
-			cfg.Eps = float32(*hc.Eps)
+		if err := hc.apply(&cfg); err != nil {
+			return cfg, fmt.Errorf("%s: %w", filepath.Join(dir, "config.json"), err)
 		}
-		if hc.TokenDropout != nil {
-			cfg.TokenDropout = *hc.TokenDropout
-		}
+		headsFrom = filepath.Join(dir, "config.json") + " num_attention_heads"
 	}
 	if headsFrom != "" {
 		if err := checkHeads(cfg.Heads, cfg.Dim); err != nil {
@@ -149,6 +146,8 @@ func readConfig(path string, p *weights.Pickle, names map[string]*weights.Tensor
 // hfConfig is what virnucpro reads of a Hugging Face ESM config.json.
 type hfConfig struct {
 	Heads        int      `json:"num_attention_heads"`
+	Layers       *int     `json:"num_hidden_layers"`
+	Width        *int     `json:"hidden_size"`
 	Eps          *float64 `json:"layer_norm_eps"`
 	TokenDropout *bool    `json:"token_dropout"`
 	ModelType    string   `json:"model_type"`
@@ -167,6 +166,27 @@ func parseHFConfig(data []byte) (hfConfig, error) {
 		}
 	}
 	return hc, nil
+}
+
+// apply takes the head count, layer_norm_eps and token_dropout into cfg, whose width
+// and layer count come from the weights: a num_hidden_layers or hidden_size that
+// disagrees with them is an error (a config.json of another model, or weights missing
+// layers), not silently ignored.
+func (hc hfConfig) apply(cfg *Config) error {
+	if hc.Layers != nil && *hc.Layers != cfg.Layers {
+		return fmt.Errorf("num_hidden_layers is %d but the weights hold %d layers", *hc.Layers, cfg.Layers)
+	}
+	if hc.Width != nil && *hc.Width != cfg.Dim {
+		return fmt.Errorf("hidden_size is %d but the weights have width %d", *hc.Width, cfg.Dim)
+	}
+	cfg.Heads = hc.Heads
+	if hc.Eps != nil {
+		cfg.Eps = float32(*hc.Eps)
+	}
+	if hc.TokenDropout != nil {
+		cfg.TokenDropout = *hc.TokenDropout
+	}
+	return nil
 }
 
 // checkHeads checks a head count against the width: a positive divisor leaving an

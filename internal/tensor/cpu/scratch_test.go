@@ -44,3 +44,39 @@ func TestScratchReuse(t *testing.T) {
 		t.Fatalf("NewScratch(5, 8) took a buffer of %d values, want the best fit", cap(r.data))
 	}
 }
+
+// TestScratchPoolBoundedByWorkingSet: batches of two models of different widths,
+// with token counts that vary from batch to batch, leave the pool owning no more
+// than the largest working set of one batch, give or take the size classes' 12.5%
+// (before the bound it kept ten buffers of every size it had seen, about twice that).
+func TestScratchPoolBoundedByWorkingSet(t *testing.T) {
+	var p scratchPool
+	shapes := [][]int{{128, 128, 128, 384, 512, 256}, {96, 96, 96, 288, 192, 384}} // per token, per model
+	largest := 0
+	for batch := range 40 {
+		tokens := 8000 + (batch*37)%192 // as packing under an 8192-token budget gives
+		if batch%7 == 6 {
+			tokens = 700 // a window's last, short batch
+		}
+		widths := shapes[batch%2]
+		var held [][]float32
+		set := 0
+		for _, w := range widths {
+			held = append(held, p.get(tokens*w))
+			set += tokens * w
+			if owned := p.kept + p.live; owned > max(largest, set)*9/8 {
+				t.Fatalf("batch %d: the pool owns %d values, over the largest working set %d", batch, owned, max(largest, set))
+			}
+		}
+		largest = max(largest, set)
+		for _, s := range held {
+			p.put(s)
+		}
+		if p.live != 0 {
+			t.Fatalf("batch %d: %d values still counted as handed out", batch, p.live)
+		}
+	}
+	if p.kept > largest*9/8 {
+		t.Fatalf("the pool keeps %d values after the batches, the largest working set is %d", p.kept, largest)
+	}
+}

@@ -110,6 +110,11 @@ func openPart(part string, have int64) (*os.File, hash.Hash, error) {
 	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
 		f.Close()
 		return nil, nil, fmt.Errorf("weights cache: %s is not a regular file", part)
+	} else if sys, ok := st.Sys().(*syscall.Stat_t); ok && sys.Nlink > 1 {
+		// A hard link planted at the partial file's name: resuming would truncate and
+		// append to the other name's file.
+		f.Close()
+		return nil, nil, fmt.Errorf("weights cache: %s has %d hard links; remove it", part, sys.Nlink)
 	}
 	if have > 0 {
 		if _, err := io.Copy(h, io.LimitReader(f, have)); err != nil {

@@ -153,33 +153,65 @@ func TestDownloadDiskFull(t *testing.T) {
 	assertNothingCached(t, cache, m)
 }
 
-// TestDownloadStallAndDeadline: a server that sends a byte and then trickles nothing
-// more is cut by the idle timeout; one that never finishes is cut by the overall
-// deadline. (The server blocks until the client gives up: the outcome does not
-// depend on timing.)
+// TestDownloadStallAndDeadline: a server that sends a byte and then nothing more, or
+// one that trickles a byte at a time (the 1 byte/s server, here 1 byte/ms), is
+// cut by the idle timeout (less than 1 KiB per window); one that never finishes is cut
+// by the overall deadline, and nothing is cached. The trickle stops after 500 bytes and every server then
+// blocks until the client gives up, so no window can see 1 KiB and the outcome does
+// not depend on timing.
 func TestDownloadStallAndDeadline(t *testing.T) {
-	trickle := func(w http.ResponseWriter, r *http.Request) {
+	oneByte := func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", "5000")
 		w.WriteHeader(http.StatusOK)
 		w.Write([]byte{1})
 		w.(http.Flusher).Flush()
 		<-r.Context().Done()
 	}
+	trickle := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "5000")
+		w.WriteHeader(http.StatusOK)
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for range 500 {
+			select {
+			case <-r.Context().Done():
+				return
+			case <-tick.C:
+			}
+			w.Write([]byte{1})
+			w.(http.Flusher).Flush()
+		}
+		<-r.Context().Done()
+	}
 	for _, c := range []struct {
 		name            string
+		serve           http.HandlerFunc
 		stall, deadline time.Duration
-		want            string
+		want            error
 	}{
-		{"idle timeout", 50 * time.Millisecond, time.Hour, "stalled"},
-		{"deadline", time.Hour, 50 * time.Millisecond, "deadline"},
+		{"idle timeout", oneByte, 50 * time.Millisecond, time.Hour, ErrStalled},
+		{"trickle", trickle, 50 * time.Millisecond, time.Hour, ErrStalled},
+		{"deadline", oneByte, time.Hour, 50 * time.Millisecond, ErrDeadline},
+		{"trickle past the deadline", trickle, time.Hour, 50 * time.Millisecond, ErrDeadline},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			srv, _ := hostileServer(t, trickle)
-			d := classifierFrom(srv, t.TempDir())
+			srv, _ := hostileServer(t, c.serve)
+			cache := t.TempDir()
+			m := mustModel(t, "esm2-650m")
+			d := classifierFrom(srv, cache)
 			d.Retries, d.StallTimeout, d.Deadline = 0, c.stall, c.deadline
-			_, err := d.Download(context.Background(), mustModel(t, "esm2-650m"))
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("got %v, want %q", err, c.want)
+			_, err := d.Download(context.Background(), m)
+			if !errors.Is(err, c.want) {
+				t.Fatalf("got %v, want %v", err, c.want)
+			}
+			// Nothing is cached; the partial file is kept for a later resume and holds
+			// only what arrived.
+			final := filepath.Join(cache, filepath.FromSlash(m.CachePath(m.Files[0])))
+			if _, err := os.Stat(final); !os.IsNotExist(err) {
+				t.Errorf("%s was cached", final)
+			}
+			if st, err := os.Lstat(final + ".part"); err == nil && (!st.Mode().IsRegular() || st.Size() > 500) {
+				t.Errorf("partial file: %v, %d bytes", st.Mode(), st.Size())
 			}
 		})
 	}
@@ -275,6 +307,30 @@ func TestPlantedSymlinksInTheCache(t *testing.T) {
 				t.Fatalf("the symlink's target became %q", b)
 			}
 		})
+	}
+}
+
+// TestPlantedHardLinkAtThePartialFile: a hard link to another file planted at the
+// partial file's name (which a resume would truncate and append to) is refused and the
+// other file keeps its content.
+func TestPlantedHardLinkAtThePartialFile(t *testing.T) {
+	srv, _ := hostileServer(t, func(w http.ResponseWriter, r *http.Request) {
+		http.ServeContent(w, r, "x", time.Time{}, strings.NewReader(strings.Repeat("m", 4096)))
+	})
+	cache := t.TempDir()
+	victim := filepath.Join(cache, "notes.txt")
+	os.WriteFile(victim, []byte("precious notes"), 0o644)
+	m := mustModel(t, "esm2-650m")
+	part := filepath.Join(cache, filepath.FromSlash(m.CachePath(m.Files[0]))) + ".part"
+	if err := os.Link(victim, part); err != nil {
+		t.Fatal(err)
+	}
+	_, err := classifierFrom(srv, cache).Download(context.Background(), m)
+	if err == nil || !strings.Contains(err.Error(), "hard links") {
+		t.Fatalf("got %v, want a refusal of the hard link", err)
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "precious notes" {
+		t.Fatalf("the linked file became %q", b)
 	}
 }
 
