@@ -49,7 +49,7 @@ random layer of width 2560), ESM-2 35M and DNABERT-S.`,
 	f.Float64Var(&bf.seconds, "seconds", 4, "approximate measuring time (split between the two encoders; each runs at least one round)")
 	cmd.Flags().BoolVar(&bf.rss, "rss", false, "also measure the peak memory of loading a 393 MB ESM-2 in each weight format (writes ~1 GB of temporary files)")
 	cmd.Flags().BoolVar(&bf.compare, "compare", false, "also compare the native kernels with OpenBLAS: SGEMM GFLOP/s at the encoders' shapes (ESM-2 3B, 35M, DNABERT-S) and both encoders' tokens/s on each")
-	cmd.AddCommand(newBenchRSSChildCmd())
+	cmd.AddCommand(newBenchRSSChildCmd(), newBenchESM3BCmd(g, bf))
 	return cmd
 }
 
