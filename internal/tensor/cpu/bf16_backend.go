@@ -17,9 +17,10 @@ type bf16Products struct {
 	bufs sbgemmBufs
 }
 
-// product computes C = A·Wᵀ (+C) for the m×k float32 A and the bfloat16 weight w.
-func (p *bf16Products) product(m int, a []float32, lda int, w *bf16Weight, c []float32, ldc int, acc bool, threads int) {
-	sbgemm(p.asm, sbgemmOperands{m: m, a: a, lda: lda, w: w, c: c, ldc: ldc, acc: acc}, threads, &p.bufs)
+// product computes C = A·Wᵀ (+C) for the m×k float32 A and the bfloat16 weight w,
+// with pre and post run on whole rows of C as sbgemm does.
+func (p *bf16Products) product(m int, a []float32, lda int, w *bf16Weight, c []float32, ldc int, acc bool, threads int, pre, post func(r0, r1 int)) {
+	sbgemm(p.asm, sbgemmOperands{m: m, a: a, lda: lda, w: w, c: c, ldc: ldc, acc: acc}, threads, &p.bufs, pre, post)
 }
 
 // BF16Supported reports whether this processor runs the bf16 products: amd64 with

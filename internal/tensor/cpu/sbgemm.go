@@ -68,8 +68,11 @@ func sbgemmKernel(asm bool, k2 int, a, b []uint32, src []float32, lds int, dst [
 	sbgemmKernelGo(sbgemmMR, sbgemmNR, k2, a, b, src, lds, dst, ldd, flags)
 }
 
-// sbgemm computes the product o on up to threads goroutines.
-func sbgemm(asm bool, o sbgemmOperands, threads int, bufs *sbgemmBufs) {
+// sbgemm computes the product o on up to threads goroutines, with work on whole
+// rows of C as the native SGEMM's hooks (sgemmNativeHooks): pre(r0, r1) (if not nil)
+// before anything is computed into rows [r0, r1), post after they are complete, on
+// the goroutine that computes them when the tasks hold whole rows.
+func sbgemm(asm bool, o sbgemmOperands, threads int, bufs *sbgemmBufs, pre, post func(r0, r1 int)) {
 	n := o.w.n
 	if o.m <= 0 || n <= 0 {
 		return
@@ -77,10 +80,16 @@ func sbgemm(asm bool, o sbgemmOperands, threads int, bufs *sbgemmBufs) {
 	bufs.mu.Lock()
 	defer bufs.mu.Unlock()
 	if o.w.k == 0 { // an empty sum
+		if pre != nil {
+			pre(0, o.m)
+		}
 		if !o.acc {
 			for i := 0; i < o.m; i++ {
 				clear(o.c[i*o.ldc : i*o.ldc+n])
 			}
+		}
+		if post != nil {
+			post(0, o.m)
 		}
 		return
 	}
@@ -95,6 +104,9 @@ func sbgemm(asm bool, o sbgemmOperands, threads int, bufs *sbgemmBufs) {
 	}
 	tasks := blocksM * splitN
 	workers := min(threads, tasks)
+	if splitN > 1 && pre != nil {
+		parallelRanges(o.m, threads, pre)
+	}
 	var next atomic.Int64
 	run := func(w *sbgemmWorker) {
 		for {
@@ -105,15 +117,18 @@ func sbgemm(asm bool, o sbgemmOperands, threads int, bufs *sbgemmBufs) {
 			bm, bn := t/splitN, t%splitN
 			t0 := bm * mcTiles
 			t1 := min(t0+mcTiles, tilesM)
+			r0, r1 := t0*sbgemmMR, min(t1*sbgemmMR, o.m)
+			if splitN == 1 && pre != nil {
+				pre(r0, r1)
+			}
 			sbgemmTask(asm, o, w, t0, t1, bn*panels/splitN, (bn+1)*panels/splitN)
+			if splitN == 1 && post != nil {
+				post(r0, r1)
+			}
 		}
 	}
-	if workers <= 1 {
-		run(bufs.worker(0))
-		return
-	}
 	var wg sync.WaitGroup
-	for i := 0; i < workers; i++ {
+	for i := 1; i < workers; i++ {
 		w := bufs.worker(i)
 		wg.Add(1)
 		go func() {
@@ -121,7 +136,11 @@ func sbgemm(asm bool, o sbgemmOperands, threads int, bufs *sbgemmBufs) {
 			run(w)
 		}()
 	}
+	run(bufs.worker(0)) // the caller is worker 0
 	wg.Wait()
+	if splitN > 1 && post != nil {
+		parallelRanges(o.m, threads, post)
+	}
 }
 
 // sbgemmTask computes row tiles [t0, t1) × column panels [q0, q1) of C.

@@ -29,7 +29,7 @@ func BenchmarkSbgemmEncoders(b *testing.B) {
 		})
 		b.Run(fmt.Sprintf("%s/bf16", s.name), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				sbgemm(true, sbgemmOperands{m: m, a: a, lda: s.k, w: bw, c: c, ldc: s.n}, threads, &bufs)
+				sbgemm(true, sbgemmOperands{m: m, a: a, lda: s.k, w: bw, c: c, ldc: s.n}, threads, &bufs, nil, nil)
 			}
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})

@@ -156,12 +156,12 @@ func TestSbgemmRowInvariance(t *testing.T) {
 			want := append([]float32(nil), c...)
 			naiveSbgemm(m, n, k, a, k, w, want, n, acc)
 			// The whole batch, then a random block of rows at another offset.
-			sbgemm(asm, sbgemmOperands{m: m, a: a, lda: k, w: bw, c: c, ldc: n, acc: acc}, threads, &bufs)
+			sbgemm(asm, sbgemmOperands{m: m, a: a, lda: k, w: bw, c: c, ldc: n, acc: acc}, threads, &bufs, nil, nil)
 			sameSliceBits(t, "full batch", c, want)
 			i0 := r.Intn(m)
 			i1 := i0 + 1 + r.Intn(m-i0)
 			part := append([]float32(nil), old[i0*n:i1*n]...)
-			sbgemm(asm, sbgemmOperands{m: i1 - i0, a: a[i0*k:], lda: k, w: bw, c: part, ldc: n, acc: acc}, 1+r.Intn(4), &bufs)
+			sbgemm(asm, sbgemmOperands{m: i1 - i0, a: a[i0*k:], lda: k, w: bw, c: part, ldc: n, acc: acc}, 1+r.Intn(4), &bufs, nil, nil)
 			sameSliceBits(t, "rows alone", part, want[i0*n:i1*n])
 			if t.Failed() {
 				t.Fatalf("asm %v, m %d n %d k %d threads %d acc %v rows [%d,%d)", asm, m, n, k, threads, acc, i0, i1)
