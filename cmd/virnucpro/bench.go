@@ -43,8 +43,8 @@ memory against the float32 weight size.`,
 	f.IntVar(&bf.sequences, "sequences", 0, "sequences per pass of each encoder (default: 64, one default 8192-token predict batch; 16 with --blas go)")
 	f.Float64Var(&bf.seconds, "seconds", 4, "approximate measuring time (split between the two encoders; each runs at least one round)")
 	cmd.Flags().BoolVar(&bf.rss, "rss", false, "also measure the peak memory of loading a 393 MB ESM-2 in each weight format (writes ~1 GB of temporary files)")
-	cmd.Flags().BoolVar(&bf.compare, "compare", false, "also compare the native kernels with OpenBLAS: SGEMM GFLOP/s at the encoders' shapes (ESM-2 3B, 35M, DNABERT-S) and both encoders' tokens/s on each")
-	cmd.AddCommand(newBenchRSSChildCmd())
+	cmd.Flags().BoolVar(&bf.compare, "compare", false, "also compare the native kernels with OpenBLAS: SGEMM GFLOP/s at the encoders' shapes (ESM-2 3B, 35M, DNABERT-S) and tokens/s on each at the ESM-2 3B layer shape (one random layer of width 2560, ~315 MB), ESM-2 35M and DNABERT-S")
+	cmd.AddCommand(newBenchRSSChildCmd(), newBenchESM3BCmd(g, bf))
 	return cmd
 }
 

@@ -18,6 +18,8 @@ func TestBenchArguments(t *testing.T) {
 		{[]string{"bench", "--blas", "mkl"}, "--blas", ""},
 		{[]string{"bench", "rss-child", filepath.Join("..", "..", "testdata", "esm2_tiny", "hf")}, "", "VmHWM "},
 		{[]string{"bench", "rss-child", "/nonexistent"}, "nonexistent", ""},
+		{[]string{"bench", "esm2-3b", "--checkpoint", filepath.Join("..", "..", "testdata", "esm2_tiny", "esm2_t3_tiny_UR50D.pt")}, "", "load + embed"},
+		{[]string{"bench", "esm2-3b", "--load-only", "--checkpoint", "/nonexistent.pt"}, "nonexistent", ""},
 	} {
 		out, err := runOut(t, c.args...)
 		switch {

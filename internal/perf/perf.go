@@ -109,6 +109,12 @@ func ESM2(b tensor.Backend, dir string, seqs int) (*Workload, error) {
 	if err := WriteESM2(dir); err != nil {
 		return nil, err
 	}
+	return esm2Workload(b, dir, seqs, ESM2Shape, 480, 1920)
+}
+
+// esm2Workload loads the random ESM-2 in dir onto b and returns a workload of seqs
+// random proteins of 30–166 residues; its raw products are 2048×rawK·(rawN×rawK)ᵀ.
+func esm2Workload(b tensor.Backend, dir string, seqs int, shape string, rawK, rawN int) (*Workload, error) {
 	m, err := esm2.Load(dir, b, esm2.Options{ReprLayer: -1})
 	if err != nil {
 		return nil, err
@@ -123,7 +129,7 @@ func ESM2(b tensor.Backend, dir string, seqs int) (*Workload, error) {
 		}
 		toks[i] = append(t, esm2.TokenEOS)
 	}
-	return &Workload{Name: "ESM-2", Shape: ESM2Shape, Encoder: m, Batches: pack(toks), RawK: 480, RawN: 1920,
+	return &Workload{Name: "ESM-2", Shape: shape, Encoder: m, Batches: pack(toks), RawK: rawK, RawN: rawN,
 		WeightBytes: fileSize(filepath.Join(dir, "model.safetensors"))}, nil
 }
 

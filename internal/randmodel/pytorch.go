@@ -41,29 +41,8 @@ func WritePyTorch(path string, tensors map[string]*weights.Tensor, half bool) er
 	p.op(')', 'R')                         // EMPTY_TUPLE, REDUCE
 	p.op('(')                              // MARK
 	for i, n := range names {
-		t := tensors[n]
 		p.str(n)
-		p.global("torch._utils", "_rebuild_tensor_v2")
-		p.op('(')        // MARK (arguments)
-		p.op('(')        // MARK (persistent id)
-		p.str("storage") //
-		p.global("torch", storage)
-		p.str(fmt.Sprint(i)) // key
-		p.str("cpu")
-		p.int(len(t.Data))
-		p.op('t', 'Q') // TUPLE, BINPERSID
-		p.int(0)       // storage offset
-		p.ints(t.Shape)
-		stride := make([]int, len(t.Shape))
-		s := 1
-		for d := len(t.Shape) - 1; d >= 0; d-- {
-			stride[d] = s
-			s *= t.Shape[d]
-		}
-		p.ints(stride)
-		p.op(0x89)                             // NEWFALSE (requires_grad)
-		p.global("collections", "OrderedDict") // backward hooks
-		p.op(')', 'R', 't', 'R')               // OrderedDict(), TUPLE, REDUCE
+		p.tensor(storage, fmt.Sprint(i), len(tensors[n].Data), tensors[n].Shape)
 	}
 	p.op('u', 's', '.') // SETITEMS, SETITEM, STOP
 	if err := store(zw, cw, "archive/data.pkl", p.Bytes()); err != nil {
@@ -100,6 +79,11 @@ func WritePyTorch(path string, tensors map[string]*weights.Tensor, half bool) er
 
 // store writes one uncompressed record whose data starts at a multiple of 64 bytes.
 func store(zw *zip.Writer, cw *countingWriter, name string, data []byte) error {
+	return storeFunc(zw, cw, name, func(w io.Writer) error { _, err := w.Write(data); return err })
+}
+
+// storeFunc is store with the record's bytes written by write (streamed).
+func storeFunc(zw *zip.Writer, cw *countingWriter, name string, write func(io.Writer) error) error {
 	if err := zw.Flush(); err != nil {
 		return err
 	}
@@ -112,8 +96,7 @@ func store(zw *zip.Writer, cw *countingWriter, name string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	_, err = w.Write(data)
-	return err
+	return write(w)
 }
 
 type countingWriter struct {
@@ -143,6 +126,32 @@ func (p *pickler) global(module, name string) { fmt.Fprintf(p, "c%s\n%s\n", modu
 func (p *pickler) int(v int) {
 	p.WriteByte('J') // BININT
 	binary.Write(p, binary.LittleEndian, int32(v))
+}
+
+// tensor pickles torch._utils._rebuild_tensor_v2 of a whole contiguous storage
+// (persistent id ('storage', torch.<storage>, key, 'cpu', numel)), not requiring grad.
+func (p *pickler) tensor(storage, key string, numel int, shape []int) {
+	p.global("torch._utils", "_rebuild_tensor_v2")
+	p.op('(')        // MARK (arguments)
+	p.op('(')        // MARK (persistent id)
+	p.str("storage") //
+	p.global("torch", storage)
+	p.str(key)
+	p.str("cpu")
+	p.int(numel)
+	p.op('t', 'Q') // TUPLE, BINPERSID
+	p.int(0)       // storage offset
+	p.ints(shape)
+	stride := make([]int, len(shape))
+	s := 1
+	for d := len(shape) - 1; d >= 0; d-- {
+		stride[d] = s
+		s *= shape[d]
+	}
+	p.ints(stride)
+	p.op(0x89)                             // NEWFALSE (requires_grad)
+	p.global("collections", "OrderedDict") // backward hooks
+	p.op(')', 'R', 't', 'R')               // OrderedDict(), TUPLE, REDUCE
 }
 
 func (p *pickler) ints(vs []int) {

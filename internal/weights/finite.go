@@ -1,17 +1,17 @@
 package weights
 
-import (
-	"fmt"
-	"math"
-)
+import "fmt"
 
 // CheckFinite refuses a tensor holding NaN or ±Inf, naming the file, the tensor and
-// the first bad element: such a weight makes every score NaN.
+// the first bad element: such a weight makes every score NaN. Tensors widened from
+// float16 or bfloat16 were checked as they were converted; others are scanned (in
+// parallel, with SIMD where the processor has it).
 func (s *StateDict) CheckFinite(name string, t *Tensor) error {
-	for i, v := range t.Data {
-		if math.Float32bits(v)&0x7f800000 == 0x7f800000 {
-			return fmt.Errorf("%s: tensor %q holds %v at element %d; model weights must be finite", s.File, name, v, i)
-		}
+	if t.finite {
+		return nil
+	}
+	if i := FirstNonFinite(t.Data); i >= 0 {
+		return fmt.Errorf("%s: tensor %q holds %v at element %d; model weights must be finite", s.File, name, t.Data[i], i)
 	}
 	return nil
 }

@@ -253,3 +253,49 @@ func TestNonFiniteWeightsAreRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestNonFiniteHalfWeightsAreRefused: the finite check made while widening float16
+// and bfloat16 (safetensors and torch.save storages, large enough to be converted in
+// parallel ranges) lets finite tensors through unread and refuses a NaN or Inf at any
+// position, naming the file, the tensor and the element.
+func TestNonFiniteHalfWeightsAreRefused(t *testing.T) {
+	n := 2*parallelMin + 21
+	for _, dtype := range []string{"F16", "BF16"} {
+		inf := map[string]uint16{"F16": 0x7c00, "BF16": 0x7f80}[dtype]
+		for _, at := range []int{-1, 0, 17, parallelMin - 1, parallelMin, n - 1} {
+			raw := make([]byte, 2*n)
+			for i := 0; i < n; i++ {
+				binary.LittleEndian.PutUint16(raw[2*i:], 0x3c00|uint16(i%7)) // finite in both
+			}
+			if at >= 0 {
+				binary.LittleEndian.PutUint16(raw[2*at:], inf|1) // a NaN
+			}
+			header := fmt.Sprintf(`{"w":{"dtype":%q,"shape":[%d],"data_offsets":[0,%d]}}`, dtype, n, 2*n)
+			st := binary.LittleEndian.AppendUint64(nil, uint64(len(header)))
+			st = append(append(st, header...), raw...)
+			pt := pklTensor(n, 0, []int{n}, []int{1})
+			pt = bytes.Replace(pt, []byte("ctorch\nFloatStorage\n"), []byte(map[string]string{"F16": "ctorch\nHalfStorage\n", "BF16": "ctorch\nBFloat16Storage\n"}[dtype]), 1)
+			ck, err := ParsePyTorch(torchZip(t, pt, map[string][]byte{"0": raw}, false), "m.pt")
+			if err != nil {
+				t.Fatal(err)
+			}
+			fromPT, err := ck.Weights()
+			if err != nil {
+				t.Fatal(err)
+			}
+			fromST, err := ParseSafetensors(st, "m.safetensors")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, sd := range []*StateDict{fromPT, fromST} {
+				_, err := sd.GetFinite("w", n)
+				switch {
+				case at < 0 && err != nil:
+					t.Errorf("%s %s, all finite: %v", sd.File, dtype, err)
+				case at >= 0 && (err == nil || !strings.Contains(err.Error(), fmt.Sprintf(`tensor "w" holds NaN at element %d;`, at)) || !strings.Contains(err.Error(), sd.File)):
+					t.Errorf("%s %s, NaN at %d: %v", sd.File, dtype, at, err)
+				}
+			}
+		}
+	}
+}

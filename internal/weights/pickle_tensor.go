@@ -73,36 +73,38 @@ func (p *Pickle) tensor(t *ptTensor) (*Tensor, error) {
 		expect *= t.size[i]
 	}
 	var vals []float32
+	finite := false
 	if contiguous {
 		b := raw[t.offset*size : (t.offset+n)*size]
 		if err := p.spend(4 * int64(n)); err != nil {
 			return nil, err
 		}
-		if vals, err = decode(b, t.storage.dtype); err != nil {
+		if vals, finite, err = decode(b, t.storage.dtype); err != nil {
 			return nil, err
 		}
 		if !aliases(vals, b) {
 			release(b)
 		}
 	} else {
-		if vals, err = p.gather(t, raw, n); err != nil {
+		if vals, finite, err = p.gather(t, raw, n); err != nil {
 			return nil, err
 		}
 	}
-	out := &Tensor{Shape: append([]int{}, t.size...), Data: vals}
+	out := &Tensor{Shape: append([]int{}, t.size...), Data: vals, finite: finite}
 	p.cache[t] = out
 	return out, nil
 }
 
-// gather copies a strided view (checked by checkView) into a dense tensor.
-func (p *Pickle) gather(t *ptTensor, raw []byte, n int) ([]float32, error) {
+// gather copies a strided view (checked by checkView) into a dense tensor; finite
+// when the whole storage converted was.
+func (p *Pickle) gather(t *ptTensor, raw []byte, n int) ([]float32, bool, error) {
 	size := dtypeSize[t.storage.dtype]
 	if err := p.spend(4*int64(n) + 4*int64(t.storage.numel)); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	all, err := decode(raw[:t.storage.numel*size], t.storage.dtype)
+	all, finite, err := decode(raw[:t.storage.numel*size], t.storage.dtype)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	vals := make([]float32, n)
 	idx := make([]int, len(t.size))
@@ -120,5 +122,5 @@ func (p *Pickle) gather(t *ptTensor, raw []byte, n int) ([]float32, error) {
 			idx[d] = 0
 		}
 	}
-	return vals, nil
+	return vals, finite, nil
 }

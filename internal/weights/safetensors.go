@@ -74,14 +74,14 @@ func ParseSafetensors(data []byte, name string) (*StateDict, error) {
 	}
 	for _, sp := range spans {
 		b := buf[sp.lo:sp.hi]
-		vals, err := decode(b, sp.dtype)
+		vals, finite, err := decode(b, sp.dtype)
 		if err != nil {
 			return nil, bad("tensor %q: %v", sp.name, err)
 		}
 		if !aliases(vals, b) {
 			release(b)
 		}
-		sd.Tensors[sp.name] = &Tensor{Shape: sp.shape, Data: vals}
+		sd.Tensors[sp.name] = &Tensor{Shape: sp.shape, Data: vals, finite: finite}
 	}
 	return sd, nil
 }
@@ -126,8 +126,23 @@ func checkEntry(key string, msg json.RawMessage, n int64) (stSpan, error) {
 var dtypeSize = map[string]int{"F32": 4, "F16": 2, "BF16": 2, "F64": 8, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1}
 
 // decode converts little-endian raw values of dtype to float32; F32 data that is
-// 4-byte aligned is aliased, not copied.
-func decode(b []byte, dtype string) ([]float32, error) {
+// 4-byte aligned is aliased, not copied. finite reports that the conversion found
+// every value finite (F16, BF16 and the integer types; F32 and F64 are not checked
+// here).
+func decode(b []byte, dtype string) (vals []float32, finite bool, err error) {
+	vals, err = decodeValues(b, dtype)
+	switch dtype {
+	case "F16", "BF16":
+		finite = err == nil && widen(bestWiden, dtype == "BF16", vals, b[:2*len(vals)]) < 0
+	case "I64", "I32", "I16", "I8", "U8", "BOOL":
+		finite = true
+	}
+	return vals, finite, err
+}
+
+// decodeValues converts raw values to float32 (F16 and BF16: allocated only, widen
+// fills them).
+func decodeValues(b []byte, dtype string) ([]float32, error) {
 	switch dtype {
 	case "F32":
 		n := len(b) / 4
@@ -137,22 +152,13 @@ func decode(b []byte, dtype string) ([]float32, error) {
 		if uintptr(unsafe.Pointer(&b[0]))%4 == 0 {
 			return unsafe.Slice((*float32)(unsafe.Pointer(&b[0])), n), nil
 		}
+		// Unaligned (a re-zipped checkpoint): copied whole, as the aliasing above
+		// reads it (little-endian hosts).
 		out := make([]float32, n)
-		for i := range out {
-			out[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-		}
+		copy(unsafe.Slice((*byte)(unsafe.Pointer(&out[0])), 4*n), b)
 		return out, nil
 	case "F16", "BF16":
-		out := make([]float32, len(b)/2)
-		for i := range out {
-			h := binary.LittleEndian.Uint16(b[2*i:])
-			if dtype == "F16" {
-				out[i] = halfToFloat(h)
-			} else {
-				out[i] = bf16ToFloat(h)
-			}
-		}
-		return out, nil
+		return make([]float32, len(b)/2), nil
 	case "F64":
 		out := make([]float32, len(b)/8)
 		for i := range out {

@@ -16,6 +16,10 @@ import (
 type Tensor struct {
 	Shape []int
 	Data  []float32
+	// finite records that the loader found every value finite while converting
+	// them, so CheckFinite need not read them again (loaded weights are not
+	// modified afterwards).
+	finite bool
 }
 
 // Numel is the number of elements the shape describes.

@@ -176,8 +176,7 @@ func (b *Backend) Linear(dst, x, w, bias tensor.Tensor, accumulate bool) {
 	}
 	bv := biasOf(bias, n)
 	if b.native != nil {
-		b.nativeProduct(m, k, xm.data, wm, d.data, n, accumulate)
-		b.forRowBlocks(m, func(r0, r1 int, ws *workspace) { addBias(d.data[r0*n:r1*n], n, bv) })
+		b.nativeProduct(m, k, xm.data, wm, d.data, n, accumulate, nil, func(r0, r1 int) { addBias(d.data[r0*n:r1*n], n, bv) })
 		return
 	}
 	b.forRowBlocks(m, func(r0, r1 int, ws *workspace) {
@@ -187,17 +186,31 @@ func (b *Backend) Linear(dst, x, w, bias tensor.Tensor, accumulate bool) {
 }
 
 // nativeProduct computes C = A·Wᵀ (+C) for all m rows with the native kernels, one
-// threaded call per part of a ConcatRows weight.
-func (b *Backend) nativeProduct(m, k int, a []float32, w *Matrix, c []float32, ldc int, acc bool) {
+// threaded call per part of a ConcatRows weight, running pre (nil: none) on rows of
+// C before their product and post once they are complete (see sgemmNativeHooks).
+func (b *Backend) nativeProduct(m, k int, a []float32, w *Matrix, c []float32, ldc int, acc bool, pre, post func(r0, r1 int)) {
 	if w.parts == nil {
-		b.native.SgemmNT(m, w.rows, k, a, k, w.data, k, c, ldc, acc)
+		b.partProduct(m, k, a, w, c, ldc, acc, pre, post)
 		return
 	}
 	col := 0
-	for _, p := range w.parts {
-		b.native.SgemmNT(m, p.rows, k, a, k, p.data, k, c[col:], ldc, acc)
+	for i, p := range w.parts {
+		var first, last func(r0, r1 int)
+		if i == 0 {
+			first = pre
+		}
+		if i == len(w.parts)-1 {
+			last = post
+		}
+		b.partProduct(m, k, a, p, c[col:], ldc, acc, first, last)
 		col += p.rows
 	}
+}
+
+// partProduct computes C = A·Wᵀ (+C) for a weight that is not a stack, with pre and
+// post as nativeProduct's.
+func (b *Backend) partProduct(m, k int, a []float32, w *Matrix, c []float32, ldc int, acc bool, pre, post func(r0, r1 int)) {
+	b.native.sgemmNTHooks(m, w.rows, k, a, k, w.data, k, c, ldc, acc, pre, post)
 }
 
 // biasOf returns bias's values (nil for no bias), checking its width.

@@ -29,16 +29,18 @@ func (b *Backend) LinearGELU(dst, x, w, bias tensor.Tensor) {
 	d, xm, wm := mat(dst), mat(x), mat(w)
 	m, k, n := linearShape("LinearGELU", d, xm, wm, wm.rows)
 	bv := biasOf(bias, n)
-	if b.native != nil {
-		b.nativeProduct(m, k, xm.data, wm, d.data, n, false)
-	}
-	b.forRowBlocks(m, func(r0, r1 int, ws *workspace) {
+	epilogue := func(r0, r1 int) {
 		c := d.data[r0*n : r1*n]
-		if b.native == nil {
-			b.rowBlockParts(r1-r0, k, xm.data[r0*k:], k, wm, c, n, false, ws)
-		}
 		addBias(c, n, bv)
 		geluSlice(c)
+	}
+	if b.native != nil {
+		b.nativeProduct(m, k, xm.data, wm, d.data, n, false, nil, epilogue)
+		return
+	}
+	b.forRowBlocks(m, func(r0, r1 int, ws *workspace) {
+		b.rowBlockParts(r1-r0, k, xm.data[r0*k:], k, wm, d.data[r0*n:r1*n], n, false, ws)
+		epilogue(r0, r1)
 	})
 }
 
@@ -53,8 +55,7 @@ func (b *Backend) LinearGatedGELU(dst, x, w tensor.Tensor) {
 	if b.native != nil {
 		prod := b.scratch.get(m * n)
 		defer b.scratch.put(prod)
-		b.nativeProduct(m, k, xm.data, wm, prod, n, false)
-		b.forRowBlocks(m, func(r0, r1 int, ws *workspace) {
+		b.nativeProduct(m, k, xm.data, wm, prod, n, false, nil, func(r0, r1 int) {
 			gatedGELURows(d.data[r0*half:r1*half], prod[r0*n:r1*n], half)
 		})
 		return
@@ -76,23 +77,24 @@ func (b *Backend) LinearResidualNorm(dst, x, w, bias, residual, norm, gamma, bet
 	}
 	bv := biasOf(bias, n)
 	g, be := mat(gamma).data, mat(beta).data
-	if b.native != nil {
+	residualRows := func(r0, r1 int) {
 		if res != d {
-			b.forRowBlocks(m, func(r0, r1 int, ws *workspace) { copy(d.data[r0*n:r1*n], res.data[r0*n:r1*n]) })
+			copy(d.data[r0*n:r1*n], res.data[r0*n:r1*n])
 		}
-		b.nativeProduct(m, k, xm.data, wm, d.data, n, true)
 	}
-	b.forRowBlocks(m, func(r0, r1 int, ws *workspace) {
-		c := d.data[r0*n : r1*n]
-		if b.native == nil {
-			if res != d {
-				copy(c, res.data[r0*n:r1*n])
-			}
-			b.rowBlockParts(r1-r0, k, xm.data[r0*k:], k, wm, c, n, true, ws)
-		}
-		addBias(c, n, bv)
+	epilogue := func(r0, r1 int) {
+		addBias(d.data[r0*n:r1*n], n, bv)
 		for i := r0; i < r1; i++ {
 			layerNormRow(nm.data[i*n:(i+1)*n], d.data[i*n:(i+1)*n], g, be, eps)
 		}
+	}
+	if b.native != nil {
+		b.nativeProduct(m, k, xm.data, wm, d.data, n, true, residualRows, epilogue)
+		return
+	}
+	b.forRowBlocks(m, func(r0, r1 int, ws *workspace) {
+		residualRows(r0, r1)
+		b.rowBlockParts(r1-r0, k, xm.data[r0*k:], k, wm, d.data[r0*n:r1*n], n, true, ws)
+		epilogue(r0, r1)
 	})
 }

@@ -38,9 +38,16 @@ func simdLevelName(level int) string {
 
 // SgemmNT implements Gemm.
 func (g *Native) SgemmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, accumulate bool) {
+	g.sgemmNTHooks(m, n, k, a, lda, b, ldb, c, ldc, accumulate, nil, nil)
+}
+
+// sgemmNTHooks is SgemmNT with work on whole rows of C before and after their
+// product (see sgemmNativeHooks).
+func (g *Native) sgemmNTHooks(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, accumulate bool, pre, post func(r0, r1 int)) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	sgemmNative(simdLevel, gemmOperands{m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, bT: true, c: c, ldc: ldc, acc: accumulate}, g.threads, &g.bufs)
+	o := gemmOperands{m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, bT: true, c: c, ldc: ldc, acc: accumulate}
+	sgemmNativeHooks(simdLevel, o, g.threads, &g.bufs, pre, post)
 }
 
 // rowBlock implements kernels (single-threaded, on the caller's buffers).

@@ -5,11 +5,12 @@ import (
 	"sync/atomic"
 )
 
-// The native SGEMM: C = A·Bᵀ (or A·B) from packed panels with the microkernels of
-// sgemm_amd64.s, row-invariant by construction. Element (i, j) of C is always one
-// chain of float32 fused multiply-adds over p = 0, 1, ..., k-1 starting from zero,
-// then (accumulating) added to C's old value: the M tail is computed by the same
-// kernel on zero-padded packed rows (a row of the tile never mixes with another),
+// The native SGEMM: C = A·Bᵀ (or A·B), A read in place and B from packed panels,
+// with the microkernels of sgemm_amd64.s, row-invariant by construction. Element
+// (i, j) of C is always one chain of float32 fused multiply-adds over p = 0, 1, ...,
+// k-1 starting from zero, then (accumulating) added to C's old value: the M tail is
+// computed by the same kernel on copied, zero-padded rows (a row of the tile never
+// mixes with another),
 // the N tail on zero-padded columns, the blocking of k only passes the chain through
 // memory (float32, exact), and threads split whole tiles. So a row's bits depend
 // on neither the other rows of the call, nor its position, nor the thread count, nor
@@ -29,7 +30,7 @@ const gemmMaxTile = 12 * 32
 // at a time.
 var (
 	gemmMC = 96
-	gemmNC = 256
+	gemmNC = 512
 	gemmKC = 256
 )
 
@@ -44,10 +45,11 @@ func sgemmTile(level int) (mr, nr int) {
 	return 4, 8
 }
 
-// sgemmKernel runs level's microkernel on full tiles (k >= 1).
-func sgemmKernel(level, mr, nr, k int, a, b, src []float32, lds int, dst []float32, ldd int, flags int) {
-	if !sgemmKernelAsm(level, k, a, b, src, lds, dst, ldd, flags) {
-		sgemmKernelGo(mr, nr, k, a, b, src, lds, dst, ldd, flags)
+// sgemmKernel runs level's microkernel on one tile (k >= 1): mr rows of A, lda
+// apart, by a packed panel of B.
+func sgemmKernel(level, mr, nr, k int, a []float32, lda int, b, src []float32, lds int, dst []float32, ldd int, flags int) {
+	if !sgemmKernelAsm(level, k, a, lda, b, src, lds, dst, ldd, flags) {
+		sgemmKernelGo(mr, nr, k, a, lda, b, src, lds, dst, ldd, flags)
 	}
 }
 
@@ -65,8 +67,8 @@ type gemmOperands struct {
 	acc     bool
 }
 
-// gemmWorker is one goroutine's scratch: the packed rows of A of its task and the
-// partial tiles of a chunk.
+// gemmWorker is one goroutine's scratch: the zero-padded rows of A of a tile
+// reaching past m and the partial tiles of a chunk.
 type gemmWorker struct {
 	ap, part []float32
 }
@@ -86,22 +88,35 @@ func (g *gemmBufs) worker(i int) *gemmWorker {
 
 // sgemmNative computes the product o on up to threads goroutines at level.
 func sgemmNative(level int, o gemmOperands, threads int, bufs *gemmBufs) {
+	sgemmNativeHooks(level, o, threads, bufs, nil, nil)
+}
+
+// sgemmNativeHooks is sgemmNative with work on whole rows of C: pre(r0, r1) (if not
+// nil) before anything is computed into rows [r0, r1), post after they are
+// complete. Both run on the goroutine that computes those rows, while they are in
+// cache, when the tasks hold whole rows. B's panels are packed by the first task
+// that needs them, so no goroutine waits for a split of the packing.
+func sgemmNativeHooks(level int, o gemmOperands, threads int, bufs *gemmBufs, pre, post func(r0, r1 int)) {
 	if o.m <= 0 || o.n <= 0 {
 		return
 	}
 	if o.k == 0 { // an empty sum
+		if pre != nil {
+			pre(0, o.m)
+		}
 		if !o.acc {
 			for i := 0; i < o.m; i++ {
 				clear(o.c[i*o.ldc : i*o.ldc+o.n])
 			}
+		}
+		if post != nil {
+			post(0, o.m)
 		}
 		return
 	}
 	mr, nr := sgemmTile(level)
 	panels := (o.n + nr - 1) / nr
 	bufs.bp = grow(bufs.bp, panels*o.k*nr)
-	parallelRanges(panels, threads, func(lo, hi int) { packB(bufs.bp, o, nr, lo, hi) })
-
 	tilesM := (o.m + mr - 1) / mr
 	mcTiles := max(gemmMC/mr, 1)
 	blocksM := (tilesM + mcTiles - 1) / mcTiles
@@ -112,6 +127,10 @@ func sgemmNative(level int, o gemmOperands, threads int, bufs *gemmBufs) {
 	}
 	tasks := blocksM * splitN
 	workers := min(threads, tasks)
+	packs := newPackOnce(o, bufs.bp, nr, panels, workers)
+	if splitN > 1 && pre != nil {
+		parallelRanges(o.m, threads, pre)
+	}
 	var next atomic.Int64
 	run := func(w *gemmWorker) {
 		for {
@@ -122,15 +141,21 @@ func sgemmNative(level int, o gemmOperands, threads int, bufs *gemmBufs) {
 			bm, bn := t/splitN, t%splitN
 			t0 := bm * mcTiles
 			t1 := min(t0+mcTiles, tilesM)
-			sgemmTask(level, o, w, bufs.bp, mr, nr, t0, t1, bn*panels/splitN, (bn+1)*panels/splitN)
+			q0, q1 := bn*panels/splitN, (bn+1)*panels/splitN
+			r0, r1 := t0*mr, min(t1*mr, o.m)
+			if splitN == 1 && pre != nil {
+				pre(r0, r1)
+			}
+			sgemmTask(level, o, w, packs, mr, nr, t0, t1, q0, q1)
+			if splitN == 1 && post != nil {
+				post(r0, r1)
+			}
 		}
 	}
-	if workers <= 1 {
-		run(bufs.worker(0))
-		return
-	}
+	// The caller is worker 0: on a busy machine a new goroutine may wait for a
+	// thread, and the tasks go to whoever is running.
 	var wg sync.WaitGroup
-	for i := 0; i < workers; i++ {
+	for i := 1; i < workers; i++ {
 		w := bufs.worker(i)
 		wg.Add(1)
 		go func() {
@@ -138,49 +163,117 @@ func sgemmNative(level int, o gemmOperands, threads int, bufs *gemmBufs) {
 			run(w)
 		}()
 	}
+	run(bufs.worker(0))
 	wg.Wait()
+	if splitN > 1 && post != nil {
+		parallelRanges(o.m, threads, post)
+	}
+}
+
+// packOnce packs B's panels in chunks, each the first time a task needs it.
+type packOnce struct {
+	o      gemmOperands
+	bp     []float32
+	nr     int
+	panels int
+	chunk  int
+	once   []sync.Once // nil: everything was packed up front
+}
+
+// newPackOnce packs everything now on one worker, else prepares lazy chunks.
+func newPackOnce(o gemmOperands, bp []float32, nr, panels, workers int) *packOnce {
+	p := &packOnce{o: o, bp: bp, nr: nr, panels: panels, chunk: max(gemmNC/nr, 1)}
+	if workers <= 1 {
+		packB(bp, o, nr, 0, panels)
+		return p
+	}
+	p.once = make([]sync.Once, (panels+p.chunk-1)/p.chunk)
+	return p
+}
+
+// ensure packs (or waits for) the chunks holding panels [q0, q1).
+func (p *packOnce) ensure(q0, q1 int) {
+	if p.once == nil {
+		return
+	}
+	for c := q0 / p.chunk; c*p.chunk < q1; c++ {
+		p.once[c].Do(func() { packB(p.bp, p.o, p.nr, c*p.chunk, min((c+1)*p.chunk, p.panels)) })
+	}
 }
 
 // sgemmTask computes row tiles [t0, t1) × column panels [q0, q1) of C.
-func sgemmTask(level int, o gemmOperands, w *gemmWorker, bp []float32, mr, nr, t0, t1, q0, q1 int) {
+func sgemmTask(level int, o gemmOperands, w *gemmWorker, packs *packOnce, mr, nr, t0, t1, q0, q1 int) {
+	bp := packs.bp
 	k := o.k
-	w.ap = grow(w.ap, (t1-t0)*k*mr)
-	packA(w.ap, o, mr, t0, t1)
 	ncPanels := max(gemmNC/nr, 1)
 	tile := mr * nr
 	w.part = grow(w.part, (t1-t0)*ncPanels*tile)
 	for c0 := q0; c0 < q1; c0 += ncPanels {
 		c1 := min(c0+ncPanels, q1)
+		packs.ensure(c0, c1)
 		for p0 := 0; p0 < k; p0 += gemmKC {
 			kc := min(gemmKC, k-p0)
-			last := p0+kc == k
-			for q := c0; q < c1; q++ {
-				b := bp[(q*k+p0)*nr:]
-				cols := min(nr, o.n-q*nr)
-				for t := t0; t < t1; t++ {
-					a := w.ap[((t-t0)*k+p0)*mr:]
+			for t := t0; t < t1; t++ {
+				rows := min(mr, o.m-t*mr)
+				a, lda := copyTile(w, o, t*mr, rows, mr, p0, kc)
+				for q := c0; q < c1; q++ {
 					part := w.part[((t-t0)*ncPanels+q-c0)*tile:]
-					flags := 0
-					if p0 > 0 {
-						flags = gemmLoad
-					}
-					rows := min(mr, o.m-t*mr)
-					if !last {
-						sgemmKernel(level, mr, nr, kc, a, b, part, nr, part, nr, flags)
-						continue
-					}
-					if rows == mr && cols == nr {
-						if o.acc {
-							flags |= gemmAdd
-						}
-						sgemmKernel(level, mr, nr, kc, a, b, part, nr, o.c[t*mr*o.ldc+q*nr:], o.ldc, flags)
-						continue
-					}
-					sgemmKernel(level, mr, nr, kc, a, b, part, nr, part, nr, flags)
-					storeEdge(o, part, nr, t*mr, q*nr, rows, cols)
+					sgemmStep(level, o, a, lda, bp[(q*k+p0)*nr:], part, mr, nr, t*mr, q*nr, p0, kc, rows)
 				}
 			}
 		}
+	}
+}
+
+// copyTile returns steps [p0, p0+kc) of rows [i0, i0+rows) of A and their stride:
+// in place when the tile is whole and its rows are not a multiple of 2 KB apart,
+// else copied into w.ap, mr rows (those past rows zero) a stride apart that no large
+// power of two divides (rows a multiple of 4 KB apart share the first-level cache's
+// sets).
+func copyTile(w *gemmWorker, o gemmOperands, i0, rows, mr, p0, kc int) ([]float32, int) {
+	if rows == mr && o.lda%512 != 0 {
+		return o.a[i0*o.lda+p0:], o.lda
+	}
+	lda := kc | 16 // 64 bytes more than a multiple of 128
+	if lda == kc {
+		lda += 32
+	}
+	w.ap = grow(w.ap, mr*lda)
+	for r := 0; r < mr; r++ {
+		dst := w.ap[r*lda : r*lda+kc]
+		if r < rows {
+			copy(dst, o.a[(i0+r)*o.lda+p0:(i0+r)*o.lda+p0+kc])
+		} else {
+			clear(dst)
+		}
+	}
+	return w.ap, lda
+}
+
+// sgemmStep runs steps [p0, p0+kc) of the tile at row i0, column j0 of C: a holds
+// its rows of A from step p0 (lda apart), b its panel of B from step p0. A partial
+// chain is kept in C itself when C is overwritten and the tile is whole, else in
+// part.
+func sgemmStep(level int, o gemmOperands, a []float32, lda int, b, part []float32, mr, nr, i0, j0, p0, kc, rows int) {
+	cols := min(nr, o.n-j0)
+	flags := 0
+	if p0 > 0 {
+		flags = gemmLoad
+	}
+	last := p0+kc == o.k
+	if rows == mr && cols == nr && (!o.acc || last) {
+		c := o.c[i0*o.ldc+j0:]
+		src, lds := c, o.ldc
+		if o.acc {
+			flags |= gemmAdd
+			src, lds = part, nr
+		}
+		sgemmKernel(level, mr, nr, kc, a, lda, b, src, lds, c, o.ldc, flags)
+		return
+	}
+	sgemmKernel(level, mr, nr, kc, a, lda, b, part, nr, part, nr, flags)
+	if last {
+		storeEdge(o, part, nr, i0, j0, rows, cols)
 	}
 }
 
@@ -200,28 +293,6 @@ func storeEdge(o gemmOperands, part []float32, nr, i0, j0, rows, cols int) {
 	}
 }
 
-// packA writes rows of A of tiles [t0, t1) as k steps of mr values each (rows past m
-// zero).
-func packA(ap []float32, o gemmOperands, mr, t0, t1 int) {
-	k := o.k
-	for t := t0; t < t1; t++ {
-		dst := ap[(t-t0)*k*mr : (t-t0+1)*k*mr]
-		for r := 0; r < mr; r++ {
-			i := t*mr + r
-			if i >= o.m {
-				for p := 0; p < k; p++ {
-					dst[p*mr+r] = 0
-				}
-				continue
-			}
-			row := o.a[i*o.lda : i*o.lda+k]
-			for p, v := range row {
-				dst[p*mr+r] = v
-			}
-		}
-	}
-}
-
 // packB writes the columns of op(B) of panels [q0, q1) as k steps of nr values each
 // (columns past n zero).
 func packB(bp []float32, o gemmOperands, nr, q0, q1 int) {
@@ -237,7 +308,18 @@ func packB(bp []float32, o gemmOperands, nr, q0, q1 int) {
 			}
 			continue
 		}
-		for j := 0; j < nr; j++ {
+		j := 0
+		for ; j+4 <= cols; j += 4 {
+			r0 := o.b[(q*nr+j)*o.ldb : (q*nr+j)*o.ldb+k]
+			r1 := o.b[(q*nr+j+1)*o.ldb : (q*nr+j+1)*o.ldb+k]
+			r2 := o.b[(q*nr+j+2)*o.ldb : (q*nr+j+2)*o.ldb+k]
+			r3 := o.b[(q*nr+j+3)*o.ldb : (q*nr+j+3)*o.ldb+k]
+			for p := range r0 {
+				d := dst[p*nr+j : p*nr+j+4]
+				d[0], d[1], d[2], d[3] = r0[p], r1[p], r2[p], r3[p]
+			}
+		}
+		for ; j < nr; j++ {
 			if j >= cols {
 				for p := 0; p < k; p++ {
 					dst[p*nr+j] = 0

@@ -6,6 +6,6 @@ package cpu
 func nativeGemmSupported() bool { return false }
 
 // sgemmKernelAsm has no assembly kernels on this architecture.
-func sgemmKernelAsm(level, k int, a, b, src []float32, lds int, dst []float32, ldd int, flags int) bool {
+func sgemmKernelAsm(level, k int, a []float32, lda int, b, src []float32, lds int, dst []float32, ldd int, flags int) bool {
 	return false
 }

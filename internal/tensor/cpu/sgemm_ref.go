@@ -33,11 +33,11 @@ func fma32(a, b, c float32) float32 {
 }
 
 // sgemmKernelGo is the microkernel in Go (the reference the assembly kernels are
-// tested against, and the kernel of the scalar level): an mr×nr tile from packed
-// panels, each element one chain of fused multiply-adds in step order from zero (or
+// tested against, and the kernel of the scalar level): an mr×nr tile from mr rows
+// of A lda apart and a packed panel of B, each element one chain of fused multiply-adds in step order from zero (or
 // from src with flags&gemmLoad), stored to dst (added to dst's old values with
 // flags&gemmAdd).
-func sgemmKernelGo(mr, nr, k int, a, b, src []float32, lds int, dst []float32, ldd int, flags int) {
+func sgemmKernelGo(mr, nr, k int, a []float32, lda int, b, src []float32, lds int, dst []float32, ldd int, flags int) {
 	var acc [gemmMaxTile]float32
 	t := acc[:mr*nr]
 	if flags&gemmLoad != 0 {
@@ -45,10 +45,11 @@ func sgemmKernelGo(mr, nr, k int, a, b, src []float32, lds int, dst []float32, l
 			copy(t[r*nr:(r+1)*nr], src[r*lds:r*lds+nr])
 		}
 	}
-	a, b = a[:k*mr], b[:k*nr]
+	b = b[:k*nr]
 	for p := 0; p < k; p++ {
-		ap, bp := a[p*mr:(p+1)*mr], b[p*nr:(p+1)*nr]
-		for r, x := range ap {
+		bp := b[p*nr : (p+1)*nr]
+		for r := 0; r < mr; r++ {
+			x := a[r*lda+p]
 			row := t[r*nr : (r+1)*nr]
 			for j, y := range bp {
 				row[j] = fma32(x, y, row[j])

@@ -87,9 +87,9 @@ func sameSliceBits(t *testing.T, what string, got, want []float32) {
 // levels agree), for both layouts of B, with and without accumulation, at shapes
 // with tails of every tile width and k across the blocking.
 func TestSgemmMatchesDefinition(t *testing.T) {
-	savedKC := gemmKC
-	defer func() { gemmKC = savedKC }()
-	gemmKC = 40 // several k blocks at small k
+	savedKC, savedNC := gemmKC, gemmNC
+	defer func() { gemmKC, gemmNC = savedKC, savedNC }()
+	gemmKC, gemmNC = 40, 40 // several k blocks and column chunks at small sizes
 	withLevel(t, func(t *testing.T, level int) {
 		r := rand.New(rand.NewSource(3))
 		for _, s := range [][3]int{{1, 1, 1}, {5, 7, 3}, {12, 32, 40}, {13, 33, 41}, {25, 50, 97}, {7, 17, 80}, {100, 70, 120}, {3, 0, 4}, {4, 5, 0}} {
