@@ -43,6 +43,8 @@ var flagAdvices = []struct {
 	{store.ErrOffline, "or point virnucpro elsewhere: --mirror URL|DIR, or per origin --base-url-esm, --base-url-hf, --base-url-classifier"},
 	{store.ErrNotFound, "check the base URL or mirror: --base-url-esm, --base-url-hf, --base-url-classifier, --mirror"},
 	{store.ErrNoClassifier, "give --classifier, or use --chunk-size 300 or 500"},
+	{tensor.ErrNoBF16, "use --precision fp32 on this processor"},
+	{tensor.ErrBF16NeedsNative, "use --blas auto (or native) with --precision bf16"},
 }
 
 // optionNamer is a library error about one option's value; the command names the flag.
@@ -53,6 +55,11 @@ func withFlagAdvice(err error) error {
 	if err == nil {
 		return nil
 	}
+	for _, a := range flagAdvices {
+		if errors.Is(err, a.err) {
+			return fmt.Errorf("%w; %s", err, a.advice)
+		}
+	}
 	var se *tensor.SpecError
 	if errors.As(err, &se) {
 		return fmt.Errorf("%w (see --%s)", err, se.Field)
@@ -60,11 +67,6 @@ func withFlagAdvice(err error) error {
 	var on optionNamer
 	if errors.As(err, &on) {
 		return fmt.Errorf("%w (see --%s)", err, on.OptionName())
-	}
-	for _, a := range flagAdvices {
-		if errors.Is(err, a.err) {
-			return fmt.Errorf("%w; %s", err, a.advice)
-		}
 	}
 	return err
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/virnucpro/virnucpro/internal/report"
 	"github.com/virnucpro/virnucpro/internal/seqout"
 	"github.com/virnucpro/virnucpro/internal/tensor"
+	"github.com/virnucpro/virnucpro/internal/tensor/cpu"
 	"github.com/virnucpro/virnucpro/internal/weights/store"
 )
 
@@ -29,6 +30,8 @@ func TestFlagAdvice(t *testing.T) {
 		{&checkpoint.MismatchError{Dir: "out", Differences: []string{"input"}}, checkpoint.ErrDifferentRun, "--restart"},
 		{fmt.Errorf("load: %w", esm2.ErrReprLayer), esm2.ErrReprLayer, "--repr-layer"},
 		{&tensor.SpecError{Field: "precision", Value: "fp16", Err: tensor.ErrPrecisionNeedsAccelerator}, tensor.ErrPrecisionNeedsAccelerator, "(see --precision)"},
+		{&tensor.SpecError{Field: "precision", Value: "bf16", Err: tensor.ErrNoBF16}, tensor.ErrNoBF16, "use --precision fp32"},
+		{&tensor.SpecError{Field: "blas", Value: "go", Err: tensor.ErrBF16NeedsNative}, tensor.ErrBF16NeedsNative, "--blas auto"},
 		{&exitError{code: 5, err: fmt.Errorf("x: %w", predict.ErrChunkSize)}, predict.ErrChunkSize, "see --chunk-size"},
 		{fmt.Errorf("d: %w: not a finished shard", predict.ErrNoShardResult), predict.ErrNoShardResult, "predict --shard i/N"},
 		{fmt.Errorf("%w: shard(s) 1/3 missing", merge.ErrIncomplete), merge.ErrIncomplete, "predict --shard i/N"},
@@ -63,9 +66,26 @@ func TestFlagAdvice(t *testing.T) {
 		t.Error("an error without advice was changed")
 	}
 	// Through the command line: a precision the CPU cannot compute in.
-	_, err := runOut(t, append([]string{"predict", "../../demo/input.fasta", "-o", t.TempDir(), "--no-checkpoint", "--device", "cpu", "--precision", "bf16"}, testModelFlags()...)...)
-	if err == nil || !strings.Contains(err.Error(), "needs a GPU") || !strings.Contains(err.Error(), "--precision") {
-		t.Errorf("predict --device cpu --precision bf16: %v", err)
+	cpuPredict := func(flags ...string) error {
+		args := append([]string{"predict", "../../demo/input.fasta", "-o", t.TempDir(), "--no-checkpoint", "--device", "cpu"}, flags...)
+		_, err := runOut(t, append(args, testModelFlags()...)...)
+		return err
+	}
+	if err := cpuPredict("--precision", "fp16"); err == nil || !strings.Contains(err.Error(), "needs a GPU") || !strings.Contains(err.Error(), "--precision") {
+		t.Errorf("predict --device cpu --precision fp16: %v", err)
+	}
+	// bf16: on the native kernels where the processor has AVX512_BF16, refused
+	// naming the instructions elsewhere; refused with another matrix library.
+	err := cpuPredict("--precision", "bf16")
+	if cpu.BF16Supported() && err != nil {
+		t.Errorf("predict --device cpu --precision bf16 on a processor with AVX512_BF16: %v", err)
+	}
+	if !cpu.BF16Supported() && (!errors.Is(err, tensor.ErrNoBF16) || !strings.Contains(err.Error(), "--precision fp32")) {
+		t.Errorf("predict --device cpu --precision bf16 without AVX512_BF16: %v", err)
+	}
+	err = cpuPredict("--precision", "bf16", "--blas", "go")
+	if !errors.Is(err, tensor.ErrBF16NeedsNative) || !strings.Contains(err.Error(), "--blas auto") {
+		t.Errorf("predict --device cpu --precision bf16 --blas go: %v", err)
 	}
 }
 

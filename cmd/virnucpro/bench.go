@@ -15,6 +15,7 @@ import (
 // benchFlags are bench's options.
 type benchFlags struct {
 	blas      string
+	precision string
 	seconds   float64
 	sequences int
 	rss       bool
@@ -34,12 +35,16 @@ matrix products on the same backend, and prints tokens/s, achieved GFLOP/s, the 
 SGEMM GFLOP/s measured in the same rounds and their ratio; then the peak resident
 memory against the models' float32 weight size. --rss also loads a 393 MB ESM-2
 from safetensors, .pt and float16 .pt, each in a fresh process, and prints its peak
-memory against the float32 weight size.`,
+memory against the float32 weight size. --precision bf16 measures in bf16 (a CPU
+with AVX512_BF16) and then compares it with fp32 in the same process: Linear
+GFLOP/s at the encoders' shapes and tokens/s at the ESM-2 3B layer shape (one
+random layer of width 2560), ESM-2 35M and DNABERT-S.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runBench(cmd, g, bf) },
 	}
 	f := cmd.PersistentFlags()
 	addBLASFlag(f, &bf.blas)
+	addBenchPrecisionFlag(cmd.Flags(), &bf.precision)
 	f.IntVar(&bf.sequences, "sequences", 0, "sequences per pass of each encoder (default: 64, one default 8192-token predict batch; 16 with --blas go)")
 	f.Float64Var(&bf.seconds, "seconds", 4, "approximate measuring time (split between the two encoders; each runs at least one round)")
 	cmd.Flags().BoolVar(&bf.rss, "rss", false, "also measure the peak memory of loading a 393 MB ESM-2 in each weight format (writes ~1 GB of temporary files)")
@@ -51,11 +56,11 @@ memory against the float32 weight size.`,
 // runBench measures both encoders and prints the figures.
 func runBench(cmd *cobra.Command, g *globalOptions, bf *benchFlags) error {
 	out := cmd.OutOrStdout()
-	b, err := tensor.Open(tensor.Spec{Device: "cpu", BLAS: bf.blas, Threads: g.threads})
+	b, err := tensor.Open(tensor.Spec{Device: "cpu", BLAS: bf.blas, Precision: bf.precision, Threads: g.threads})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "CPU: %s, %d threads, backend %s\n", perf.CPUModel(), g.threads, b.Name())
+	fmt.Fprintf(out, "CPU: %s, %d threads, backend %s, %s\n", perf.CPUModel(), g.threads, b.Name(), bf.precision)
 	dir, err := os.MkdirTemp("", "virnucpro-bench-")
 	if err != nil {
 		return err
@@ -102,6 +107,11 @@ func runBench(cmd *cobra.Command, g *globalOptions, bf *benchFlags) error {
 	}
 	if bf.compare {
 		if err := perf.CompareCPU(out, g.threads, dir, esmSeqs, dnaSeqs, budget); err != nil {
+			return err
+		}
+	}
+	if bf.precision == "bf16" {
+		if err := perf.CompareBF16(out, g.threads, dir, max(esmSeqs/4, 1), esmSeqs, dnaSeqs, budget); err != nil {
 			return err
 		}
 	}

@@ -236,7 +236,8 @@ func Measure(b tensor.Backend, w *Workload, minRounds int, budget time.Duration)
 		}
 		return s
 	}
-	x, wt := b.FromHost(fill(rawM*w.RawK), rawM, w.RawK), b.FromHost(fill(w.RawN*w.RawK), w.RawN, w.RawK)
+	x := b.FromHost(fill(rawM*w.RawK), rawM, w.RawK)
+	wt, _ := tensor.FromHostWeight(b, fill(w.RawN*w.RawK), w.RawN, w.RawK) // in bf16 where b holds weights so
 	dst := b.New(rawM, w.RawN)
 	defer b.Free(dst)
 	rawFLOPs := 2 * float64(rawM) * float64(w.RawK) * float64(w.RawN)

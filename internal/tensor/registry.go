@@ -18,7 +18,8 @@ type Spec struct {
 	Device string
 	// BLAS is the CPU matrix library: auto, native, openblas or go.
 	BLAS string
-	// Precision is fp32, fp16 or bf16 (accelerators only; the CPU computes in fp32).
+	// Precision is fp32, fp16 or bf16 (fp16: accelerators only; bf16 on the CPU where
+	// it has AVX512_BF16).
 	Precision string
 	// Threads is the CPU threads of the run (default GOMAXPROCS), shared between the
 	// CPU backends of OpenAll.
@@ -42,7 +43,8 @@ type Driver struct {
 	// Forms lists the device forms an accelerator takes, for errors ("cuda", "cuda:N").
 	Forms []string
 	// Host marks the CPU driver: it serves "cpu", and "auto" when no accelerator
-	// claims it; it computes in fp32 only, and its backends share Spec.Threads.
+	// claims it; it is given fp32 or bf16 only (it decides whether it can compute in
+	// bf16), and its backends share Spec.Threads.
 	Host bool
 	// Claim resolves a device spec to the devices this driver serves: none (nil, nil)
 	// when the spec is not its own or, for "auto", when it has no usable device; an
@@ -92,8 +94,9 @@ var ErrUnknownBLAS = errors.New("unknown matrix library")
 // ErrUnknownDevice is returned when no registered driver serves a device spec.
 var ErrUnknownDevice = errors.New("unknown device")
 
-// ErrPrecisionNeedsAccelerator is returned for a precision other than fp32 on the CPU.
-var ErrPrecisionNeedsAccelerator = errors.New("needs a GPU; the CPU backend computes in fp32")
+// ErrPrecisionNeedsAccelerator is returned for a precision other than fp32 or bf16
+// on the CPU.
+var ErrPrecisionNeedsAccelerator = errors.New("needs a GPU; the CPU backend computes in fp32, or bf16 where it has AVX512_BF16")
 
 // Open returns the one backend spec selects (the first device when the spec names
 // several).
@@ -149,7 +152,7 @@ func workerAttr(k, n int, attrs ...any) []any {
 
 // openHost opens workers CPU backends sharing spec.Threads.
 func openHost(d Driver, spec Spec, workers int) ([]Backend, error) {
-	if p := spec.precision(); p != "fp32" {
+	if p := spec.precision(); p != "fp32" && p != "bf16" {
 		return nil, &SpecError{Field: "precision", Value: p, Err: ErrPrecisionNeedsAccelerator}
 	}
 	workers = max(workers, 1)
@@ -167,7 +170,11 @@ func openHost(d Driver, spec Spec, workers int) ([]Backend, error) {
 		s.Threads = max(t, 1)
 		b, err := d.Open(k, s)
 		if err != nil {
-			return nil, &SpecError{Field: "blas", Value: spec.BLAS, Err: err}
+			var se *SpecError
+			if !errors.As(err, &se) {
+				err = &SpecError{Field: "blas", Value: spec.BLAS, Err: err}
+			}
+			return nil, err
 		}
 		out = append(out, b)
 	}

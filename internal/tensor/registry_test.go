@@ -57,6 +57,7 @@ func TestOpenAll(t *testing.T) {
 		{Spec{Device: "cpu", Threads: 1}, 3, "host0/1 host1/1 host2/1", ""},
 		{Spec{Device: "CPU", Threads: 4}, 0, "host0/4", ""},
 		{Spec{Device: "cpu", Precision: "fp16"}, 0, "", `precision "fp16": needs a GPU`},
+		{Spec{Device: "cpu", Precision: "bf16", Threads: 2}, 0, "host0/2", ""}, // the host driver decides
 		{Spec{Device: "gpu:9"}, 0, "", "gpu:9 does not exist"},
 		{Spec{Device: "tpu"}, 0, "", `device "tpu": unknown device, want auto, cpu, gpu or gpu:N`},
 	} {
@@ -84,7 +85,7 @@ func TestOpenAll(t *testing.T) {
 		}
 	}
 	var se *SpecError
-	if _, err := Open(Spec{Device: "cpu", Precision: "bf16"}); !errors.As(err, &se) || !errors.Is(err, ErrPrecisionNeedsAccelerator) {
+	if _, err := Open(Spec{Device: "cpu", Precision: "fp16"}); !errors.As(err, &se) || !errors.Is(err, ErrPrecisionNeedsAccelerator) {
 		t.Errorf("precision on the CPU: %v, want a *SpecError wrapping ErrPrecisionNeedsAccelerator", err)
 	}
 	if _, err := Open(Spec{Device: "tpu"}); !errors.Is(err, ErrUnknownDevice) {

@@ -174,6 +174,13 @@ func loadLayer(sd *weights.StateDict, l int, cfg Config, b tensor.Backend) (laye
 		return t
 	}
 	up := func(t *weights.Tensor, rows, cols int) tensor.Tensor { return b.FromHost(t.Data, rows, cols) }
+	upW := func(t *weights.Tensor, rows, cols int) tensor.Tensor {
+		w, copied := tensor.FromHostWeight(b, t.Data, rows, cols)
+		if copied {
+			t.Data = nil // the backend holds its own (bf16) copy
+		}
+		return w
+	}
 	p := fmt.Sprintf("encoder.layer.%d.", l)
 	wqkv, bqkv := get(p+"attention.self.Wqkv.weight", 3*D, D), get(p+"attention.self.Wqkv.bias", 3*D)
 	wd, bd := get(p+"attention.output.dense.weight", D, D), get(p+"attention.output.dense.bias", D)
@@ -188,9 +195,9 @@ func loadLayer(sd *weights.StateDict, l int, cfg Config, b tensor.Backend) (laye
 		return layer{}, fmt.Errorf("DNABERT-S: %s: unexpected mlp.gated_layers.bias (MosaicBERT's gated layer has none)", sd.File)
 	}
 	ly := layer{}
-	ly.wqkv, ly.bqkv = up(wqkv, 3*D, D), up(bqkv, 1, 3*D)
-	ly.wd, ly.bd, ly.ln1g, ly.ln1b = up(wd, D, D), up(bd, 1, D), up(g1, 1, D), up(b1, 1, D)
-	ly.wg, ly.wo, ly.bo = up(wg, 2*I, D), up(wo, D, I), up(bo, 1, D)
+	ly.wqkv, ly.bqkv = upW(wqkv, 3*D, D), up(bqkv, 1, 3*D)
+	ly.wd, ly.bd, ly.ln1g, ly.ln1b = upW(wd, D, D), up(bd, 1, D), up(g1, 1, D), up(b1, 1, D)
+	ly.wg, ly.wo, ly.bo = upW(wg, 2*I, D), upW(wo, D, I), up(bo, 1, D)
 	ly.ln2g, ly.ln2b = up(g2, 1, D), up(b2, 1, D)
 	return ly, nil
 }

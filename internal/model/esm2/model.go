@@ -137,6 +137,7 @@ func readWeights(path string) (*weights.StateDict, *weights.Pickle, error) {
 func loadLayer(names map[string]*weights.Tensor, path string, l int, cfg Config, b tensor.Backend) (layerWeights, error) {
 	D, hd := cfg.Dim, cfg.Dim/cfg.Heads
 	up := func(t *weights.Tensor, rows, cols int) tensor.Tensor { return b.FromHost(t.Data, rows, cols) }
+	upW := func(t *weights.Tensor, rows, cols int) tensor.Tensor { return uploadWeight(b, t, rows, cols) }
 	pre := fmt.Sprintf("layers.%d.", l)
 	var err error
 	g := func(name string, shape ...int) *weights.Tensor {
@@ -171,19 +172,19 @@ func loadLayer(names map[string]*weights.Tensor, path string, l int, cfg Config,
 	// can (no copy of the memory-mapped weights), else copied into one matrix.
 	var wqkv tensor.Tensor
 	if c, ok := b.(tensor.RowConcatenator); ok {
-		wqkv = c.ConcatRows(up(q, D, D), up(k, D, D), up(v, D, D))
+		wqkv = c.ConcatRows(upW(q, D, D), upW(k, D, D), upW(v, D, D))
 	} else {
 		w := make([]float32, 0, 3*D*D)
-		wqkv = b.FromHost(append(append(append(w, q.Data...), k.Data...), v.Data...), 3*D, D)
+		wqkv, _ = tensor.FromHostWeight(b, append(append(append(w, q.Data...), k.Data...), v.Data...), 3*D, D)
 	}
 	bqkv := make([]float32, 0, 3*D)
 	bqkv = append(append(append(bqkv, qb.Data...), kb.Data...), vb.Data...)
 	return layerWeights{
 		ln1g: up(ln1g, 1, D), ln1b: up(ln1b, 1, D),
 		wqkv: wqkv, bqkv: b.FromHost(bqkv, 1, 3*D),
-		wo: up(wo, D, D), bo: up(bo, 1, D),
+		wo: upW(wo, D, D), bo: up(bo, 1, D),
 		ln2g: up(ln2g, 1, D), ln2b: up(ln2b, 1, D),
-		w1: up(w1, 4*D, D), b1: up(b1, 1, 4*D), w2: up(w2, D, 4*D), b2: up(b2, 1, D),
+		w1: upW(w1, 4*D, D), b1: up(b1, 1, 4*D), w2: upW(w2, D, 4*D), b2: up(b2, 1, D),
 		invFreq: inv,
 	}, nil
 }
@@ -282,4 +283,15 @@ func (m *Model) EmbedBatch(tokens [][]int32, out [][]float32) error {
 		return fmt.Errorf("ESM-2 on %s: %w", b.Name(), err)
 	}
 	return nil
+}
+
+// uploadWeight uploads a Linear weight; when the backend keeps its own (narrower)
+// copy, the checkpoint's float32 values are released at once, so that loading in
+// bf16 does not hold both copies of every layer.
+func uploadWeight(b tensor.Backend, t *weights.Tensor, rows, cols int) tensor.Tensor {
+	w, copied := tensor.FromHostWeight(b, t.Data, rows, cols)
+	if copied {
+		t.Data = nil
+	}
+	return w
 }

@@ -26,8 +26,9 @@ type Gemm interface {
 type Matrix struct {
 	rows, cols int
 	data       []float32
-	parts      []*Matrix // non-nil for a ConcatRows stack (then data is nil)
-	scratch    bool      // data comes from the backend's scratchPool (NewScratch)
+	parts      []*Matrix   // non-nil for a ConcatRows stack (then data is nil)
+	bf         *bf16Weight // non-nil for a Linear weight held in bfloat16 (then data is nil)
+	scratch    bool        // data comes from the backend's scratchPool (NewScratch)
 }
 
 // Rows implements tensor.Tensor.
@@ -44,7 +45,8 @@ type Backend struct {
 	threads int
 	gemm    Gemm
 	kern    kernels
-	native  *Native // non-nil: products over all rows at once (threaded inside)
+	native  *Native       // non-nil: products over all rows at once (threaded inside)
+	bf16    *bf16Products // non-nil: Linear weights held in bfloat16 (FromHostWeight)
 	rot     rotaryCache
 	scratch scratchPool
 }
@@ -104,13 +106,23 @@ func (b *Backend) FromHost(data []float32, rows, cols int) tensor.Tensor {
 func (b *Backend) ToHost(dst []float32, t tensor.Tensor) {
 	m := mat(t)
 	if m.parts == nil {
-		copy(dst, m.data)
+		m.toHost(dst)
 		return
 	}
 	off := 0
 	for _, p := range m.parts {
-		off += copy(dst[off:], p.data)
+		p.toHost(dst[off:])
+		off += p.rows * p.cols
 	}
+}
+
+// toHost copies a matrix that is not a stack into dst (a bfloat16 weight widened).
+func (m *Matrix) toHost(dst []float32) {
+	if m.bf != nil {
+		m.bf.unpack(dst)
+		return
+	}
+	copy(dst, m.data)
 }
 
 // ConcatRows implements tensor.RowConcatenator: the parts are not copied.
@@ -148,7 +160,7 @@ func (b *Backend) Free(t tensor.Tensor) {
 	if m.scratch && m.data != nil {
 		b.scratch.put(m.data)
 	}
-	m.data = nil
+	m.data, m.bf = nil, nil
 }
 
 // Copy implements tensor.Backend.
@@ -208,8 +220,12 @@ func (b *Backend) nativeProduct(m, k int, a []float32, w *Matrix, c []float32, l
 }
 
 // partProduct computes C = A·Wᵀ (+C) for a weight that is not a stack, with pre and
-// post as nativeProduct's.
+// post as nativeProduct's: in bfloat16 when it is held so, else in float32.
 func (b *Backend) partProduct(m, k int, a []float32, w *Matrix, c []float32, ldc int, acc bool, pre, post func(r0, r1 int)) {
+	if w.bf != nil {
+		b.bf16.product(m, a, k, w.bf, c, ldc, acc, b.native.threads, pre, post)
+		return
+	}
 	b.native.sgemmNTHooks(m, w.rows, k, a, k, w.data, k, c, ldc, acc, pre, post)
 }
 

@@ -12,8 +12,8 @@ func init() {
 		Name: "cpu",
 		Host: true,
 		Open: func(_ int, spec tensor.Spec) (tensor.Backend, error) {
-			return Open(spec.BLAS, spec.Threads, slog.Default())
+			return OpenPrecision(spec.BLAS, spec.Precision, spec.Threads, slog.Default())
 		},
-		Math: func(spec tensor.Spec) (string, error) { return MathPath(spec.BLAS) },
+		Math: func(spec tensor.Spec) (string, error) { return MathPathPrecision(spec.BLAS, spec.Precision) },
 	})
 }

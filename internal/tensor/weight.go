@@ -1,0 +1,31 @@
+package tensor
+
+import "errors"
+
+// WeightHolder is implemented by backends that may hold a Linear weight in their own
+// storage, in a narrower type than float32 (the CPU backend with --precision bf16
+// rounds it to bfloat16 and packs it for its kernel).
+type WeightHolder interface {
+	// FromHostWeight is FromHost for a matrix used only as the weight of Linear,
+	// of the Fuser methods and of ConcatRows (and read back with ToHost). copied
+	// reports that the backend converted data into its own storage and keeps no
+	// reference to it, so the caller may release it.
+	FromHostWeight(data []float32, rows, cols int) (t Tensor, copied bool)
+}
+
+// FromHostWeight uploads a Linear weight: b's FromHostWeight when b is a
+// WeightHolder, else FromHost (which may alias data: copied is false).
+func FromHostWeight(b Backend, data []float32, rows, cols int) (t Tensor, copied bool) {
+	if h, ok := b.(WeightHolder); ok {
+		return h.FromHostWeight(data, rows, cols)
+	}
+	return b.FromHost(data, rows, cols), false
+}
+
+// ErrNoBF16 is returned for bf16 on a CPU without the AVX512_BF16 instructions (or
+// not amd64): its bf16 products would be emulated, far slower than fp32.
+var ErrNoBF16 = errors.New("bf16 on the CPU needs the AVX512_BF16 instructions (AMD Zen 4, Intel Cooper Lake, Sapphire Rapids and later); this processor has none")
+
+// ErrBF16NeedsNative is returned for bf16 on the CPU with a matrix library other
+// than the native kernels.
+var ErrBF16NeedsNative = errors.New("bf16 on the CPU runs on the native kernels only")
