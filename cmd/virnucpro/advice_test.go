@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -93,4 +96,22 @@ func TestFlagAdvice(t *testing.T) {
 func testModelFlags() []string {
 	return []string{"--esm", "../../testdata/esm2_tiny/esm2_t3_tiny_UR50D.pt", "--dnabert", "../../testdata/dnabert_tiny",
 		"--classifier", "../../testdata/virnucpro_e2e_tiny/mlp/model.pth"}
+}
+
+// TestOldDedupCacheFlagStillRuns: --dedup-cache counted entries before the cache was
+// sized in memory; a command line that still gives it runs, told what replaced it.
+func TestOldDedupCacheFlagStillRuns(t *testing.T) {
+	defer slog.SetDefault(slog.Default())
+	var stderr bytes.Buffer
+	root := newRootCmd()
+	root.SetArgs(append([]string{"predict", "../../demo/input.fasta", "-o", t.TempDir(), "--no-checkpoint", "-q",
+		"--no-progress", "--plot-top", "0", "--dedup-cache", "50000"}, testModelFlags()...))
+	root.SetOut(io.Discard)
+	root.SetErr(&stderr)
+	if err := root.Execute(); err != nil {
+		t.Fatalf("predict --dedup-cache 50000: %v", err)
+	}
+	if !strings.Contains(stderr.String(), "--dedup-cache counted entries and is ignored") {
+		t.Errorf("no word of what replaced --dedup-cache: %q", stderr.String())
+	}
 }

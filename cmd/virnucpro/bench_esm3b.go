@@ -17,6 +17,7 @@ type esm3bFlags struct {
 	checkpoint string
 	cpuprofile string
 	loadOnly   bool
+	precision  string
 }
 
 // newBenchESM3BCmd builds `bench esm2-3b`: load + embed at the true ESM-2 3B shape.
@@ -43,6 +44,7 @@ before loading, so the load is timed from the page cache. Needs ~12 GB of memory
 	f.StringVar(&ef.checkpoint, "checkpoint", "", "ESM-2 checkpoint to measure (default: the random ESM-2 3B, written if absent)")
 	f.StringVar(&ef.cpuprofile, "cpuprofile", "", "write a CPU profile (pprof) of loading and embedding to this file")
 	f.BoolVar(&ef.loadOnly, "load-only", false, "only load the checkpoint (skip embedding)")
+	f.StringVar(&ef.precision, "precision", "fp32", "fp32, or bf16 (a CPU with AVX512_BF16: the Linear weights held and multiplied in bfloat16, as predict --precision bf16 does)")
 	return cmd
 }
 
@@ -63,11 +65,11 @@ func runBenchESM3B(cmd *cobra.Command, g *globalOptions, bf *benchFlags, ef *esm
 			return err
 		}
 	}
-	b, err := tensor.Open(tensor.Spec{Device: "cpu", BLAS: bf.blas, Threads: g.threads})
+	b, err := tensor.Open(tensor.Spec{Device: "cpu", BLAS: bf.blas, Precision: ef.precision, Threads: g.threads})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "CPU: %s, %d threads, backend %s; load average %s (wall-clock figures are inflated when it exceeds the cores)\n", perf.CPUModel(), g.threads, b.Name(), perf.LoadAverage())
+	fmt.Fprintf(out, "CPU: %s, %d threads, backend %s, %s; load average %s (wall-clock figures are inflated when it exceeds the cores)\n", perf.CPUModel(), g.threads, b.Name(), ef.precision, perf.LoadAverage())
 	proteins, err := perf.VirNucProProteins(perf.ESM3BProteins, perf.ESM3BTokens, 1)
 	if err != nil {
 		return err

@@ -107,6 +107,7 @@ type encoderRunFlags struct {
 	noProgress        bool
 	ckpt              checkpointFlags
 	shard             string
+	oldDedupCache     int // --dedup-cache, ignored: see register
 }
 
 // register adds the run flags to fs; what describes the output directory.
@@ -118,6 +119,10 @@ func (r *encoderRunFlags) register(fs *pflag.FlagSet, what string) {
 	fs.IntVar(&r.window, "window", 2048, "frames per unit of work (part of a run's identity)")
 	r.budget.register(fs)
 	fs.IntVar(&r.dedupCacheMB, "dedup-cache-mb", 16, "memory per encoder, in MB, for embeddings kept to reuse repeated sequences across windows (0: within a window only)")
+	// The cache was sized in entries before 2026-12 (50 000 by default, ~650 MB with the
+	// released models): an old command line or config still runs, told what replaced it.
+	fs.IntVar(&r.oldDedupCache, "dedup-cache", 0, "")
+	fs.MarkHidden("dedup-cache")
 	r.dev.register(fs)
 	addReprLayerFlag(fs, &r.reprLayer)
 	fs.IntVar(&r.workers, "workers", 0, "inference workers, each with its own model copy: 0 = one per GPU (or 1 on the CPU); on the CPU, N workers share --threads")

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"runtime"
@@ -38,7 +39,7 @@ func newRootCmd() *cobra.Command {
 			if err := config.Apply(cmd.Flags(), g.configFile, os.Environ()); err != nil {
 				return err
 			}
-			return g.setupLogging()
+			return g.setupLogging(cmd.ErrOrStderr())
 		},
 	}
 	pf := root.PersistentFlags()
@@ -67,8 +68,9 @@ func (g *globalOptions) level() (slog.Level, error) {
 }
 
 // setupLogging checks the global options and installs the one logger of the
-// process as slog.Default; library packages log through it.
-func (g *globalOptions) setupLogging() error {
+// process as slog.Default, writing to w (the command's standard error); library
+// packages log through it.
+func (g *globalOptions) setupLogging(w io.Writer) error {
 	lvl, err := g.level()
 	if err != nil {
 		return err
@@ -76,7 +78,7 @@ func (g *globalOptions) setupLogging() error {
 	if g.threads < 1 {
 		return fmt.Errorf("--threads %d: must be at least 1", g.threads)
 	}
-	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl})))
+	slog.SetDefault(slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lvl})))
 	return nil
 }
 

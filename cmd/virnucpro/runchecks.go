@@ -36,6 +36,9 @@ func (r *encoderRunFlags) validate() error {
 	if r.ckpt.interval <= 0 {
 		return fmt.Errorf("--checkpoint-interval %s: must be a positive duration such as 5m", r.ckpt.interval)
 	}
+	if r.oldDedupCache != 0 {
+		slog.Warn("--dedup-cache counted entries and is ignored: the cache is sized in memory with --dedup-cache-mb", "dedup_cache_mb", r.dedupCacheMB)
+	}
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand"
+	"path/filepath"
 	"time"
 
 	"github.com/virnucpro/virnucpro/internal/randmodel"
@@ -12,14 +13,14 @@ import (
 )
 
 // ESM2Layer3BShape is one transformer layer of ESM-2 3B (width 2560, feed-forward
-// 10240, 40 heads): the bf16 comparison's large shape, without building the 11 GB
-// model.
+// 10240, 40 heads): the real model's products and attention without its 11 GB of
+// weights; the large shape of both the OpenBLAS and the bf16 comparisons.
 const ESM2Layer3BShape = "ESM-2 3B layer shape: 1 layer × 2560, 40 heads of 64, feed-forward 10240, random weights, 30–166 aa proteins"
 
 // ESM2Layer3B writes (unless there) a one-layer random ESM-2 of the 3B model's
 // width into dir, loads it onto b and returns a workload of seqs random proteins.
 func ESM2Layer3B(b tensor.Backend, dir string, seqs int) (*Workload, error) {
-	if fileSize(dir+"/model.safetensors") == 0 {
+	if fileSize(filepath.Join(dir, "model.safetensors")) == 0 {
 		if err := randmodel.ESM2(dir, 1, 2560, 40); err != nil {
 			return nil, err
 		}

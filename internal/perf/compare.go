@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/virnucpro/virnucpro/internal/randmodel"
 	"github.com/virnucpro/virnucpro/internal/tensor"
 	"github.com/virnucpro/virnucpro/internal/tensor/cpu"
 )
@@ -48,7 +47,7 @@ func CompareCPU(out io.Writer, threads int, dir string, esmSeqs, dnaSeqs int, bu
 	fmt.Fprintln(out, "Encoders, best tokens/s of two alternating measurements on each backend (and per second of the process's CPU time over one more pass):")
 	for _, mk := range []func(b tensor.Backend) (*Workload, error){
 		func(b tensor.Backend) (*Workload, error) {
-			return esm2Layer3B(b, mkdirAll(dir, "esm2-3b-layer"), max(esmSeqs/4, 1))
+			return ESM2Layer3B(b, mkdirAll(dir, "esm2-3b-layer"), max(esmSeqs/4, 1))
 		},
 		func(b tensor.Backend) (*Workload, error) { return ESM2(b, mkdirAll(dir, "esm2"), esmSeqs) },
 		func(b tensor.Backend) (*Workload, error) { return DNABERT(b, mkdirAll(dir, "dnabert"), dnaSeqs) },
@@ -108,21 +107,6 @@ func tokensPerCPUSecond(w *Workload) (float64, error) {
 		return 0, nil
 	}
 	return float64(w.Tokens()) / (c1 - c0).Seconds(), nil
-}
-
-// esm2Layer3BShape is one transformer layer of ESM-2 3B: the real model's products
-// and attention (40 heads of 64) without its 11 GB of weights.
-const esm2Layer3BShape = "ESM-2 3B layer: 1 × 2560, 40 heads of 64, FFN 10240, random weights; proteins 30–166 aa"
-
-// esm2Layer3B writes (unless there) a one-layer random ESM-2 of the 3B model's width
-// into dir, loads it onto b and returns a workload of seqs random proteins.
-func esm2Layer3B(b tensor.Backend, dir string, seqs int) (*Workload, error) {
-	if fileSize(filepath.Join(dir, "model.safetensors")) == 0 {
-		if err := randmodel.ESM2(dir, 1, 2560, 40); err != nil {
-			return nil, err
-		}
-	}
-	return esm2Workload(b, dir, seqs, esm2Layer3BShape, 2560, 10240)
 }
 
 // mkdirAll returns parent/name, created if missing.
