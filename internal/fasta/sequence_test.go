@@ -70,8 +70,13 @@ func refParse(in string, dna bool) (ids []string, seqs []string, errText string)
 
 // compareWithRef parses in with a tiny buffer (so lines arrive in many pieces, CRLF
 // split across them) and with the default one, and compares both with refParse.
+// Input that starts like FASTQ ('@') is read as FASTQ, outside refParse's scope
+// (FuzzFASTQ covers it).
 func compareWithRef(t *testing.T, in string, dna bool) {
 	t.Helper()
+	if strings.HasPrefix(strings.TrimLeft(in, " \t\r\n"), "@") {
+		return
+	}
 	wantIDs, wantSeqs, wantErr := refParse(in, dna)
 	for _, size := range []int{16, 17, 1 << 16} {
 		r := newReaderSize(strings.NewReader(in), "x.fa", size)
