@@ -2,7 +2,6 @@ package cpu
 
 import (
 	"sync"
-	"sync/atomic"
 )
 
 // The bf16 GEMM: C (+)= A·Wᵀ for a float32 A whose rows are rounded to bfloat16 as
@@ -80,67 +79,14 @@ func sbgemm(asm bool, o sbgemmOperands, threads int, bufs *sbgemmBufs, pre, post
 	bufs.mu.Lock()
 	defer bufs.mu.Unlock()
 	if o.w.k == 0 { // an empty sum
-		if pre != nil {
-			pre(0, o.m)
-		}
-		if !o.acc {
-			for i := 0; i < o.m; i++ {
-				clear(o.c[i*o.ldc : i*o.ldc+n])
-			}
-		}
-		if post != nil {
-			post(0, o.m)
-		}
+		emptySum(o.m, n, o.c, o.ldc, o.acc, pre, post)
 		return
 	}
 	panels := (n + sbgemmNR - 1) / sbgemmNR
-	tilesM := (o.m + sbgemmMR - 1) / sbgemmMR
-	mcTiles := sbgemmMC / sbgemmMR
-	blocksM := (tilesM + mcTiles - 1) / mcTiles
-	// Few row blocks: split the columns too, so every thread has work.
-	splitN := 1
-	if blocksM < 4*threads {
-		splitN = min(threads, panels)
-	}
-	tasks := blocksM * splitN
-	workers := min(threads, tasks)
-	if splitN > 1 && pre != nil {
-		parallelRanges(o.m, threads, pre)
-	}
-	var next atomic.Int64
-	run := func(w *sbgemmWorker) {
-		for {
-			t := int(next.Add(1) - 1)
-			if t >= tasks {
-				return
-			}
-			bm, bn := t/splitN, t%splitN
-			t0 := bm * mcTiles
-			t1 := min(t0+mcTiles, tilesM)
-			r0, r1 := t0*sbgemmMR, min(t1*sbgemmMR, o.m)
-			if splitN == 1 && pre != nil {
-				pre(r0, r1)
-			}
-			sbgemmTask(asm, o, w, t0, t1, bn*panels/splitN, (bn+1)*panels/splitN)
-			if splitN == 1 && post != nil {
-				post(r0, r1)
-			}
-		}
-	}
-	var wg sync.WaitGroup
-	for i := 1; i < workers; i++ {
-		w := bufs.worker(i)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			run(w)
-		}()
-	}
-	run(bufs.worker(0)) // the caller is worker 0
-	wg.Wait()
-	if splitN > 1 && post != nil {
-		parallelRanges(o.m, threads, post)
-	}
+	plan := planRowTasks(o.m, sbgemmMR, sbgemmMC/sbgemmMR, panels, threads)
+	runRowTasks(plan, bufs.worker, pre, post, func(w *sbgemmWorker, t0, t1, q0, q1 int) {
+		sbgemmTask(asm, o, w, t0, t1, q0, q1)
+	})
 }
 
 // sbgemmTask computes row tiles [t0, t1) × column panels [q0, q1) of C.

@@ -53,14 +53,5 @@ func sbgemmKernelGo(mr, nr, k2 int, a, b []uint32, src []float32, lds int, dst [
 			}
 		}
 	}
-	for r := 0; r < mr; r++ {
-		out := dst[r*ldd : r*ldd+nr]
-		if flags&gemmAdd != 0 {
-			for j := range out {
-				out[j] += t[r*nr+j]
-			}
-		} else {
-			copy(out, t[r*nr:(r+1)*nr])
-		}
-	}
+	storeTile(dst, ldd, t, mr, nr, flags)
 }

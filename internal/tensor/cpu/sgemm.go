@@ -2,7 +2,6 @@ package cpu
 
 import (
 	"sync"
-	"sync/atomic"
 )
 
 // The native SGEMM: C = A·Bᵀ (or A·B), A read in place and B from packed panels,
@@ -101,73 +100,17 @@ func sgemmNativeHooks(level int, o gemmOperands, threads int, bufs *gemmBufs, pr
 		return
 	}
 	if o.k == 0 { // an empty sum
-		if pre != nil {
-			pre(0, o.m)
-		}
-		if !o.acc {
-			for i := 0; i < o.m; i++ {
-				clear(o.c[i*o.ldc : i*o.ldc+o.n])
-			}
-		}
-		if post != nil {
-			post(0, o.m)
-		}
+		emptySum(o.m, o.n, o.c, o.ldc, o.acc, pre, post)
 		return
 	}
 	mr, nr := sgemmTile(level)
 	panels := (o.n + nr - 1) / nr
 	bufs.bp = grow(bufs.bp, panels*o.k*nr)
-	tilesM := (o.m + mr - 1) / mr
-	mcTiles := max(gemmMC/mr, 1)
-	blocksM := (tilesM + mcTiles - 1) / mcTiles
-	// Few row blocks: split the columns too, so every thread has work.
-	splitN := 1
-	if blocksM < 4*threads {
-		splitN = min(threads, panels)
-	}
-	tasks := blocksM * splitN
-	workers := min(threads, tasks)
-	packs := newPackOnce(o, bufs.bp, nr, panels, workers)
-	if splitN > 1 && pre != nil {
-		parallelRanges(o.m, threads, pre)
-	}
-	var next atomic.Int64
-	run := func(w *gemmWorker) {
-		for {
-			t := int(next.Add(1) - 1)
-			if t >= tasks {
-				return
-			}
-			bm, bn := t/splitN, t%splitN
-			t0 := bm * mcTiles
-			t1 := min(t0+mcTiles, tilesM)
-			q0, q1 := bn*panels/splitN, (bn+1)*panels/splitN
-			r0, r1 := t0*mr, min(t1*mr, o.m)
-			if splitN == 1 && pre != nil {
-				pre(r0, r1)
-			}
-			sgemmTask(level, o, w, packs, mr, nr, t0, t1, q0, q1)
-			if splitN == 1 && post != nil {
-				post(r0, r1)
-			}
-		}
-	}
-	// The caller is worker 0: on a busy machine a new goroutine may wait for a
-	// thread, and the tasks go to whoever is running.
-	var wg sync.WaitGroup
-	for i := 1; i < workers; i++ {
-		w := bufs.worker(i)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			run(w)
-		}()
-	}
-	run(bufs.worker(0))
-	wg.Wait()
-	if splitN > 1 && post != nil {
-		parallelRanges(o.m, threads, post)
-	}
+	plan := planRowTasks(o.m, mr, max(gemmMC/mr, 1), panels, threads)
+	packs := newPackOnce(o, bufs.bp, nr, panels, plan.workers)
+	runRowTasks(plan, bufs.worker, pre, post, func(w *gemmWorker, t0, t1, q0, q1 int) {
+		sgemmTask(level, o, w, packs, mr, nr, t0, t1, q0, q1)
+	})
 }
 
 // packOnce packs B's panels in chunks, each the first time a task needs it.

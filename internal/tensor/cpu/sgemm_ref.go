@@ -56,14 +56,5 @@ func sgemmKernelGo(mr, nr, k int, a []float32, lda int, b, src []float32, lds in
 			}
 		}
 	}
-	for r := 0; r < mr; r++ {
-		out := dst[r*ldd : r*ldd+nr]
-		if flags&gemmAdd != 0 {
-			for j := range out {
-				out[j] += t[r*nr+j]
-			}
-		} else {
-			copy(out, t[r*nr:(r+1)*nr])
-		}
-	}
+	storeTile(dst, ldd, t, mr, nr, flags)
 }
