@@ -22,6 +22,18 @@ func FromHostWeight(b Backend, data []float32, rows, cols int) (t Tensor, copied
 	return b.FromHost(data, rows, cols), false
 }
 
+// UploadWeight uploads the Linear weight *data with FromHostWeight and, when the
+// backend keeps its own (narrower) copy, releases the float32 values at once
+// (*data = nil), so that a model loaded in bf16 does not hold both copies of every
+// layer.
+func UploadWeight(b Backend, data *[]float32, rows, cols int) Tensor {
+	t, copied := FromHostWeight(b, *data, rows, cols)
+	if copied {
+		*data = nil
+	}
+	return t
+}
+
 // ErrNoBF16 is returned for bf16 on a CPU without the AVX512_BF16 instructions (or
 // not amd64): its bf16 products would be emulated, far slower than fp32.
 var ErrNoBF16 = errors.New("bf16 on the CPU needs the AVX512_BF16 instructions (AMD Zen 4, Intel Cooper Lake, Sapphire Rapids and later); this processor has none")

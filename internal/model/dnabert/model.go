@@ -80,20 +80,13 @@ func Load(dir string, b tensor.Backend) (*Model, error) {
 	}
 	D := cfg.Hidden
 	m := &Model{Config: cfg, b: b, tok: tok}
-	var lerr error
-	get := func(name string, shape ...int) *weights.Tensor {
-		if lerr != nil {
-			return nil
-		}
-		t, err := sd.GetFinite(name, shape...)
-		lerr = err
-		return t
-	}
+	g := &finiteGetter{sd: sd}
+	get := g.get
 	word := get("embeddings.word_embeddings.weight", -1, D)
 	tt := get("embeddings.token_type_embeddings.weight", -1, D)
 	lng, lnb := get("embeddings.LayerNorm.weight", D), get("embeddings.LayerNorm.bias", D)
-	if lerr != nil {
-		return nil, fmt.Errorf("DNABERT-S: %w", lerr)
+	if g.err != nil {
+		return nil, fmt.Errorf("DNABERT-S: %w", g.err)
 	}
 	// The width is now that of tensors present in the file: the head count (at most
 	// the width) sizes the slopes.
@@ -161,25 +154,30 @@ func readModelDir(dir string) (Config, *tokenize.BPE, *weights.StateDict, error)
 	return cfg, tok, sd, nil
 }
 
+// finiteGetter reads checked, finite tensors of sd until the first error, which it
+// keeps: a loader asks for every tensor it needs, then checks err once.
+type finiteGetter struct {
+	sd  *weights.StateDict
+	err error
+}
+
+func (g *finiteGetter) get(name string, shape ...int) *weights.Tensor {
+	if g.err != nil {
+		return nil
+	}
+	t, err := g.sd.GetFinite(name, shape...)
+	g.err = err
+	return t
+}
+
 // loadLayer checks and uploads encoder layer l's weights.
 func loadLayer(sd *weights.StateDict, l int, cfg Config, b tensor.Backend) (layer, error) {
 	D, I := cfg.Hidden, cfg.Intermediate
-	var lerr error
-	get := func(name string, shape ...int) *weights.Tensor {
-		if lerr != nil {
-			return nil
-		}
-		t, err := sd.GetFinite(name, shape...)
-		lerr = err
-		return t
-	}
+	g := &finiteGetter{sd: sd}
+	get := g.get
 	up := func(t *weights.Tensor, rows, cols int) tensor.Tensor { return b.FromHost(t.Data, rows, cols) }
 	upW := func(t *weights.Tensor, rows, cols int) tensor.Tensor {
-		w, copied := tensor.FromHostWeight(b, t.Data, rows, cols)
-		if copied {
-			t.Data = nil // the backend holds its own (bf16) copy
-		}
-		return w
+		return tensor.UploadWeight(b, &t.Data, rows, cols)
 	}
 	p := fmt.Sprintf("encoder.layer.%d.", l)
 	wqkv, bqkv := get(p+"attention.self.Wqkv.weight", 3*D, D), get(p+"attention.self.Wqkv.bias", 3*D)
@@ -188,8 +186,8 @@ func loadLayer(sd *weights.StateDict, l int, cfg Config, b tensor.Backend) (laye
 	wg := get(p+"mlp.gated_layers.weight", 2*I, D)
 	wo, bo := get(p+"mlp.wo.weight", D, I), get(p+"mlp.wo.bias", D)
 	g2, b2 := get(p+"mlp.layernorm.weight", D), get(p+"mlp.layernorm.bias", D)
-	if lerr != nil {
-		return layer{}, fmt.Errorf("DNABERT-S: %w", lerr)
+	if g.err != nil {
+		return layer{}, fmt.Errorf("DNABERT-S: %w", g.err)
 	}
 	if sd.Has(p + "mlp.gated_layers.bias") {
 		return layer{}, fmt.Errorf("DNABERT-S: %s: unexpected mlp.gated_layers.bias (MosaicBERT's gated layer has none)", sd.File)

@@ -285,13 +285,8 @@ func (m *Model) EmbedBatch(tokens [][]int32, out [][]float32) error {
 	return nil
 }
 
-// uploadWeight uploads a Linear weight; when the backend keeps its own (narrower)
-// copy, the checkpoint's float32 values are released at once, so that loading in
-// bf16 does not hold both copies of every layer.
+// uploadWeight uploads a Linear weight, releasing the checkpoint's float32 values
+// when the backend keeps its own copy (tensor.UploadWeight).
 func uploadWeight(b tensor.Backend, t *weights.Tensor, rows, cols int) tensor.Tensor {
-	w, copied := tensor.FromHostWeight(b, t.Data, rows, cols)
-	if copied {
-		t.Data = nil
-	}
-	return w
+	return tensor.UploadWeight(b, &t.Data, rows, cols)
 }
