@@ -235,8 +235,22 @@ func TestPredictEdgeCases(t *testing.T) {
 	})
 }
 
-// checkpointOpener returns a function that opens (resuming) out's checkpoint for a
-// test run, committing every 7 frames.
+// resumeInterrupted runs o, whose checkpoint holds an interrupted run (from
+// cancelAfterThreeWindows), and checks that it replayed the committed windows.
+func resumeInterrupted(t *testing.T, o PredictOptions) {
+	t.Helper()
+	if o.Checkpoint.next == 0 {
+		t.Fatal("nothing was committed before the interruption")
+	}
+	st, err := Predict(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.ReplayedWindows == 0 {
+		t.Fatal("resume recomputed everything")
+	}
+}
+
 // cancelAfterThreeWindows runs o (whose Checkpoint is set) and cancels it once its
 // third window is written; the run must not report success.
 func cancelAfterThreeWindows(t *testing.T, o PredictOptions) {
@@ -253,6 +267,8 @@ func cancelAfterThreeWindows(t *testing.T, o PredictOptions) {
 	}
 }
 
+// checkpointOpener returns a function that opens (resuming) out's checkpoint for a
+// test run, committing every 7 frames.
 func checkpointOpener(t *testing.T, out string) func() *Checkpointer {
 	id := checkpoint.Identity{Tool: "test", Options: map[string]string{"chunk-size": "300"}}
 	return func() *Checkpointer {
@@ -285,16 +301,7 @@ func TestResumeIsByteIdentical(t *testing.T) {
 	// Resume.
 	o = predictOpts(in, out, 300)
 	o.Checkpoint = open()
-	if o.Checkpoint.next == 0 {
-		t.Fatal("nothing was committed before the interruption")
-	}
-	st, err := Predict(context.Background(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.ReplayedWindows == 0 {
-		t.Fatal("resume recomputed everything")
-	}
+	resumeInterrupted(t, o)
 	testutil.SameTree(t, testutil.ReadTree(t, ref, ".virnucpro"), testutil.ReadTree(t, out, ".virnucpro"), "after resume")
 }
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/virnucpro/virnucpro/internal/tensor/cpu"
+	"github.com/virnucpro/virnucpro/internal/testutil"
 )
 
 // TestBF16Fidelity: with --precision bf16 on the CPU (weights in bfloat16, products
@@ -27,28 +28,16 @@ func TestBF16Fidelity(t *testing.T) {
 		tk, _ := m.Tokenize([]byte(seqs[s.ID]))
 		toks = append(toks, tk)
 	}
-	packed, alone := make([][]float32, len(toks)), make([][]float32, len(toks))
-	for i := range toks {
-		packed[i], alone[i] = make([]float32, m.Dim()), make([]float32, m.Dim())
-		if err := m.EmbedBatch(toks[i:i+1], alone[i:i+1]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := m.EmbedBatch(toks, packed); err != nil {
-		t.Fatal(err)
-	}
+	packed, alone := testutil.EmbedPackedAndAlone(t, m.EmbedBatch, toks, m.Dim())
 	worstCos, worstDiff := 1.0, 0.0
 	for i, s := range g.Sequences {
 		if fmt.Sprint(packed[i]) != fmt.Sprint(alone[i]) {
 			t.Errorf("%s: packed and alone differ", s.ID)
 		}
-		var dot, ng, nw float64
 		for j, w := range s.Mean {
-			v := float64(packed[i][j])
-			dot, ng, nw = dot+v*w, ng+v*v, nw+w*w
-			worstDiff = math.Max(worstDiff, math.Abs(v-w))
+			worstDiff = math.Max(worstDiff, math.Abs(float64(packed[i][j])-w))
 		}
-		c := dot / math.Sqrt(ng*nw)
+		c := testutil.Cosine(packed[i], s.Mean)
 		if !(c >= 0.9999) {
 			t.Errorf("%s: cosine %.7f to fp32 < 0.9999", s.ID, c)
 		}

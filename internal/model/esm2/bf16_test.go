@@ -7,17 +7,8 @@ import (
 	"testing"
 
 	"github.com/virnucpro/virnucpro/internal/tensor/cpu"
+	"github.com/virnucpro/virnucpro/internal/testutil"
 )
-
-// cosine is the cosine similarity of got and want.
-func cosine(got []float32, want []float64) float64 {
-	var dot, ng, nw float64
-	for j, w := range want {
-		g := float64(got[j])
-		dot, ng, nw = dot+g*w, ng+g*g, nw+w*w
-	}
-	return dot / math.Sqrt(ng*nw)
-}
 
 // TestBF16Fidelity: with --precision bf16 on the CPU (weights in bfloat16, products
 // accumulated in float32), every golden embedding keeps a cosine similarity of at
@@ -43,16 +34,7 @@ func TestBF16Fidelity(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		packed, alone := make([][]float32, len(toks)), make([][]float32, len(toks))
-		for i := range toks {
-			packed[i], alone[i] = make([]float32, m.Dim()), make([]float32, m.Dim())
-			if err := m.EmbedBatch(toks[i:i+1], alone[i:i+1]); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := m.EmbedBatch(toks, packed); err != nil {
-			t.Fatal(err)
-		}
+		packed, alone := testutil.EmbedPackedAndAlone(t, m.EmbedBatch, toks, m.Dim())
 		worstCos, worstDiff := 1.0, 0.0
 		for i, s := range g.Sequences {
 			want := s.MeanVirNucPro
@@ -62,7 +44,7 @@ func TestBF16Fidelity(t *testing.T) {
 			if fmt.Sprint(packed[i]) != fmt.Sprint(alone[i]) {
 				t.Errorf("pool %d, %s: packed and alone differ", pool, s.ID)
 			}
-			c := cosine(packed[i], want)
+			c := testutil.Cosine(packed[i], want)
 			if !(c >= 0.9999) {
 				t.Errorf("pool %d, %s: cosine %.7f to fp32 < 0.9999", pool, s.ID, c)
 			}

@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/virnucpro/virnucpro/internal/tensor"
+	"github.com/virnucpro/virnucpro/internal/testutil"
 )
 
 // testdataDir finds the repository's testdata/ from the working directory.
@@ -118,17 +119,6 @@ func (w *weights) free() {
 	}
 }
 
-// cosine returns the cosine similarity of a and b.
-func cosine(a []float32, b []float64) float64 {
-	var ab, aa, bb float64
-	for i := range b {
-		ab += float64(a[i]) * b[i]
-		aa += float64(a[i]) * float64(a[i])
-		bb += b[i] * b[i]
-	}
-	return ab / math.Sqrt(aa*bb)
-}
-
 // checkMeans compares pooled rows with golden means: max |diff| ≤ 1e-5 in
 // fp32, cosine ≥ 0.9999 per sequence in fp16/bf16.
 func checkMeans(t *testing.T, p Precision, ids []string, got []float32, want [][]float64) {
@@ -141,7 +131,7 @@ func checkMeans(t *testing.T, p Precision, ids []string, got []float32, want [][
 		for j := range w {
 			maxAbs = math.Max(maxAbs, math.Abs(float64(row[j])-w[j]))
 		}
-		c := cosine(row, w)
+		c := testutil.Cosine(row, w)
 		worstCos, worstAbs = math.Min(worstCos, c), math.Max(worstAbs, maxAbs)
 		if p == FP32 && !(maxAbs <= 1e-5) {
 			t.Errorf("%s: max |diff| %.3g > 1e-5", ids[i], maxAbs)
