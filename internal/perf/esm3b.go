@@ -12,6 +12,7 @@ import (
 	"github.com/virnucpro/virnucpro/internal/model/esm2"
 	"github.com/virnucpro/virnucpro/internal/randmodel"
 	"github.com/virnucpro/virnucpro/internal/tensor"
+	"github.com/virnucpro/virnucpro/internal/weights"
 )
 
 // The ESM-2 3B shape VirNucPro runs (esm2_t36_3B_UR50D), and the inputs of the
@@ -183,6 +184,8 @@ func (r *LoadResult) PrintLoad(w io.Writer) {
 		u := r.LoadUsage
 		fmt.Fprintf(w, "    CPU time %.1f s user + %.1f s system (kernel: mostly page faults); page faults %d minor, %d major; %.2f GB in transparent huge pages\n",
 			u.User.Seconds(), u.Sys.Seconds(), u.MinorFaults, u.MajorFaults, float64(r.HugeBytes)/1e9)
+		_, why := weights.HugePages()
+		fmt.Fprintf(w, "    huge pages %s\n", why)
 	}
 	if r.PeakLoad > 0 {
 		fmt.Fprintf(w, "  peak RSS after loading                     %6.2f GB = %.3f× the float32 weights\n", float64(r.PeakLoad)/1e9, float64(r.PeakLoad)/float64(r.FP32Bytes))

@@ -52,3 +52,7 @@ func alignedInterior(addr uintptr, n int, align uintptr) (lo, hi int) {
 	}
 	return int(start - addr), int(end - addr)
 }
+
+// HugePages reports whether the loaders advise the kernel to back converted weights
+// with transparent huge pages on this system, and why (for benchmarks to print).
+func HugePages() (advised bool, why string) { return hugePagePolicy() }

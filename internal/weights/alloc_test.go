@@ -1,15 +1,11 @@
 package weights
 
 import (
-	"bufio"
 	"encoding/binary"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
-	"strconv"
-	"strings"
 	"testing"
 	"unsafe"
 )
@@ -43,29 +39,6 @@ func TestAlignedInterior(t *testing.T) {
 		}
 		if hi > lo && ((c.addr+uintptr(lo))%a != 0 || (hi-lo)%a != 0 || hi > c.n) {
 			t.Errorf("alignedInterior(%#x, %d) = [%d, %d): not whole aligned blocks inside", c.addr, c.n, lo, hi)
-		}
-	}
-}
-
-// TestThpAllows: the selected setting, the 2 MiB size's own overriding the global
-// one unless it inherits it.
-func TestThpAllows(t *testing.T) {
-	for _, c := range []struct {
-		global, own string
-		want        bool
-	}{
-		{"always [madvise] never\n", "", true},
-		{"[always] madvise never\n", "", true},
-		{"always madvise [never]\n", "", false},
-		{"", "", false}, // no THP in this kernel
-		{"always madvise [never]\n", "always inherit [madvise] never\n", true},
-		{"always [madvise] never\n", "always inherit madvise [never]\n", false},
-		{"always [madvise] never\n", "always [inherit] madvise never\n", true},
-		{"always madvise [never]\n", "always [inherit] madvise never\n", false},
-		{"[madvise", "", false}, // malformed
-	} {
-		if got := thpAllows(c.global, c.own); got != c.want {
-			t.Errorf("thpAllows(%q, %q) = %v, want %v", c.global, c.own, got, c.want)
 		}
 	}
 }
@@ -131,51 +104,6 @@ func TestAllocFloat32Advice(t *testing.T) {
 			t.Errorf("huge %v, %d values at %#x: advised %#x, want [%#x, %#x)", c.huge, c.n, start, got, start+uintptr(lo), start+uintptr(hi))
 		}
 	}
-}
-
-// TestAllocFloat32Advises: on Linux with transparent huge pages, the advised part
-// of a large destination lies in a mapping that /proc/self/smaps marks "hg".
-func TestAllocFloat32Advises(t *testing.T) {
-	if runtime.GOOS != "linux" || !hugePagesAvailable() {
-		t.Skip("transparent huge pages are advised on Linux with THP enabled only")
-	}
-	defer func(f func() bool) { useHugePages = f }(useHugePages)
-	useHugePages = func() bool { return true }
-	v := allocFloat32(3 * hugeMin / 4)
-	lo, _ := alignedInterior(uintptr(unsafe.Pointer(&v[0])), 4*len(v), hugePageSize)
-	flags, err := vmFlags(uintptr(unsafe.Pointer(&v[0])) + uintptr(lo))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(" "+flags+" ", " hg ") {
-		t.Errorf("advised destination's mapping has VmFlags %q, want hg among them", flags)
-	}
-	runtime.KeepAlive(v)
-}
-
-// vmFlags returns the VmFlags of the mapping in /proc/self/smaps that holds addr.
-func vmFlags(addr uintptr) (string, error) {
-	f, err := os.Open("/proc/self/smaps")
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	inside := false
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		switch {
-		case len(fields) == 0:
-		case fields[0] == "VmFlags:" && inside:
-			return strings.Join(fields[1:], " "), nil
-		case !strings.HasSuffix(fields[0], ":"): // a mapping's first line: lo-hi perms ...
-			l, h, _ := strings.Cut(fields[0], "-")
-			lo, err1 := strconv.ParseUint(l, 16, 64)
-			hi, err2 := strconv.ParseUint(h, 16, 64)
-			inside = err1 == nil && err2 == nil && uint64(addr) >= lo && uint64(addr) < hi
-		}
-	}
-	return "", fmt.Errorf("no mapping holds %#x in /proc/self/smaps", addr)
 }
 
 // TestLargeHalfTensorHugeOrNot: a float16 tensor large enough to be advised
