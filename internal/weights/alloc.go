@@ -17,16 +17,19 @@ var useHugePages = hugePagesAvailable
 // advise gives the advice (adviseHuge); tests replace it to see what is advised.
 var advise = adviseHuge
 
-// allocFloat32 returns n zeroed float32 values for converted weights: ordinary Go
-// heap memory, freed by the garbage collector like any other. Where the kernel has
-// transparent huge pages, the whole 2 MiB pages inside a large destination are
-// advised as huge pages before anything touches them, so that writing it faults
-// memory in 2 MiB at a time instead of 4 KiB (one fault instead of 512; the 3B
-// model's 11.3 GB of float32 weights would otherwise take 2.8 million). Only pages
-// wholly inside the destination are advised, and the loaders write every value, so
-// the resident size is what it would be with small pages. Elsewhere, or for small
-// n, it is make([]float32, n).
-func allocFloat32(n int) []float32 {
+// newValues allocates the n zeroed float32 values of a conversion's destination (a
+// widened float16 or bfloat16 tensor, a lazy tensor's scratch): every conversion
+// allocates through it, so how that memory is obtained is decided in one place. It
+// is ordinary Go heap memory, freed by the garbage collector like any other. Where
+// huge pages pay (hugePagePolicy: Linux with transparent huge pages, not a VM that
+// reports free pages to its host), the whole 2 MiB pages inside a large
+// destination are advised as huge pages before anything touches them, so that
+// writing it faults memory in 2 MiB at a time instead of 4 KiB (one fault instead
+// of 512; the 3B model's 11.3 GB of float32 weights otherwise take 2.8 million).
+// Only pages wholly inside the destination are advised, and the loaders write
+// every value, so the resident size is what it would be with small pages.
+// Elsewhere, or for small n, it is make([]float32, n).
+func newValues(n int) []float32 {
 	v := make([]float32, n)
 	if 4*n < hugeMin || !useHugePages() {
 		return v
