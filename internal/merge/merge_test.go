@@ -66,8 +66,11 @@ func runOpts(input, out string, compat report.Compat, keep bool, shard predict.S
 	}
 }
 
+// runPredict runs o on the CPU math path the tests were asked for
+// (testutil.MathPathSpec; CI runs them on every path it has).
 func runPredict(t *testing.T, o predict.PredictOptions) {
 	t.Helper()
+	o.Backend = testutil.MathPathSpec(t, o.Backend.Threads)
 	if _, err := predict.Predict(context.Background(), o); err != nil {
 		t.Fatalf("predict %s: %v", o.Shard, err)
 	}
