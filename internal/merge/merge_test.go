@@ -16,6 +16,7 @@ import (
 	"github.com/virnucpro/virnucpro/internal/predict"
 	"github.com/virnucpro/virnucpro/internal/report"
 	"github.com/virnucpro/virnucpro/internal/tensor"
+	"github.com/virnucpro/virnucpro/internal/tensor/cpu"
 	"github.com/virnucpro/virnucpro/internal/testutil"
 )
 
@@ -271,4 +272,44 @@ func TestMergeStreamsKeptEmbeddings(t *testing.T) {
 	if _, err := Merge(context.Background(), Options{Dirs: two, Out: filepath.Join(dir, "merged")}); err != nil {
 		t.Fatalf("the undamaged shards: %v", err)
 	}
+}
+
+// TestMergedBF16ShardsEqualTheUnshardedRun: with --precision bf16 on the CPU and the
+// fp32 confirmation of close calls, shards (N = 2, 3) merged give every file of the
+// unsharded bf16 run byte for byte: a chunk's confirmation depends on its own frames
+// only, not on which shard or window holds it.
+func TestMergedBF16ShardsEqualTheUnshardedRun(t *testing.T) {
+	if !cpu.BF16Supported() {
+		t.Skip("no AVX512_BF16 on this processor")
+	}
+	input := testInput(t)
+	bf16 := func(o predict.PredictOptions) predict.PredictOptions {
+		o.Backend.Precision = "bf16"
+		o.ModelOptions.ConfirmMargin = predict.DefaultBF16ConfirmMargin
+		return o
+	}
+	ref := filepath.Join(t.TempDir(), "whole")
+	st, err := predict.Predict(context.Background(), bf16(runOpts(input, ref, report.CompatBroad, true, predict.ShardSpec{})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Confirmed == 0 || st.Confirmed == st.Frames {
+		t.Fatalf("%d of %d frames confirmed: the test would not tell confirmed from bf16 frames", st.Confirmed, st.Frames)
+	}
+	want := testutil.ReadTree(t, ref, ".virnucpro")
+	for _, n := range []int{2, 3} {
+		dir := t.TempDir()
+		var dirs []string
+		for i := 0; i < n; i++ {
+			d := filepath.Join(dir, fmt.Sprintf("shard%d", i))
+			runPredict(t, bf16(runOpts(input, d, report.CompatBroad, true, predict.ShardSpec{Index: i, Count: n})))
+			dirs = append(dirs, d)
+		}
+		out := filepath.Join(dir, "merged")
+		if _, err := Merge(context.Background(), Options{Dirs: dirs, Out: out}); err != nil {
+			t.Fatalf("N=%d: %v", n, err)
+		}
+		testutil.SameTree(t, want, testutil.ReadTree(t, out, ".virnucpro"), fmt.Sprintf("bf16, N=%d merged vs unsharded", n))
+	}
+	t.Logf("bf16 with confirmation: %d of %d frames confirmed", st.Confirmed, st.Frames)
 }

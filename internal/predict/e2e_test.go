@@ -244,8 +244,9 @@ func TestPredictEdgeCases(t *testing.T) {
 }
 
 // resumeInterrupted runs o, whose checkpoint holds an interrupted run (from
-// cancelAfterThreeWindows), and checks that it replayed the committed windows.
-func resumeInterrupted(t *testing.T, o PredictOptions) {
+// cancelAfterThreeWindows), checks that it replayed the committed windows and
+// returns its statistics.
+func resumeInterrupted(t *testing.T, o PredictOptions) pipeline.Stats {
 	t.Helper()
 	if o.Checkpoint.next == 0 {
 		t.Fatal("nothing was committed before the interruption")
@@ -257,6 +258,7 @@ func resumeInterrupted(t *testing.T, o PredictOptions) {
 	if st.ReplayedWindows == 0 {
 		t.Fatal("resume recomputed everything")
 	}
+	return st
 }
 
 // cancelAfterThreeWindows runs o (whose Checkpoint is set) and cancels it once its
