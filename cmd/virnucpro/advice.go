@@ -14,7 +14,6 @@ import (
 	"github.com/virnucpro/virnucpro/internal/report"
 	"github.com/virnucpro/virnucpro/internal/seqout"
 	"github.com/virnucpro/virnucpro/internal/tensor"
-	"github.com/virnucpro/virnucpro/internal/tensor/cpu"
 	"github.com/virnucpro/virnucpro/internal/weights/store"
 )
 
@@ -47,8 +46,8 @@ var flagAdvices = []struct {
 	{store.ErrNoClassifier, "give --classifier, or use --chunk-size 300 or 500"},
 	{tensor.ErrNoBF16, "use --precision fp32 on this processor"},
 	{tensor.ErrBF16NeedsNative, "use --blas auto (or native) with --precision bf16"},
-	{cpu.ErrKernels, "unset " + cpu.KernelsEnv + " to use the best kernels this processor has"},
-	{cpu.ErrKernelsCapped, "unset " + cpu.KernelsEnv + " or raise it, or choose another --blas/--precision"},
+	{tensor.ErrKernels, "unset it to use the best kernels this processor has"},
+	{tensor.ErrKernelsCapped, "unset the variable or raise it, or choose another --blas/--precision"},
 }
 
 // optionNamer is a library error about one option's value; the command names the flag.

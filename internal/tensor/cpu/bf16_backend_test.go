@@ -91,7 +91,7 @@ func TestBF16Spec(t *testing.T) {
 	if !BF16Supported() {
 		why := tensor.ErrNoBF16
 		if bf16Supported() { // the processor has it, KernelsEnv caps the kernels below it
-			why = ErrKernelsCapped
+			why = tensor.ErrKernelsCapped
 		}
 		var se *tensor.SpecError
 		if !errors.As(err, &se) || se.Field != "precision" || !errors.Is(err, why) || !errors.Is(merr, why) {

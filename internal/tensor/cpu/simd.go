@@ -1,10 +1,11 @@
 package cpu
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/virnucpro/virnucpro/internal/tensor"
 )
 
 // Instruction-set levels of the element-wise kernels (GELU, softmax's exp, max and
@@ -27,15 +28,10 @@ const (
 // the determinism tests under each.
 const KernelsEnv = "VIRNUCPRO_CPU_KERNELS"
 
-// ErrKernels is a KernelsEnv value this processor cannot honour.
-var ErrKernels = errors.New(KernelsEnv + " wants avx512, avx2 or generic, at most what the processor has")
-
-// ErrKernelsCapped is a kernel path refused because KernelsEnv caps the kernels below
-// what it needs.
-var ErrKernelsCapped = errors.New("the kernels are capped by " + KernelsEnv)
-
-// capped is ErrKernelsCapped naming the level in force.
-func capped() error { return fmt.Errorf("%w at %s", ErrKernelsCapped, simdLevelName(simdLevel)) }
+// capped is tensor.ErrKernelsCapped naming the variable and the level in force.
+func capped() error {
+	return fmt.Errorf("%w by %s at %s", tensor.ErrKernelsCapped, KernelsEnv, simdLevelName(simdLevel))
+}
 
 // simdLevel is the level the element-wise kernels use: the best the processor
 // supports (the last of simdLevels), or lower as KernelsEnv asks. Tests lower it to
@@ -57,10 +53,10 @@ func levelFromEnv(v string, best int) (int, error) {
 	case "generic", "go":
 		want = simdScalar
 	default:
-		return best, fmt.Errorf("%w (got %q)", ErrKernels, v)
+		return best, fmt.Errorf("%s %w (got %q)", KernelsEnv, tensor.ErrKernels, v)
 	}
 	if want > best {
-		return best, fmt.Errorf("%w (got %q; this processor runs at most %s)", ErrKernels, v, simdLevelName(best))
+		return best, fmt.Errorf("%s %w (got %q; this processor runs at most %s)", KernelsEnv, tensor.ErrKernels, v, simdLevelName(best))
 	}
 	return want, nil
 }

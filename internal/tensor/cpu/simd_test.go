@@ -3,6 +3,8 @@ package cpu
 import (
 	"errors"
 	"testing"
+
+	"github.com/virnucpro/virnucpro/internal/tensor"
 )
 
 // TestLevelFromEnv: every KernelsEnv value, against every best level a processor
@@ -27,7 +29,7 @@ func TestLevelFromEnv(t *testing.T) {
 		{"sse4", simdAVX512, simdAVX512, true},
 	} {
 		got, err := levelFromEnv(c.v, c.best)
-		if got != c.want || (err != nil) != c.err || (err != nil && !errors.Is(err, ErrKernels)) {
+		if got != c.want || (err != nil) != c.err || (err != nil && !errors.Is(err, tensor.ErrKernels)) {
 			t.Errorf("levelFromEnv(%q, %s) = %s, %v; want %s, error %v", c.v, simdLevelName(c.best), simdLevelName(got), err, simdLevelName(c.want), c.err)
 		}
 	}
@@ -35,20 +37,20 @@ func TestLevelFromEnv(t *testing.T) {
 
 // TestKernelsEnvRefusals: a KernelsEnv value that could not be honoured stops Open,
 // MathPath and bf16 with ErrKernels; a cap below AVX2 refuses --blas native and a
-// cap below AVX-512 refuses bf16 with ErrKernelsCapped, while auto falls back to the
+// cap below AVX-512 refuses bf16 with tensor.ErrKernelsCapped, while auto falls back to the
 // go kernels.
 func TestKernelsEnvRefusals(t *testing.T) {
 	savedLevel, savedErr := simdLevel, kernelsErr
 	defer func() { simdLevel, kernelsErr = savedLevel, savedErr }()
 
 	simdLevel, kernelsErr = levelFromEnv("sse4", bestSIMDLevel())
-	if _, err := Open("auto", 1, nil); !errors.Is(err, ErrKernels) {
+	if _, err := Open("auto", 1, nil); !errors.Is(err, tensor.ErrKernels) {
 		t.Errorf("Open with a bad %s: %v", KernelsEnv, err)
 	}
-	if _, err := MathPathPrecision("auto", "fp32"); !errors.Is(err, ErrKernels) {
+	if _, err := MathPathPrecision("auto", "fp32"); !errors.Is(err, tensor.ErrKernels) {
 		t.Errorf("MathPath with a bad %s: %v", KernelsEnv, err)
 	}
-	if _, err := OpenPrecision("auto", "bf16", 1, nil); !errors.Is(err, ErrKernels) {
+	if _, err := OpenPrecision("auto", "bf16", 1, nil); !errors.Is(err, tensor.ErrKernels) {
 		t.Errorf("bf16 with a bad %s: %v", KernelsEnv, err)
 	}
 
@@ -62,12 +64,12 @@ func TestKernelsEnvRefusals(t *testing.T) {
 	if !nativeGemmSupported() || bestSIMDLevel() < simdAVX2 {
 		t.Skip("this processor has no native kernels to cap")
 	}
-	if _, err := Open("native", 1, nil); !errors.Is(err, ErrKernelsCapped) {
+	if _, err := Open("native", 1, nil); !errors.Is(err, tensor.ErrKernelsCapped) {
 		t.Errorf("native capped at generic: %v", err)
 	}
 	if bf16Supported() {
 		simdLevel = simdAVX2
-		if _, err := OpenPrecision("auto", "bf16", 1, nil); !errors.Is(err, ErrKernelsCapped) {
+		if _, err := OpenPrecision("auto", "bf16", 1, nil); !errors.Is(err, tensor.ErrKernelsCapped) {
 			t.Errorf("bf16 capped at avx2: %v", err)
 		}
 	}
