@@ -46,6 +46,8 @@ var flagAdvices = []struct {
 	{store.ErrNoClassifier, "give --classifier, or use --chunk-size 300 or 500"},
 	{tensor.ErrNoBF16, "use --precision fp32 on this processor"},
 	{tensor.ErrBF16NeedsNative, "use --blas auto (or native) with --precision bf16"},
+	{tensor.ErrKernels, "unset it to use the best kernels this processor has"},
+	{tensor.ErrKernelsCapped, "unset the variable or raise it, or choose another --blas/--precision"},
 }
 
 // optionNamer is a library error about one option's value; the command names the flag.

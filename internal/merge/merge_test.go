@@ -67,6 +67,13 @@ func runOpts(input, out string, compat report.Compat, keep bool, shard predict.S
 	}
 }
 
+// onPath is o on the CPU math path the determinism tests were asked for
+// (testutil.MathPathSpec; CI runs them on every path it has).
+func onPath(t *testing.T, o predict.PredictOptions) predict.PredictOptions {
+	o.Backend = testutil.MathPathSpec(t, o.Backend.Threads)
+	return o
+}
+
 func runPredict(t *testing.T, o predict.PredictOptions) {
 	t.Helper()
 	if _, err := predict.Predict(context.Background(), o); err != nil {
@@ -80,7 +87,7 @@ func shardRuns(t *testing.T, input, dir string, n int, compat report.Compat, kee
 	var dirs []string
 	for i := 0; i < n; i++ {
 		d := filepath.Join(dir, fmt.Sprintf("shard%d", i))
-		runPredict(t, runOpts(input, d, compat, keep, predict.ShardSpec{Index: i, Count: n}))
+		runPredict(t, onPath(t, runOpts(input, d, compat, keep, predict.ShardSpec{Index: i, Count: n})))
 		dirs = append(dirs, d)
 	}
 	return dirs
@@ -98,7 +105,7 @@ func TestMergedShardsEqualTheUnshardedRun(t *testing.T) {
 	} {
 		t.Run(fmt.Sprintf("%s-keep=%v", tc.compat, tc.keep), func(t *testing.T) {
 			ref := filepath.Join(t.TempDir(), "whole")
-			runPredict(t, runOpts(input, ref, tc.compat, tc.keep, predict.ShardSpec{}))
+			runPredict(t, onPath(t, runOpts(input, ref, tc.compat, tc.keep, predict.ShardSpec{})))
 			want := testutil.ReadTree(t, ref, ".virnucpro")
 			if !strings.HasPrefix(want[report.ContigsFile], report.ContigsHeader) || strings.Count(want[report.ContigsFile], "\n") < 2 {
 				t.Fatalf("predict wrote no contigs.tsv rows: %q", want[report.ContigsFile])

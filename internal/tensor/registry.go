@@ -238,7 +238,8 @@ func MathPath(spec Spec) (string, error) {
 }
 
 // SpecError is an unusable Spec field; Field is "device", "precision" or "blas" (the
-// command names its flag).
+// command names its flag), or "environment" for a variable that steers the backend
+// (the CPU driver's kernel cap).
 type SpecError struct {
 	Field, Value string
 	Err          error

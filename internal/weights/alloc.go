@@ -17,7 +17,7 @@ var useHugePages = hugePagesAvailable
 // advise gives the advice (adviseHuge); tests replace it to see what is advised.
 var advise = adviseHuge
 
-// newValues allocates the n zeroed float32 values of a conversion's destination (a
+// allocFloat32 allocates the n zeroed float32 values of a conversion's destination (a
 // widened float16 or bfloat16 tensor, a lazy tensor's scratch): every conversion
 // allocates through it, so how that memory is obtained is decided in one place. It
 // is ordinary Go heap memory, freed by the garbage collector like any other. Where
@@ -29,7 +29,7 @@ var advise = adviseHuge
 // Only pages wholly inside the destination are advised, and the loaders write
 // every value, so the resident size is what it would be with small pages.
 // Elsewhere, or for small n, it is make([]float32, n).
-func newValues(n int) []float32 {
+func allocFloat32(n int) []float32 {
 	v := make([]float32, n)
 	if 4*n < hugeMin || !useHugePages() {
 		return v

@@ -16,7 +16,7 @@ func adviseHuge(b []byte) { _ = syscall.Madvise(b, syscall.MADV_HUGEPAGE) }
 // thpSysfs is where the kernel publishes its transparent huge page settings.
 const thpSysfs = "/sys/kernel/mm/transparent_hugepage/"
 
-// hugePagePolicy decides, once, whether newValues advises huge pages, and why.
+// hugePagePolicy decides, once, whether allocFloat32 advises huge pages, and why.
 var hugePagePolicy = sync.OnceValues(func() (bool, string) {
 	switch {
 	case !thpEnabled():
@@ -28,7 +28,7 @@ var hugePagePolicy = sync.OnceValues(func() (bool, string) {
 	return true, "advised (madvise MADV_HUGEPAGE) for converted weights"
 })
 
-// hugePagesAvailable reports whether newValues advises huge pages.
+// hugePagesAvailable reports whether allocFloat32 advises huge pages.
 func hugePagesAvailable() bool { ok, _ := hugePagePolicy(); return ok }
 
 // thpEnabled reports, once, whether advised memory can get 2 MiB transparent huge

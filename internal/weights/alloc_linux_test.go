@@ -70,7 +70,7 @@ func TestAllocFloat32Advises(t *testing.T) {
 	}
 	defer func(f func() bool) { useHugePages = f }(useHugePages)
 	useHugePages = func() bool { return true }
-	v := newValues(3 * hugeMin / 4)
+	v := allocFloat32(3 * hugeMin / 4)
 	lo, _ := alignedInterior(uintptr(unsafe.Pointer(&v[0])), 4*len(v), hugePageSize)
 	flags, err := vmFlags(uintptr(unsafe.Pointer(&v[0])) + uintptr(lo))
 	if err != nil {

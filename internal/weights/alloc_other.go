@@ -10,5 +10,5 @@ func hugePagePolicy() (bool, string) {
 	return false, "not advised: transparent huge pages are advised on Linux only"
 }
 
-// hugePagesAvailable reports that newValues does not advise huge pages here.
+// hugePagesAvailable reports that allocFloat32 does not advise huge pages here.
 func hugePagesAvailable() bool { return false }

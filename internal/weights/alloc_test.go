@@ -51,19 +51,19 @@ func TestAllocFloat32(t *testing.T) {
 	for _, huge := range []bool{false, true} {
 		useHugePages = func() bool { return huge }
 		for _, n := range []int{0, 1, 3, hugeMin/4 - 1, hugeMin / 4, 3*hugePageSize/4 + 7, 5*hugeMin/4 + 3} {
-			v := newValues(n)
+			v := allocFloat32(n)
 			if len(v) != n || v == nil {
-				t.Fatalf("huge %v: newValues(%d) has %d values (nil %v)", huge, n, len(v), v == nil)
+				t.Fatalf("huge %v: allocFloat32(%d) has %d values (nil %v)", huge, n, len(v), v == nil)
 			}
 			for i := range v {
 				if v[i] != 0 {
-					t.Fatalf("huge %v: newValues(%d)[%d] = %v, want 0", huge, n, i, v[i])
+					t.Fatalf("huge %v: allocFloat32(%d)[%d] = %v, want 0", huge, n, i, v[i])
 				}
 				v[i] = float32(i)
 			}
 			for i := range v {
 				if v[i] != float32(i) {
-					t.Fatalf("huge %v: newValues(%d)[%d] = %v after writing %d", huge, n, i, v[i], i)
+					t.Fatalf("huge %v: allocFloat32(%d)[%d] = %v after writing %d", huge, n, i, v[i], i)
 				}
 			}
 		}
@@ -91,7 +91,7 @@ func TestAllocFloat32Advice(t *testing.T) {
 	} {
 		useHugePages = func() bool { return c.huge }
 		got = got[:0]
-		v := newValues(c.n)
+		v := allocFloat32(c.n)
 		if !c.want {
 			if len(got) != 0 {
 				t.Errorf("huge %v, %d values: advised %d ranges, want none", c.huge, c.n, len(got))
