@@ -31,6 +31,7 @@ var flagAdvices = []struct {
 	{esm2.ErrPooling, "see --pool"},
 	{predict.ErrChunkSize, "see --chunk-size"},
 	{predict.ErrShardSpec, "see --shard"},
+	{predict.ErrConfirmTooBig, "pass --bf16-confirm-margin 0 (calls within bf16's error of a tie may then differ from fp32's) or use --precision fp32"},
 	{predict.ErrShardStdin, "see --shard"},
 	{predict.ErrNoShardResult, "predict --shard i/N writes it when the shard completes; run that shard's command again to finish it"},
 	{merge.ErrIncomplete, "run predict --shard i/N for each missing shard, then merge all N directories"},
@@ -45,6 +46,8 @@ var flagAdvices = []struct {
 	{store.ErrNoClassifier, "give --classifier, or use --chunk-size 300 or 500"},
 	{tensor.ErrNoBF16, "use --precision fp32 on this processor"},
 	{tensor.ErrBF16NeedsNative, "use --blas auto (or native) with --precision bf16"},
+	{tensor.ErrKernels, "unset it to use the best kernels this processor has"},
+	{tensor.ErrKernelsCapped, "unset the variable or raise it, or choose another --blas/--precision"},
 }
 
 // optionNamer is a library error about one option's value; the command names the flag.

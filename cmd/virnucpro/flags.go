@@ -62,6 +62,12 @@ func (d *deviceFlags) spec(threads int) tensor.Spec {
 	return tensor.Spec{Device: d.device, BLAS: d.blas, Precision: d.precision, Threads: threads}
 }
 
+// addBF16ConfirmMarginFlag registers predict's --bf16-confirm-margin.
+func addBF16ConfirmMarginFlag(fs *pflag.FlagSet, v *float64) {
+	fs.Float64Var(v, "bf16-confirm-margin", predict.DefaultBF16ConfirmMargin,
+		"with --device cpu --precision bf16: every chunk whose call is within this margin of flipping (a frame's |P(virus) − P(others)|, or its max P(virus) − max P(others)) is re-scored in fp32, so labels and highestscore calls equal fp32's; 0: no confirmation")
+}
+
 // budgetFlags are the token budgets of the packed batches.
 type budgetFlags struct {
 	maxTokens, dnabert, esm int

@@ -20,6 +20,7 @@ func TestShardAndMergeCommands(t *testing.T) {
 	in := filepath.Join("..", "..", "demo", "input.fasta")
 	models := []string{"--esm", filepath.Join(td, "esm2_tiny", "esm2_t3_tiny_UR50D.pt"), "--dnabert", filepath.Join(td, "dnabert_tiny"),
 		"--classifier", filepath.Join(td, "virnucpro_e2e_tiny", "mlp", "model.pth"), "--chunk-size", "500", "--no-progress", "-j", "2"}
+	models = append(models, testutil.MathPathFlags(t)...)
 	runPredict := func(out string, extra ...string) {
 		t.Helper()
 		args := append(append([]string{"predict", in, "-o", out}, models...), extra...)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"time"
 
@@ -24,6 +25,7 @@ type predictFlags struct {
 	compat     string
 	keep       bool
 	keepCkpt   bool
+	confirm    float64
 	report     reportFlags
 	seq        sequenceFlags
 }
@@ -49,6 +51,7 @@ OUTDIR/.virnucpro so an interrupted run continues with --resume (the default).`,
 	f.StringVar(&pf.compat, "compat", "broad", "highestscore layout: broad (4 columns, input order) or original (2 columns, sorted)")
 	f.BoolVar(&pf.keep, "keep-intermediate", false, "also write chunked/translated FASTA and the embeddings")
 	f.BoolVar(&pf.keepCkpt, "keep-checkpoint", false, "keep the checkpoint's shards after a successful run (default: replaced by a small completion record)")
+	addBF16ConfirmMarginFlag(f, &pf.confirm)
 	addReportFlags(f, &pf.report)
 	pf.seq.register(f)
 	return cmd
@@ -87,11 +90,28 @@ func (pf *predictFlags) options(g *globalOptions, inputs []string) (predict.Pred
 	return predict.PredictOptions{
 		Inputs: inputs, InputOptions: inOpts, Sequences: seqOpts, ChunkSize: r.chunkSize,
 		Models:  predict.ModelPaths{DNABERT: r.dnabert, ESM: r.esm, Classifier: pf.classifier},
-		Backend: r.dev.spec(g.threads), ModelOptions: r.modelOptions(),
+		Backend: r.dev.spec(g.threads), ModelOptions: pf.modelOptions(),
 		Output:       predict.OutputOptions{Dir: r.out, Compat: compat, KeepIntermediate: pf.keep, Report: ropts},
 		WindowFrames: r.window, MaxTokens: r.budget.budgets(), CacheBytes: r.dedupCacheMB << 20, Shard: shard,
 		Progress: progressMode(r.noProgress, g.quiet), Workers: r.workers,
 	}, nil
+}
+
+// modelOptions are the run's model options with the bf16 confirmation margin.
+func (pf *predictFlags) modelOptions() predict.ModelOptions {
+	o := pf.run.modelOptions()
+	o.ConfirmMargin = pf.confirm
+	return o
+}
+
+// identityOptions are the run's identity options; a bf16 run's include the
+// confirmation margin, which changes the results of the chunks it confirms.
+func (pf *predictFlags) identityOptions(shard predict.ShardSpec) map[string]string {
+	o := pf.run.identityOptions(shard)
+	if pf.run.dev.precision == "bf16" {
+		o["bf16-confirm-margin"] = fmt.Sprint(pf.confirm)
+	}
+	return o
 }
 
 func runPredict(g *globalOptions, pf *predictFlags, inputs []string, stdout io.Writer) error {
@@ -103,6 +123,9 @@ func runPredict(g *globalOptions, pf *predictFlags, inputs []string, stdout io.W
 	}
 	if err := r.validate(); err != nil {
 		return err
+	}
+	if !(pf.confirm >= 0) || math.IsInf(pf.confirm, 1) {
+		return fmt.Errorf("--bf16-confirm-margin %v: must be 0 (no confirmation) or a positive margin such as %g", pf.confirm, predict.DefaultBF16ConfirmMargin)
 	}
 	if _, err := fasta.CheckInputs(inputs); err != nil {
 		return err
@@ -127,7 +150,7 @@ func runPredict(g *globalOptions, pf *predictFlags, inputs []string, stdout io.W
 	defer lock.Unlock()
 	identityOf := onceIdentity(func() (checkpoint.Identity, error) {
 		return runIdentityOf(version, inputs, map[string]string{"dnabert": r.dnabert, "esm": r.esm, "classifier": pf.classifier},
-			pf.seq.identityOptions(r.identityOptions(opts.Shard)), r.dev.spec(0))
+			pf.seq.identityOptions(pf.identityOptions(opts.Shard)), r.dev.spec(0))
 	})
 	if opts.Shard.Count > 0 {
 		for _, in := range inputs {

@@ -16,6 +16,7 @@ import (
 	"github.com/virnucpro/virnucpro/internal/predict"
 	"github.com/virnucpro/virnucpro/internal/report"
 	"github.com/virnucpro/virnucpro/internal/tensor"
+	"github.com/virnucpro/virnucpro/internal/tensor/cpu"
 	"github.com/virnucpro/virnucpro/internal/testutil"
 )
 
@@ -66,6 +67,13 @@ func runOpts(input, out string, compat report.Compat, keep bool, shard predict.S
 	}
 }
 
+// onPath is o on the CPU math path the determinism tests were asked for
+// (testutil.MathPathSpec; CI runs them on every path it has).
+func onPath(t *testing.T, o predict.PredictOptions) predict.PredictOptions {
+	o.Backend = testutil.MathPathSpec(t, o.Backend.Threads)
+	return o
+}
+
 func runPredict(t *testing.T, o predict.PredictOptions) {
 	t.Helper()
 	if _, err := predict.Predict(context.Background(), o); err != nil {
@@ -79,7 +87,7 @@ func shardRuns(t *testing.T, input, dir string, n int, compat report.Compat, kee
 	var dirs []string
 	for i := 0; i < n; i++ {
 		d := filepath.Join(dir, fmt.Sprintf("shard%d", i))
-		runPredict(t, runOpts(input, d, compat, keep, predict.ShardSpec{Index: i, Count: n}))
+		runPredict(t, onPath(t, runOpts(input, d, compat, keep, predict.ShardSpec{Index: i, Count: n})))
 		dirs = append(dirs, d)
 	}
 	return dirs
@@ -97,7 +105,7 @@ func TestMergedShardsEqualTheUnshardedRun(t *testing.T) {
 	} {
 		t.Run(fmt.Sprintf("%s-keep=%v", tc.compat, tc.keep), func(t *testing.T) {
 			ref := filepath.Join(t.TempDir(), "whole")
-			runPredict(t, runOpts(input, ref, tc.compat, tc.keep, predict.ShardSpec{}))
+			runPredict(t, onPath(t, runOpts(input, ref, tc.compat, tc.keep, predict.ShardSpec{})))
 			want := testutil.ReadTree(t, ref, ".virnucpro")
 			if !strings.HasPrefix(want[report.ContigsFile], report.ContigsHeader) || strings.Count(want[report.ContigsFile], "\n") < 2 {
 				t.Fatalf("predict wrote no contigs.tsv rows: %q", want[report.ContigsFile])
@@ -268,4 +276,44 @@ func TestMergeStreamsKeptEmbeddings(t *testing.T) {
 	if _, err := Merge(context.Background(), Options{Dirs: two, Out: filepath.Join(dir, "merged")}); err != nil {
 		t.Fatalf("the undamaged shards: %v", err)
 	}
+}
+
+// TestMergedBF16ShardsEqualTheUnshardedRun: with --precision bf16 on the CPU and the
+// fp32 confirmation of close calls, shards (N = 2, 3) merged give every file of the
+// unsharded bf16 run byte for byte: a chunk's confirmation depends on its own frames
+// only, not on which shard or window holds it.
+func TestMergedBF16ShardsEqualTheUnshardedRun(t *testing.T) {
+	if !cpu.BF16Supported() {
+		t.Skip("no AVX512_BF16 on this processor")
+	}
+	input := testInput(t)
+	bf16 := func(o predict.PredictOptions) predict.PredictOptions {
+		o.Backend.Precision = "bf16"
+		o.ModelOptions.ConfirmMargin = predict.DefaultBF16ConfirmMargin
+		return o
+	}
+	ref := filepath.Join(t.TempDir(), "whole")
+	st, err := predict.Predict(context.Background(), bf16(runOpts(input, ref, report.CompatBroad, true, predict.ShardSpec{})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Confirmed == 0 || st.Confirmed == st.Frames {
+		t.Fatalf("%d of %d frames confirmed: the test would not tell confirmed from bf16 frames", st.Confirmed, st.Frames)
+	}
+	want := testutil.ReadTree(t, ref, ".virnucpro")
+	for _, n := range []int{2, 3} {
+		dir := t.TempDir()
+		var dirs []string
+		for i := 0; i < n; i++ {
+			d := filepath.Join(dir, fmt.Sprintf("shard%d", i))
+			runPredict(t, bf16(runOpts(input, d, report.CompatBroad, true, predict.ShardSpec{Index: i, Count: n})))
+			dirs = append(dirs, d)
+		}
+		out := filepath.Join(dir, "merged")
+		if _, err := Merge(context.Background(), Options{Dirs: dirs, Out: out}); err != nil {
+			t.Fatalf("N=%d: %v", n, err)
+		}
+		testutil.SameTree(t, want, testutil.ReadTree(t, out, ".virnucpro"), fmt.Sprintf("bf16, N=%d merged vs unsharded", n))
+	}
+	t.Logf("bf16 with confirmation: %d of %d frames confirmed", st.Confirmed, st.Frames)
 }

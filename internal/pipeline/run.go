@@ -40,6 +40,9 @@ type Models struct {
 	// (on its own backend: one per GPU, or CPU threads split between them). Empty
 	// means one worker using Encoders.
 	Workers []Worker
+	// Confirm, when set (with a classifier), re-scores each window's close calls with
+	// reference encoders before the window is written (see Confirmation).
+	Confirm *Confirmation
 }
 
 // Worker is one inference worker's copy of the encoders.
@@ -137,6 +140,9 @@ func Run(ctx context.Context, src Source, m Models, opts Options, sink Sink, pro
 	}
 	if m.Classifier == nil && !opts.KeepFeatures {
 		return Stats{}, errors.New("internal error: a run without a classifier must keep the features")
+	}
+	if err := m.checkConfirm(); err != nil {
+		return Stats{}, err
 	}
 	r := &run{src: src, m: m, opts: opts, sink: sink, progress: progress,
 		read: make(chan *Window, opts.QueueDepth), prepared: make(chan *Window, opts.QueueDepth),
@@ -375,6 +381,11 @@ func (inf *inferrer) score(ctx context.Context, w *Window) error {
 		if err := inf.classify(w, features); err != nil {
 			return err
 		}
+		if inf.m.Confirm != nil {
+			if err := inf.confirm(ctx, w, features); err != nil {
+				return err
+			}
+		}
 	}
 	if inf.opts.KeepFeatures {
 		w.Features, w.FeatureDim = features, width
@@ -575,9 +586,19 @@ func (inf *inferrer) restoreCache(w *Window) {
 	}
 	dDNA := inf.m.Encoders[DNABERT].Dim()
 	width := w.FeatureDim
+	// The confirmed frames' features come from the reference encoders: they are not
+	// what the run's encoders give, so they stay out of the caches (a sequence whose
+	// only frames were confirmed is embedded again if it comes back: the same bits).
+	confirmed := make(map[int]bool, len(w.Confirmed))
+	for _, i := range w.Confirmed {
+		confirmed[i] = true
+	}
 	for e := range inf.caches {
 		seen := make(map[string]bool, len(w.Frames))
 		for i, f := range w.Frames {
+			if confirmed[i] {
+				continue
+			}
 			seq, lo, hi := f.Nucleotide, i*width, i*width+dDNA
 			if e == ESM {
 				seq, lo, hi = f.Protein, i*width+dDNA, (i+1)*width

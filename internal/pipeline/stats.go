@@ -47,7 +47,12 @@ type Stats struct {
 	// ReplayedWindows were restored from a checkpoint instead of computed;
 	// ReplayedFrames are their frames (part of Frames).
 	ReplayedWindows, ReplayedFrames int
-	Encoders                        [2]EncoderStats
+	// Confirmed counts the frames whose scores come from the confirmation's reference
+	// encoders (Window.Confirmed; replayed windows included), and Confirm is the wall
+	// time this run spent confirming.
+	Confirmed int
+	Confirm   time.Duration
+	Encoders  [2]EncoderStats
 	// Read is the time spent reading, chunking and translating; Classify and Write
 	// the time in the classifier and in the sink; Wall the whole run.
 	Read, Classify, Write, Wall time.Duration
@@ -81,6 +86,7 @@ func (s *Stats) countWindow(w *Window) {
 		}
 	}
 	s.Frames += len(w.Frames)
+	s.Confirmed += len(w.Confirmed)
 	if w.Replayed {
 		s.ReplayedFrames += len(w.Frames)
 	}

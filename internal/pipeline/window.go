@@ -59,6 +59,11 @@ type Window struct {
 	Features   []float32
 	FeatureDim int
 
+	// Confirmed lists, in order, the frames (indexes into Frames) whose scores and
+	// features come from Models.Confirm's reference encoders: the frames of the
+	// window's close chunks. A checkpoint records it with the scores.
+	Confirmed []int
+
 	// Replayed is set by Run when Options.Replay restored the window from earlier
 	// committed work instead of the models computing it.
 	Replayed bool

@@ -51,10 +51,12 @@ type shardWindow struct {
 	Frames  int    `json:"frames"`
 	IDsHash string `json:"ids_sha256"`
 	// SeqHash is the window's SeqDigest (its chunks' sequences) when it was scored.
-	SeqHash  string `json:"seq_sha256,omitempty"`
-	scores   []float32
-	features []float32
-	dim      int
+	SeqHash string `json:"seq_sha256,omitempty"`
+	// Confirmed is the window's Confirmed: the frames re-scored in fp32.
+	Confirmed []int `json:"confirmed,omitempty"`
+	scores    []float32
+	features  []float32
+	dim       int
 }
 
 // NewCheckpointer commits a shard every `every` frames or `interval`, whichever
@@ -108,6 +110,7 @@ func (c *Checkpointer) Replay(w *pipeline.Window) (bool, error) {
 	c.replayBuf = c.replayBuf[1:]
 	w.Scores = scoresFromFlat(w, sw.scores)
 	w.Features, w.FeatureDim = sw.features, sw.dim
+	w.Confirmed = sw.Confirmed
 	return true, nil
 }
 
@@ -139,12 +142,25 @@ func (c *Checkpointer) loadShard(i int) ([]shardWindow, error) {
 		if off+n > scores.Shape[0] {
 			return nil, fmt.Errorf("checkpoint shard %s: windows list more frames than stored", c.committed[i].File)
 		}
+		if !ascendingBelow(ws[k].Confirmed, n) {
+			return nil, fmt.Errorf("checkpoint shard %s: window %d: confirmed frames %v are not ascending frame numbers below %d", c.committed[i].File, ws[k].Index, ws[k].Confirmed, n)
+		}
 		ws[k].scores = scores.Data[2*off : 2*(off+n)]
 		ws[k].features = feats.Data[dim*off : dim*(off+n)]
 		ws[k].dim = dim
 		off += n
 	}
 	return ws, nil
+}
+
+// ascendingBelow reports whether v is strictly ascending within [0, n).
+func ascendingBelow(v []int, n int) bool {
+	for i, x := range v {
+		if x < 0 || x >= n || (i > 0 && x <= v[i-1]) {
+			return false
+		}
+	}
+	return true
 }
 
 // checkpointSink writes windows to the real sink, then queues computed ones for commit.
@@ -191,7 +207,7 @@ func (c *Checkpointer) commit() error {
 	}
 	meta := make([]shardWindow, len(c.pending))
 	for i, w := range c.pending {
-		meta[i] = shardWindow{Index: w.Index, Frames: len(w.Frames), IDsHash: hashIDs(w), SeqHash: w.SeqDigest}
+		meta[i] = shardWindow{Index: w.Index, Frames: len(w.Frames), IDsHash: hashIDs(w), SeqHash: w.SeqDigest, Confirmed: w.Confirmed}
 	}
 	header, err := shardHeader(meta, frames, dim)
 	if err != nil {

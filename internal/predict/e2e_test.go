@@ -43,6 +43,14 @@ func predictOpts(input, out string, size int) PredictOptions {
 		Output:       OutputOptions{Dir: out, Compat: report.CompatOriginal}, WindowFrames: 7, MaxTokens: [2]int{512, 512}, CacheBytes: 1 << 20}
 }
 
+// determinismOpts is predictOpts on the CPU math path the determinism tests were
+// asked to run on (testutil.MathPathSpec: CI runs them on every path it has).
+func determinismOpts(t *testing.T, input, out string, size int) PredictOptions {
+	o := predictOpts(input, out, size)
+	o.Backend = testutil.MathPathSpec(t, o.Backend.Threads)
+	return o
+}
+
 type predRow struct {
 	label         string
 	others, virus float64
@@ -236,8 +244,9 @@ func TestPredictEdgeCases(t *testing.T) {
 }
 
 // resumeInterrupted runs o, whose checkpoint holds an interrupted run (from
-// cancelAfterThreeWindows), and checks that it replayed the committed windows.
-func resumeInterrupted(t *testing.T, o PredictOptions) {
+// cancelAfterThreeWindows), checks that it replayed the committed windows and
+// returns its statistics.
+func resumeInterrupted(t *testing.T, o PredictOptions) pipeline.Stats {
 	t.Helper()
 	if o.Checkpoint.next == 0 {
 		t.Fatal("nothing was committed before the interruption")
@@ -249,6 +258,7 @@ func resumeInterrupted(t *testing.T, o PredictOptions) {
 	if st.ReplayedWindows == 0 {
 		t.Fatal("resume recomputed everything")
 	}
+	return st
 }
 
 // cancelAfterThreeWindows runs o (whose Checkpoint is set) and cancels it once its
@@ -286,20 +296,20 @@ func checkpointOpener(t *testing.T, out string) func() *Checkpointer {
 func TestResumeIsByteIdentical(t *testing.T) {
 	in := filepath.Join(td, "virnucpro_e2e_tiny", "input_sequence.fasta")
 	ref := filepath.Join(t.TempDir(), "ref")
-	if _, err := Predict(context.Background(), predictOpts(in, ref, 300)); err != nil {
+	if _, err := Predict(context.Background(), determinismOpts(t, in, ref, 300)); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "run")
 	open := checkpointOpener(t, out)
 	// First run: cancelled after three windows are written.
-	o := predictOpts(in, out, 300)
+	o := determinismOpts(t, in, out, 300)
 	o.Checkpoint = open()
 	cancelAfterThreeWindows(t, o)
 	if _, err := os.Stat(filepath.Join(out, PredictionsFile)); !os.IsNotExist(err) {
 		t.Fatal("an interrupted run left final results")
 	}
 	// Resume.
-	o = predictOpts(in, out, 300)
+	o = determinismOpts(t, in, out, 300)
 	o.Checkpoint = open()
 	resumeInterrupted(t, o)
 	testutil.SameTree(t, testutil.ReadTree(t, ref, ".virnucpro"), testutil.ReadTree(t, out, ".virnucpro"), "after resume")

@@ -21,6 +21,10 @@ type ModelPaths struct {
 type ModelOptions struct {
 	// ESM configures ESM-2 (its representation layer; -1 is the last, as VirNucPro).
 	ESM esm2.Options
+	// ConfirmMargin is δ of a bf16 run on the CPU with a classifier: every chunk whose
+	// call is within δ (pipeline.CloseCall) is re-scored by fp32 encoders, so its
+	// labels are the fp32 run's (see pipeline.Confirmation); 0 confirms nothing.
+	ConfirmMargin float64
 }
 
 // LoadEncoders loads DNABERT-S and ESM-2 onto b.
@@ -64,6 +68,9 @@ func LoadWorkers(paths ModelPaths, spec tensor.Spec, o ModelOptions, workers int
 		m.Classifier = clf
 		if err := m.CheckWidth(); err != nil {
 			return pipeline.Models{}, fmt.Errorf("classifier %s: %w", paths.Classifier, err)
+		}
+		if m.Confirm, err = loadConfirmation(paths, spec, o, m.Encoders[pipeline.ESM]); err != nil {
+			return pipeline.Models{}, err
 		}
 	}
 	if len(m.Workers) > 1 {

@@ -135,16 +135,19 @@ func Predict(ctx context.Context, o PredictOptions) (pipeline.Stats, error) {
 			return st, err
 		}
 	}
-	logSummary(st)
-	return st, o.finish(st, out)
+	logSummary(st, models.Confirm)
+	return st, o.finish(st, out, models.Confirm)
 }
 
 // finish compacts the checkpoint of the completed run and prints the summary.
-func (o *PredictOptions) finish(st pipeline.Stats, out *OutputSink) error {
+func (o *PredictOptions) finish(st pipeline.Stats, out *OutputSink, confirm *pipeline.Confirmation) error {
 	sum := out.Summary()
 	if o.Checkpoint != nil {
 		counts := map[string]int64{"records": int64(st.Records), "chunks": int64(st.Chunks), "frames": int64(st.Frames),
 			"regions": int64(sum.Regions)}
+		if confirm != nil {
+			counts["confirmed"] = int64(st.Confirmed)
+		}
 		if err := o.Checkpoint.Complete(o.Output.Dir, counts, o.KeepCheckpoint); err != nil {
 			return err
 		}
@@ -152,8 +155,12 @@ func (o *PredictOptions) finish(st pipeline.Stats, out *OutputSink) error {
 	if o.Summary == nil {
 		return nil
 	}
-	return report.EndOfRun{Records: st.Records, Chunks: st.Chunks, Frames: st.Frames, Summary: sum, Wall: st.Wall,
-		Dir: o.Output.Dir}.Write(o.Summary)
+	e := report.EndOfRun{Records: st.Records, Chunks: st.Chunks, Frames: st.Frames, Summary: sum, Wall: st.Wall,
+		Dir: o.Output.Dir}
+	if confirm != nil {
+		e.Confirmed, e.ConfirmMargin = st.Confirmed, confirm.Margin
+	}
+	return e.Write(o.Summary)
 }
 
 // SpillBases is the record length above which predict keeps a record's bases in an
@@ -213,8 +220,9 @@ func (o *PredictOptions) shardResult(out *OutputSink, src *FASTASource) ShardRes
 		Report: shardReportOptions(out.opts.Report), Sample: o.sample()}
 }
 
-// logSummary prints the per-stage time, throughput, dedup savings and packing efficiency.
-func logSummary(st pipeline.Stats) {
+// logSummary prints the per-stage time, throughput, dedup savings and packing
+// efficiency, and the fp32 confirmation's share of the frames and time.
+func logSummary(st pipeline.Stats, confirm *pipeline.Confirmation) {
 	log := slog.Default()
 	wall := st.Wall.Seconds()
 	log.Info("done", "records", st.Records, "chunks", st.Chunks, "frames", st.Frames, "no_orf_chunks", st.NoORFChunks,
@@ -229,4 +237,9 @@ func logSummary(st pipeline.Stats) {
 	}
 	log.Info("stages", "read_chunk_translate_s", fmt.Sprintf("%.2f", st.Read.Seconds()), "classify_s", fmt.Sprintf("%.2f", st.Classify.Seconds()),
 		"write_s", fmt.Sprintf("%.2f", st.Write.Seconds()))
+	if confirm != nil {
+		log.Info("bf16 near ties confirmed in fp32", "margin", confirm.Margin, "frames", st.Confirmed,
+			"of_frames", st.Frames, "confirm_s", fmt.Sprintf("%.2f", st.Confirm.Seconds()),
+			"share_of_time", fmt.Sprintf("%.3f", st.Confirm.Seconds()/max(wall, 1e-9)))
+	}
 }

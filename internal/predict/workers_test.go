@@ -39,7 +39,7 @@ func (f *failingAfter) EmbedBatch(tokens [][]int32, out [][]float32) error {
 func TestFailedRunCommitsAndResumes(t *testing.T) {
 	in := filepath.Join(td, "virnucpro_e2e_tiny", "input_sequence.fasta")
 	ref := filepath.Join(t.TempDir(), "ref")
-	if _, err := Predict(context.Background(), predictOpts(in, ref, 300)); err != nil {
+	if _, err := Predict(context.Background(), determinismOpts(t, in, ref, 300)); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
@@ -53,7 +53,7 @@ func TestFailedRunCommitsAndResumes(t *testing.T) {
 		t.Run(c.want.String(), func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "run")
 			open := checkpointOpener(t, out)
-			o := predictOpts(in, out, 300)
+			o := determinismOpts(t, in, out, 300)
 			o.MaxTokens = [2]int{0, 0} // one sequence per batch: the failure comes mid-run
 			o.Checkpoint = open()
 			o.wrapModels = func(m pipeline.Models) pipeline.Models {
@@ -68,7 +68,7 @@ func TestFailedRunCommitsAndResumes(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(out, PredictionsFile)); !os.IsNotExist(err) {
 				t.Fatal("a failed run left final results")
 			}
-			o = predictOpts(in, out, 300)
+			o = determinismOpts(t, in, out, 300)
 			o.MaxTokens = [2]int{0, 0}
 			o.Checkpoint = open()
 			committed := o.Checkpoint.next
@@ -92,11 +92,11 @@ func TestFailedRunCommitsAndResumes(t *testing.T) {
 func TestWorkersGiveIdenticalResults(t *testing.T) {
 	in := filepath.Join(td, "virnucpro_e2e_tiny", "input_sequence.fasta")
 	ref := filepath.Join(t.TempDir(), "ref")
-	if _, err := Predict(context.Background(), predictOpts(in, ref, 500)); err != nil {
+	if _, err := Predict(context.Background(), determinismOpts(t, in, ref, 500)); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "w3")
-	o := predictOpts(in, out, 500)
+	o := determinismOpts(t, in, out, 500)
 	o.Workers = 3
 	o.Backend.Threads = 3
 	var workers int

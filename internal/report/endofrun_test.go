@@ -35,6 +35,17 @@ func TestEndOfRunSummary(t *testing.T) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
 		}
 	}
+	if strings.Contains(out, "confirmed") {
+		t.Errorf("a run without confirmation prints a confirmation line:\n%s", out)
+	}
+	buf.Reset()
+	e.Confirmed, e.ConfirmMargin = 3, 0.05
+	if err := e.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if want := "confirmed 3 frames (7.5%) in fp32: chunks whose bf16 call was within 0.05 of flipping"; !strings.Contains(buf.String(), want) {
+		t.Errorf("summary lacks %q:\n%s", want, buf.String())
+	}
 	if strings.Contains(out, "contigs.tsv") && func() bool { _, err := os.Stat(filepath.Join(dir, "contigs.tsv")); return err != nil }() {
 		t.Errorf("summary lists a file that is not there:\n%s", out)
 	}

@@ -216,6 +216,13 @@ func resolve(device string) (Driver, []int, error) {
 		strings.Join(forms[:len(forms)-1], ", "), forms[len(forms)-1])}
 }
 
+// OnHost reports whether spec selects the host (CPU) driver rather than an
+// accelerator.
+func OnHost(spec Spec) (bool, error) {
+	d, _, err := resolve(spec.Device)
+	return d.Host, err
+}
+
 // MathPath names the arithmetic the backends spec selects compute with ("cpu native
 // fma32 fp32", "cuda fp16", ...): resumed and merged runs must not mix results of
 // different math, which differ in their last bits.
@@ -231,7 +238,8 @@ func MathPath(spec Spec) (string, error) {
 }
 
 // SpecError is an unusable Spec field; Field is "device", "precision" or "blas" (the
-// command names its flag).
+// command names its flag), or "environment" for a variable that steers the backend
+// (the CPU driver's kernel cap).
 type SpecError struct {
 	Field, Value string
 	Err          error

@@ -41,3 +41,11 @@ var ErrNoBF16 = errors.New("bf16 on the CPU needs the AVX512_BF16 instructions (
 // ErrBF16NeedsNative is returned for bf16 on the CPU with a matrix library other
 // than the native kernels.
 var ErrBF16NeedsNative = errors.New("bf16 on the CPU runs on the native kernels only")
+
+// ErrKernels is a cap on the CPU kernels' instruction set (an environment variable
+// the CPU driver names) that this processor cannot honour, or an unknown level.
+var ErrKernels = errors.New("wants avx512, avx2 or generic, at most what the processor has")
+
+// ErrKernelsCapped is a CPU math path refused because the kernels are capped (by the
+// CPU driver's environment variable) below the instructions it needs.
+var ErrKernelsCapped = errors.New("the CPU kernels are capped")

@@ -5,8 +5,12 @@ import "fmt"
 // CheckFinite refuses a tensor holding NaN or ±Inf, naming the file, the tensor and
 // the first bad element: such a weight makes every score NaN. Tensors widened from
 // float16 or bfloat16 were checked as they were converted; others are scanned (in
-// parallel, with SIMD where the processor has it).
+// parallel, with SIMD where the processor has it). A lazy tensor is materialized
+// first.
 func (s *StateDict) CheckFinite(name string, t *Tensor) error {
+	if err := t.Materialize(); err != nil {
+		return err
+	}
 	if t.finite {
 		return nil
 	}

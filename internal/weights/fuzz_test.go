@@ -29,9 +29,19 @@ func addSeeds(f *testing.F, files []string, extra ...[]byte) {
 	}
 }
 
+// materializeAll converts every tensor of a lazy load, into Data and into a scratch
+// buffer (errors are the expected outcome of most fuzz inputs).
+func materializeAll(sd *StateDict) {
+	var scratch []float32
+	for _, t := range sd.Tensors {
+		scratch, _ = t.MaterializeInto(scratch)
+		t.Materialize()
+	}
+}
+
 // FuzzPyTorch: any bytes given as a torch.save zip (the zip container and the pickle
 // inside) end in a checkpoint or an error, never a panic, and never allocate more than
-// a fixed multiple of their size.
+// a fixed multiple of their size, loaded eagerly or lazily (and then converted).
 func FuzzPyTorch(f *testing.F) {
 	addSeeds(f, []string{
 		filepath.Join(td, "esm2_tiny", "esm2_t3_tiny_UR50D-contact-regression.pt"),
@@ -42,6 +52,11 @@ func FuzzPyTorch(f *testing.F) {
 			p, err := ParsePyTorch(data, "fuzz.pt")
 			if err == nil {
 				p.Weights()
+			}
+			if p, err := ParsePyTorch(data, "fuzz.pt"); err == nil {
+				if sd, err := p.LazyWeights(); err == nil {
+					materializeAll(sd)
+				}
 			}
 		})
 	})
@@ -63,13 +78,17 @@ func FuzzPickle(f *testing.F) {
 	})
 }
 
-// FuzzSafetensors: any bytes as a safetensors file (header and data).
+// FuzzSafetensors: any bytes as a safetensors file (header and data), loaded eagerly
+// or lazily (and then converted).
 func FuzzSafetensors(f *testing.F) {
 	good, _ := EncodeSafetensors(map[string]*Tensor{"a": {Shape: []int{2, 2}, Data: []float32{1, 2, 3, 4}}}, map[string]string{"k": "v"})
 	f.Add(good)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		testutil.AllocBounded(t, len(data), fuzzPerByte, fuzzFixed, func() {
 			ParseSafetensors(data, "fuzz.safetensors")
+			if sd, err := ParseSafetensorsLazy(data, "fuzz.safetensors"); err == nil {
+				materializeAll(sd)
+			}
 		})
 	})
 }

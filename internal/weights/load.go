@@ -17,20 +17,32 @@ import (
 //     "state_dict" entry (fair-esm, training checkpoints), or a whole pickled module;
 //   - a directory with model.safetensors, model.safetensors.index.json (shards) or
 //     pytorch_model.bin.
-func Load(path string) (*StateDict, error) {
+func Load(path string) (*StateDict, error) { return load(path, false) }
+
+// LoadLazy is Load without converting: every tensor is checked as Load checks it
+// (shape, strides and offset against the bytes present), but a contiguous one only
+// keeps its view of the memory-mapped file and its dtype, and is converted to
+// float32 on demand (Materialize, MaterializeInto); see the package documentation.
+// The mapping stays for as long as the process runs.
+func LoadLazy(path string) (*StateDict, error) { return load(path, true) }
+
+func load(path string, lazy bool) (*StateDict, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("weights: %w", err)
 	}
 	if st.IsDir() {
-		return loadDir(path)
+		return loadDir(path, lazy)
 	}
 	if isSafetensors(path) {
-		return LoadSafetensors(path)
+		return loadSafetensors(path, lazy)
 	}
 	p, err := LoadPyTorch(path)
 	if err != nil {
 		return nil, err
+	}
+	if lazy {
+		return p.LazyWeights()
 	}
 	return p.Weights()
 }
@@ -69,21 +81,29 @@ func (p *Pickle) Weights() (*StateDict, error) {
 	return nil, fmt.Errorf("%s: holds %T, not model weights", p.File, p.Root)
 }
 
+// LazyWeights is Weights with lazy tensors (see LoadLazy); a strided view is
+// still converted at once.
+func (p *Pickle) LazyWeights() (*StateDict, error) {
+	p.lazy = true
+	defer func() { p.lazy = false }()
+	return p.Weights()
+}
+
 // loadDir reads a Hugging Face model directory.
-func loadDir(dir string) (*StateDict, error) {
+func loadDir(dir string, lazy bool) (*StateDict, error) {
 	if p := filepath.Join(dir, "model.safetensors"); exists(p) {
-		return LoadSafetensors(p)
+		return loadSafetensors(p, lazy)
 	}
 	if idx := filepath.Join(dir, "model.safetensors.index.json"); exists(idx) {
-		return loadSharded(dir, idx)
+		return loadSharded(dir, idx, lazy)
 	}
 	if p := filepath.Join(dir, "pytorch_model.bin"); exists(p) {
-		return Load(p)
+		return load(p, lazy)
 	}
 	return nil, fmt.Errorf("%s: no model.safetensors, model.safetensors.index.json or pytorch_model.bin", dir)
 }
 
-func loadSharded(dir, index string) (*StateDict, error) {
+func loadSharded(dir, index string, lazy bool) (*StateDict, error) {
 	data, err := ReadFileBounded(index, 64<<20)
 	if err != nil {
 		return nil, err
@@ -108,7 +128,7 @@ func loadSharded(dir, index string) (*StateDict, error) {
 	sort.Strings(names)
 	out := &StateDict{File: dir, Tensors: map[string]*Tensor{}}
 	for _, f := range names {
-		sd, err := LoadSafetensors(filepath.Join(dir, f))
+		sd, err := loadSafetensors(filepath.Join(dir, f), lazy)
 		if err != nil {
 			return nil, err
 		}

@@ -146,7 +146,10 @@ type Pickle struct {
 	cache   map[*ptTensor]*Tensor
 	// budget is how many bytes of converted (non-aliased) tensor data may still be
 	// allocated: a fixed multiple of the file's size, whatever the file claims.
-	budget int64
+	budget *budget
+	// lazy: contiguous tensors keep a view of the file instead of being converted
+	// (LazyWeights).
+	lazy bool
 }
 
 // LoadPyTorch reads a torch.save zip archive (PyTorch >= 1.6). Tensors are not
@@ -172,7 +175,7 @@ func ParsePyTorch(data []byte, name string) (p *Pickle, err error) {
 	if err != nil {
 		return nil, err
 	}
-	p = &Pickle{File: name, records: arch.records, cache: map[*ptTensor]*Tensor{}, budget: convertBudget(len(data))}
+	p = &Pickle{File: name, records: arch.records, cache: map[*ptTensor]*Tensor{}, budget: newBudget(name, convertBudget(len(data)))}
 	if err := checkPickleBounds(arch.pkl); err != nil {
 		return nil, fmt.Errorf("%s: data.pkl: %v", name, err)
 	}
@@ -244,7 +247,7 @@ func (p *Pickle) flatten(obj any, prefix string, depth int, out map[string]*Tens
 		}
 		switch val := v.(type) {
 		case *ptTensor:
-			t, err := p.tensor(val)
+			t, err := p.tensor(val, prefix+ks)
 			if err != nil {
 				return fmt.Errorf("tensor %s: %w", prefix+ks, err)
 			}
@@ -291,7 +294,7 @@ func (p *Pickle) walkModule(m *Object, prefix string, depth int, out map[string]
 		if d, ok := m.Dict[field]; ok {
 			if err := eachEntry(d, func(k string, v any) error {
 				if t, ok := v.(*ptTensor); ok {
-					tt, err := p.tensor(t)
+					tt, err := p.tensor(t, prefix+k)
 					if err != nil {
 						return err
 					}

@@ -40,16 +40,11 @@ func checkView(t *ptTensor) (int, error) {
 }
 
 // spend takes n bytes of converted tensor data from the file's budget.
-func (p *Pickle) spend(n int64) error {
-	if n > p.budget {
-		return fmt.Errorf("%s: the tensors would need more memory than a file of its size can describe (shared storages viewed too often?)", p.File)
-	}
-	p.budget -= n
-	return nil
-}
+func (p *Pickle) spend(n int64) error { return p.budget.spend(n) }
 
-// tensor materialises a pickled tensor view as float32.
-func (p *Pickle) tensor(t *ptTensor) (*Tensor, error) {
+// tensor materialises a pickled tensor view (named name in the state dict) as
+// float32, or, in a lazy load, keeps a contiguous one as a view of its storage.
+func (p *Pickle) tensor(t *ptTensor, name string) (*Tensor, error) {
 	if c, ok := p.cache[t]; ok {
 		return c, nil
 	}
@@ -74,6 +69,12 @@ func (p *Pickle) tensor(t *ptTensor) (*Tensor, error) {
 	}
 	var vals []float32
 	finite := false
+	if contiguous && p.lazy {
+		b := raw[t.offset*size : (t.offset+n)*size]
+		out := &Tensor{Shape: append([]int{}, t.size...), src: &source{raw: b, dtype: t.storage.dtype, file: p.File, name: name, budget: p.budget}}
+		p.cache[t] = out
+		return out, nil
+	}
 	if contiguous {
 		b := raw[t.offset*size : (t.offset+n)*size]
 		if err := p.spend(4 * int64(n)); err != nil {

@@ -20,20 +20,28 @@ type stEntry struct {
 
 // LoadSafetensors memory-maps a safetensors file and returns its tensors as float32
 // (F32 aliased when aligned; F16, BF16, F64, I64, I32 converted).
-func LoadSafetensors(path string) (*StateDict, error) {
+func LoadSafetensors(path string) (*StateDict, error) { return loadSafetensors(path, false) }
+
+func loadSafetensors(path string, lazy bool) (*StateDict, error) {
 	data, err := mapFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("safetensors %s: %w", path, err)
 	}
-	sd, err := ParseSafetensors(data, path)
-	if err != nil {
-		return nil, err
-	}
-	return sd, nil
+	return parseSafetensors(data, path, lazy)
 }
 
 // ParseSafetensors decodes safetensors bytes (name is used in errors).
 func ParseSafetensors(data []byte, name string) (*StateDict, error) {
+	return parseSafetensors(data, name, false)
+}
+
+// ParseSafetensorsLazy is ParseSafetensors with lazy tensors (see LoadLazy): every
+// entry is checked, none converted.
+func ParseSafetensorsLazy(data []byte, name string) (*StateDict, error) {
+	return parseSafetensors(data, name, true)
+}
+
+func parseSafetensors(data []byte, name string, lazy bool) (*StateDict, error) {
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("safetensors %s: %s", name, fmt.Sprintf(format, a...))
 	}
@@ -72,8 +80,16 @@ func ParseSafetensors(data []byte, name string) (*StateDict, error) {
 			return nil, bad("tensors %q and %q overlap", spans[i-1].name, spans[i].name)
 		}
 	}
+	var bud *budget
+	if lazy {
+		bud = newBudget(name, convertBudget(len(data)))
+	}
 	for _, sp := range spans {
 		b := buf[sp.lo:sp.hi]
+		if lazy && len(b) > 0 {
+			sd.Tensors[sp.name] = &Tensor{Shape: sp.shape, src: &source{raw: b, dtype: sp.dtype, file: name, name: sp.name, budget: bud}}
+			continue
+		}
 		vals, finite, err := decode(b, sp.dtype)
 		if err != nil {
 			return nil, bad("tensor %q: %v", sp.name, err)
@@ -158,7 +174,7 @@ func decodeValues(b []byte, dtype string) ([]float32, error) {
 		copy(unsafe.Slice((*byte)(unsafe.Pointer(&out[0])), 4*n), b)
 		return out, nil
 	case "F16", "BF16":
-		return make([]float32, len(b)/2), nil
+		return newValues(len(b) / 2), nil
 	case "F64":
 		out := make([]float32, len(b)/8)
 		for i := range out {

@@ -3,6 +3,35 @@
 // and Hugging Face model directories — into float32 tensors. Large files are
 // memory-mapped and float32 tensors alias the mapping, so loading a model does not
 // need twice its size in memory.
+//
+// # Lazy loading
+//
+// Load converts every tensor at once (float16 and bfloat16 widened to float32). A
+// caller that wants the values one tensor at a time — a model held in bfloat16, or
+// streamed layer by layer through one buffer — uses LoadLazy (or
+// Pickle.LazyWeights, ParseSafetensorsLazy) instead: the file is parsed and every
+// tensor checked exactly as Load checks it, but a contiguous tensor keeps only a
+// view of the memory-mapped bytes and its dtype (Tensor.Lazy, Tensor.DType), and is
+// converted when asked:
+//
+//	sd, err := weights.LoadLazy(path)
+//	t, err := sd.Get("layers.0.fc1.weight", 4*D, D) // shape only: nothing converted
+//	// (a) into a buffer the caller reuses; not finite = error naming file and tensor:
+//	scratch, err = t.MaterializeInto(scratch) // scratch[:t.Numel()] holds the values
+//	t.Release()                               // mapped pages leave the resident set
+//	// ... later, the same tensor again (read back from the page cache):
+//	scratch, err = t.MaterializeInto(scratch)
+//	// (b) or into t.Data, as Load would have (GetFinite and CheckFinite do this):
+//	err = t.Materialize()
+//	t.Release() // Data = nil again, its memory back to the file's budget
+//
+// MaterializeInto never keeps or aliases its result, so one scratch serves any
+// number of tensors; it may run concurrently for different tensors. Materialize
+// charges the file's budget (a fixed multiple of the file's size) as an eager load
+// does, so a hostile file whose tensors share a storage cannot make it allocate
+// without bound. Strided views and empty tensors are converted at once, as in Load.
+// The mapping lives as long as the process, so a lazy tensor can be converted again
+// at any time.
 package weights
 
 import (
@@ -20,6 +49,9 @@ type Tensor struct {
 	// them, so CheckFinite need not read them again (loaded weights are not
 	// modified afterwards).
 	finite bool
+	// src, for a tensor of a lazy load (LoadLazy), is where its values lie in the
+	// file: Data is nil until Materialize.
+	src *source
 }
 
 // Numel is the number of elements the shape describes.
@@ -58,8 +90,8 @@ func (s *StateDict) Get(name string, shape ...int) (*Tensor, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s: missing tensor %q", s.File, name)
 	}
-	if n, ok := shapeNumel(t.Shape); !ok || n != len(t.Data) {
-		return nil, fmt.Errorf("%s: tensor %q: shape %v does not match its %d values", s.File, name, t.Shape, len(t.Data))
+	if n, ok := shapeNumel(t.Shape); !ok || n != t.values() {
+		return nil, fmt.Errorf("%s: tensor %q: shape %v does not match its %d values", s.File, name, t.Shape, t.values())
 	}
 	if len(shape) > 0 {
 		okShape := len(shape) == len(t.Shape)

@@ -229,7 +229,22 @@ func intAttr(obj any, name string) (int, bool) {
 	return n, ok
 }
 
+// get returns the named tensor with its shape checked, converted (a lazy tensor is
+// materialized) and checked finite.
 func get(names map[string]*weights.Tensor, file, name string, shape ...int) (*weights.Tensor, error) {
+	t, err := shaped(names, file, name, shape...)
+	if err != nil {
+		return nil, err
+	}
+	sd := weights.StateDict{File: file}
+	if err := sd.CheckFinite(name, t); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// shaped returns the named tensor with its shape checked, converting nothing.
+func shaped(names map[string]*weights.Tensor, file, name string, shape ...int) (*weights.Tensor, error) {
 	t, ok := names[name]
 	if !ok {
 		return nil, fmt.Errorf("%s: missing tensor %s", file, name)
@@ -241,10 +256,6 @@ func get(names map[string]*weights.Tensor, file, name string, shape ...int) (*we
 		if shape[i] != t.Shape[i] {
 			return nil, fmt.Errorf("%s: tensor %s has shape %v, want %v", file, name, t.Shape, shape)
 		}
-	}
-	sd := weights.StateDict{File: file}
-	if err := sd.CheckFinite(name, t); err != nil {
-		return nil, err
 	}
 	return t, nil
 }

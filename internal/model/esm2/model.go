@@ -86,8 +86,9 @@ func Load(path string, b tensor.Backend, opts Options) (*Model, error) {
 		return nil, err
 	}
 	m.embed = b.FromHost(emb.Data, len(Alphabet), D)
+	lin := newLinearLoader(b)
 	for l := 0; l < cfg.Layers; l++ {
-		lw, err := loadLayer(names, path, l, cfg, b)
+		lw, err := loadLayer(names, path, l, cfg, lin)
 		if err != nil {
 			return nil, err
 		}
@@ -106,7 +107,8 @@ func Load(path string, b tensor.Backend, opts Options) (*Model, error) {
 }
 
 // readWeights opens an ESM-2 checkpoint: a fair-esm .pt (whose pickle also holds
-// the config) or a Hugging Face directory / safetensors file.
+// the config) or a Hugging Face directory / safetensors file. Its tensors are lazy:
+// Load converts them layer by layer.
 func readWeights(path string) (*weights.StateDict, *weights.Pickle, error) {
 	st, err := os.Stat(path)
 	if err != nil {
@@ -120,11 +122,11 @@ func readWeights(path string) (*weights.StateDict, *weights.Pickle, error) {
 		p  *weights.Pickle
 	)
 	if st.IsDir() || isSafetensorsName(path) {
-		sd, err = weights.Load(path)
+		sd, err = weights.LoadLazy(path)
 	} else {
 		p, err = weights.LoadPyTorch(path)
 		if err == nil {
-			sd, err = p.Weights()
+			sd, err = p.LazyWeights()
 		}
 	}
 	if err != nil {
@@ -133,11 +135,12 @@ func readWeights(path string) (*weights.StateDict, *weights.Pickle, error) {
 	return sd, p, nil
 }
 
-// loadLayer checks and uploads transformer layer l's weights.
-func loadLayer(names map[string]*weights.Tensor, path string, l int, cfg Config, b tensor.Backend) (layerWeights, error) {
+// loadLayer checks and uploads transformer layer l's weights, the Linear ones
+// through lin.
+func loadLayer(names map[string]*weights.Tensor, path string, l int, cfg Config, lin *linearLoader) (layerWeights, error) {
 	D, hd := cfg.Dim, cfg.Dim/cfg.Heads
+	b := lin.b
 	up := func(t *weights.Tensor, rows, cols int) tensor.Tensor { return b.FromHost(t.Data, rows, cols) }
-	upW := func(t *weights.Tensor, rows, cols int) tensor.Tensor { return uploadWeight(b, t, rows, cols) }
 	pre := fmt.Sprintf("layers.%d.", l)
 	var err error
 	g := func(name string, shape ...int) *weights.Tensor {
@@ -148,43 +151,47 @@ func loadLayer(names map[string]*weights.Tensor, path string, l int, cfg Config,
 		t, err = get(names, path, pre+name, shape...)
 		return t
 	}
-	q, k, v := g("self_attn.q_proj.weight", D, D), g("self_attn.k_proj.weight", D, D), g("self_attn.v_proj.weight", D, D)
+	// gw uploads a Linear weight (nil after an error).
+	gw := func(name string, rows, cols int) tensor.Tensor {
+		var t *weights.Tensor
+		if err == nil {
+			t, err = shaped(names, path, pre+name, rows, cols)
+		}
+		if err != nil {
+			return nil
+		}
+		var w tensor.Tensor
+		w, err = lin.upload(path, pre+name, t, rows, cols)
+		return w
+	}
+	wqkv := qkvWeight(b, gw, g, D)
+	wo, w1, w2 := gw("self_attn.out_proj.weight", D, D), gw("fc1.weight", 4*D, D), gw("fc2.weight", D, 4*D)
 	qb, kb, vb := g("self_attn.q_proj.bias", D), g("self_attn.k_proj.bias", D), g("self_attn.v_proj.bias", D)
-	wo, bo := g("self_attn.out_proj.weight", D, D), g("self_attn.out_proj.bias", D)
+	bo := g("self_attn.out_proj.bias", D)
 	ln1g, ln1b := g("self_attn_layer_norm.weight", D), g("self_attn_layer_norm.bias", D)
 	ln2g, ln2b := g("final_layer_norm.weight", D), g("final_layer_norm.bias", D)
-	w1, b1 := g("fc1.weight", 4*D, D), g("fc1.bias", 4*D)
-	w2, b2 := g("fc2.weight", D, 4*D), g("fc2.bias", D)
+	b1, b2 := g("fc1.bias", 4*D), g("fc2.bias", D)
 	if err != nil {
 		return layerWeights{}, err
 	}
 	inv := defaultInvFreq(hd)
 	if t, ok := names[pre+"self_attn.rot_emb.inv_freq"]; ok {
-		if len(t.Data) != hd/2 {
-			return layerWeights{}, fmt.Errorf("%s: %sself_attn.rot_emb.inv_freq has %d values, want %d", path, pre, len(t.Data), hd/2)
+		if t.Numel() != hd/2 {
+			return layerWeights{}, fmt.Errorf("%s: %sself_attn.rot_emb.inv_freq has %d values, want %d", path, pre, t.Numel(), hd/2)
 		}
 		if err := (&weights.StateDict{File: path}).CheckFinite(pre+"self_attn.rot_emb.inv_freq", t); err != nil {
 			return layerWeights{}, err
 		}
 		inv = append([]float32(nil), t.Data...) // the checkpoint's (fp16-rounded) values
 	}
-	// q, k and v run as one 3D-wide product: stacked in place where the backend
-	// can (no copy of the memory-mapped weights), else copied into one matrix.
-	var wqkv tensor.Tensor
-	if c, ok := b.(tensor.RowConcatenator); ok {
-		wqkv = c.ConcatRows(upW(q, D, D), upW(k, D, D), upW(v, D, D))
-	} else {
-		w := make([]float32, 0, 3*D*D)
-		wqkv, _ = tensor.FromHostWeight(b, append(append(append(w, q.Data...), k.Data...), v.Data...), 3*D, D)
-	}
 	bqkv := make([]float32, 0, 3*D)
 	bqkv = append(append(append(bqkv, qb.Data...), kb.Data...), vb.Data...)
 	return layerWeights{
 		ln1g: up(ln1g, 1, D), ln1b: up(ln1b, 1, D),
 		wqkv: wqkv, bqkv: b.FromHost(bqkv, 1, 3*D),
-		wo: upW(wo, D, D), bo: up(bo, 1, D),
+		wo: wo, bo: up(bo, 1, D),
 		ln2g: up(ln2g, 1, D), ln2b: up(ln2b, 1, D),
-		w1: upW(w1, 4*D, D), b1: up(b1, 1, 4*D), w2: upW(w2, D, 4*D), b2: up(b2, 1, D),
+		w1: w1, b1: up(b1, 1, 4*D), w2: w2, b2: up(b2, 1, D),
 		invFreq: inv,
 	}, nil
 }
@@ -285,8 +292,22 @@ func (m *Model) EmbedBatch(tokens [][]int32, out [][]float32) error {
 	return nil
 }
 
-// uploadWeight uploads a Linear weight, releasing the checkpoint's float32 values
-// when the backend keeps its own copy (tensor.UploadWeight).
-func uploadWeight(b tensor.Backend, t *weights.Tensor, rows, cols int) tensor.Tensor {
-	return tensor.UploadWeight(b, &t.Data, rows, cols)
+// qkvWeight uploads q, k and v as one 3D-wide product: stacked in place where the
+// backend can (each uploaded by gw), else copied into one matrix (read by g).
+func qkvWeight(b tensor.Backend, gw func(string, int, int) tensor.Tensor, g func(string, ...int) *weights.Tensor, D int) tensor.Tensor {
+	names := [3]string{"self_attn.q_proj.weight", "self_attn.k_proj.weight", "self_attn.v_proj.weight"}
+	if c, ok := b.(tensor.RowConcatenator); ok {
+		q, k, v := gw(names[0], D, D), gw(names[1], D, D), gw(names[2], D, D)
+		if q == nil || k == nil || v == nil {
+			return nil // the error is gw's
+		}
+		return c.ConcatRows(q, k, v)
+	}
+	q, k, v := g(names[0], D, D), g(names[1], D, D), g(names[2], D, D)
+	if q == nil || k == nil || v == nil {
+		return nil
+	}
+	w := make([]float32, 0, 3*D*D)
+	wqkv, _ := tensor.FromHostWeight(b, append(append(append(w, q.Data...), k.Data...), v.Data...), 3*D, D)
+	return wqkv
 }

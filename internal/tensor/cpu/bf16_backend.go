@@ -24,8 +24,9 @@ func (p *bf16Products) product(m int, a []float32, lda int, w *bf16Weight, c []f
 }
 
 // BF16Supported reports whether this processor runs the bf16 products: amd64 with
-// AVX-512F and AVX512_BF16 (and the native fp32 kernels for the rest).
-func BF16Supported() bool { return bf16Supported() && NativeSupported() }
+// AVX-512F and AVX512_BF16 (and the native fp32 kernels for the rest), not capped
+// below AVX-512 by KernelsEnv.
+func BF16Supported() bool { return bf16Supported() && NativeSupported() && simdLevel >= simdAVX512 }
 
 // NewBF16 returns a CPU backend on the native kernels whose Linear weights, uploaded
 // with FromHostWeight, are held in bfloat16 and multiplied with float32
@@ -84,6 +85,12 @@ func checkBF16(kind string) error {
 	case "", "auto", "native":
 	default:
 		return &tensor.SpecError{Field: "blas", Value: kind, Err: tensor.ErrBF16NeedsNative}
+	}
+	if kernelsErr != nil {
+		return &tensor.SpecError{Field: "environment", Value: KernelsEnv, Err: kernelsErr}
+	}
+	if bf16Supported() && simdLevel < simdAVX512 {
+		return &tensor.SpecError{Field: "precision", Value: "bf16", Err: capped()}
 	}
 	if !BF16Supported() {
 		return &tensor.SpecError{Field: "precision", Value: "bf16", Err: tensor.ErrNoBF16}

@@ -39,6 +39,15 @@ var (
 // errNoNative is why the native kernels cannot run on this processor.
 var errNoNative = errors.New("needs an amd64 processor with AVX2 and FMA (the go kernels run anywhere)")
 
+// noNative says why the native kernels do not run: the processor, or KernelsEnv
+// capping them below AVX2.
+func noNative() error {
+	if nativeGemmSupported() && bestSIMDLevel() >= simdAVX2 {
+		return capped()
+	}
+	return errNoNative
+}
+
 func LoadOpenBLAS(threads int) (*OpenBLAS, error) {
 	if staticBuild {
 		return nil, ErrStaticBuild
@@ -144,6 +153,9 @@ func Open(kind string, threads int, log *slog.Logger) (tensor.Backend, error) {
 	if log == nil {
 		log = slog.Default()
 	}
+	if kernelsErr != nil {
+		return nil, &tensor.SpecError{Field: "environment", Value: KernelsEnv, Err: kernelsErr}
+	}
 	switch kind {
 	case "go":
 		log.Info("compute backend", "blas", "go", "threads", threads)
@@ -151,9 +163,9 @@ func Open(kind string, threads int, log *slog.Logger) (tensor.Backend, error) {
 	case "auto", "", "native":
 		if !NativeSupported() {
 			if kind == "native" {
-				return nil, &tensor.SpecError{Field: "blas", Value: "native", Err: errNoNative}
+				return nil, &tensor.SpecError{Field: "blas", Value: "native", Err: noNative()}
 			}
-			log.Info("compute backend", "blas", "go", "threads", threads, "why", "no AVX2+FMA kernels for this processor")
+			log.Info("compute backend", "blas", "go", "threads", threads, "why", noNative().Error())
 			return New(threads, nil), nil
 		}
 		g := NewNative(threads)
@@ -216,6 +228,9 @@ func (o *OpenBLAS) canary() error {
 // levels give the same bits), "cpu go" (products rounded, then added) or "cpu
 // openblas <kernels>" (only when they pass the canary; else what Open falls back to).
 func MathPath(kind string) (string, error) {
+	if kernelsErr != nil {
+		return "", &tensor.SpecError{Field: "environment", Value: KernelsEnv, Err: kernelsErr}
+	}
 	switch kind {
 	case "go":
 		return "cpu go fp32", nil
@@ -224,7 +239,7 @@ func MathPath(kind string) (string, error) {
 			return "cpu native fma32 fp32", nil
 		}
 		if kind == "native" {
-			return "", &tensor.SpecError{Field: "blas", Value: "native", Err: errNoNative}
+			return "", &tensor.SpecError{Field: "blas", Value: "native", Err: noNative()}
 		}
 		return "cpu go fp32", nil
 	case "openblas":
