@@ -34,7 +34,8 @@ figures for the same work (%d s + %d s).
 Without --checkpoint it uses a random ESM-2 3B (%d × %d, %d heads) in fair-esm's
 released layout (float16 torch.save zip, 5.7 GB), written once to %s
 and kept for the next run (delete it when done). The file is read through once
-before loading, so the load is timed from the page cache. Needs ~12 GB of memory.`,
+before loading, so the load is timed from the page cache. Needs ~12 GB of memory
+(~6 GB with --precision bf16).`,
 			perf.ESM3BProteins, perf.ESM3BTokens, perf.FairESM3BLoadSeconds, perf.FairESM3BEmbedSeconds,
 			perf.ESM3BLayers, perf.ESM3BDim, perf.ESM3BHeads, defaultESM3BPath()),
 		Args: cobra.NoArgs,

@@ -106,7 +106,7 @@ func (t *Tensor) Materialize() error {
 func (t *Tensor) MaterializeInto(dst []float32) ([]float32, error) {
 	n := t.values()
 	if cap(dst) < n {
-		dst = newValues(n)
+		dst = allocFloat32(n)
 	}
 	dst = dst[:n]
 	bad := -1

@@ -174,7 +174,7 @@ func decodeValues(b []byte, dtype string) ([]float32, error) {
 		copy(unsafe.Slice((*byte)(unsafe.Pointer(&out[0])), 4*n), b)
 		return out, nil
 	case "F16", "BF16":
-		return newValues(len(b) / 2), nil
+		return allocFloat32(len(b) / 2), nil
 	case "F64":
 		out := make([]float32, len(b)/8)
 		for i := range out {

@@ -46,19 +46,32 @@ func newBF16Weight(w []float32, n, k, threads int) *bf16Weight {
 	parallelRanges(np, threads, func(q0, q1 int) {
 		for q := q0; q < q1; q++ {
 			dst := bw.panels[q*k2*sbgemmNR : (q+1)*k2*sbgemmNR]
-			for j := 0; j < min(sbgemmNR, n-q*sbgemmNR); j++ {
-				row := w[(q*sbgemmNR+j)*k : (q*sbgemmNR+j+1)*k]
-				p := 0
-				for ; 2*p+1 < k; p++ {
-					dst[p*sbgemmNR+j] = pairBF16(row[2*p], row[2*p+1])
+			rows := min(sbgemmNR, n-q*sbgemmNR)
+			for j0 := 0; j0 < rows; j0 += 16 {
+				done := 0 // pairs of rows j0..j0+15 packed by the SIMD kernel
+				if j0+16 <= rows {
+					done = packRows16(dst[j0:], w[(q*sbgemmNR+j0)*k:], k)
 				}
-				if k%2 == 1 {
-					dst[p*sbgemmNR+j] = pairBF16(row[k-1], 0)
+				for j := j0; j < min(j0+16, rows); j++ {
+					packRowBF16(dst[j:], w[(q*sbgemmNR+j)*k:(q*sbgemmNR+j+1)*k], done)
 				}
 			}
 		}
 	})
 	return bw
+}
+
+// packRowBF16 is the Go reference: it rounds the pairs of row from pair p0 on into
+// lanes p·sbgemmNR of dst (the odd k's last high half zero).
+func packRowBF16(dst []uint32, row []float32, p0 int) {
+	k := len(row)
+	p := p0
+	for ; 2*p+1 < k; p++ {
+		dst[p*sbgemmNR] = pairBF16(row[2*p], row[2*p+1])
+	}
+	if k%2 == 1 {
+		dst[p*sbgemmNR] = pairBF16(row[k-1], 0)
+	}
 }
 
 // unpack writes the rounded weight back as an n×k float32 matrix into dst.
