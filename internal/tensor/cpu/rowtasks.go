@@ -15,15 +15,26 @@ type rowTasks struct {
 	splitN, tasks, workers, threads int
 }
 
-// planRowTasks splits m rows (tiles of mr, blocks of mcTiles tiles) × panels column
-// panels for threads threads.
+// splitRows: below 4·threads·splitRows rows, a product's tasks split the columns
+// as well as the rows.
+const splitRows = 96
+
+// planRowTasks splits m rows (tiles of mr, blocks of at most mcTiles tiles) ×
+// panels column panels for threads threads. The row blocks are as equal as whole
+// tiles allow and their number a multiple of threads, so that no thread is left
+// with a short last block.
 func planRowTasks(m, mr, mcTiles, panels, threads int) rowTasks {
 	tilesM := (m + mr - 1) / mr
 	blocksM := (tilesM + mcTiles - 1) / mcTiles
-	// Few row blocks: split the columns too, so every thread has work.
+	// Few rows (under four blocks of splitRows per thread): split the columns too,
+	// so every thread has work.
 	splitN := 1
-	if blocksM < 4*threads {
+	if m < 4*threads*splitRows {
 		splitN = min(threads, panels)
+	} else {
+		blocksM = (blocksM + threads - 1) / threads * threads
+		mcTiles = (tilesM + blocksM - 1) / blocksM
+		blocksM = (tilesM + mcTiles - 1) / mcTiles
 	}
 	tasks := blocksM * splitN
 	return rowTasks{m: m, mr: mr, tilesM: tilesM, mcTiles: mcTiles, panels: panels,

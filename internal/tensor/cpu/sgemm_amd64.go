@@ -36,3 +36,9 @@ func sgemmKernelAsm(level, k int, a []float32, lda int, b, src []float32, lds in
 	}
 	return true
 }
+
+// prefetchL2 asks for rows rows of lines 64-byte lines, ld floats apart from p on,
+// into the second-level cache (see sgemm_amd64.s).
+//
+//go:noescape
+func prefetchL2(p *float32, ld, rows, lines int)

@@ -156,3 +156,33 @@ store256:
 	ROWSTORE(32, Y6, Y7); ROWSTORE(32, Y8, Y9); ROWSTORE(32, Y10, Y11)
 	VZEROUPPER
 	RET
+
+// func prefetchL2(p *float32, ld, rows, lines int)
+// Asks for rows rows of lines 64-byte lines each, the first at p and the others ld
+// floats apart, into the second-level cache (PREFETCHT1: a hint, never a fault).
+TEXT ·prefetchL2(SB), NOSPLIT, $0-32
+	MOVQ p+0(FP), AX
+	MOVQ ld+8(FP), DX
+	SHLQ $2, DX
+	MOVQ rows+16(FP), BX
+	MOVQ lines+24(FP), R8
+	TESTQ R8, R8
+	JLE  pfdone
+	TESTQ BX, BX
+	JLE  pfdone
+
+pfrow:
+	MOVQ AX, SI
+	MOVQ R8, CX
+
+pfline:
+	PREFETCHT1 (SI)
+	ADDQ $64, SI
+	DECQ CX
+	JNZ  pfline
+	ADDQ DX, AX
+	DECQ BX
+	JNZ  pfrow
+
+pfdone:
+	RET

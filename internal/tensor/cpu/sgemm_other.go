@@ -9,3 +9,6 @@ func nativeGemmSupported() bool { return false }
 func sgemmKernelAsm(level, k int, a []float32, lda int, b, src []float32, lds int, dst []float32, ldd int, flags int) bool {
 	return false
 }
+
+// prefetchL2 is a hint that this architecture's build does not give.
+func prefetchL2(p *float32, ld, rows, lines int) {}
