@@ -31,7 +31,6 @@ var flagAdvices = []struct {
 	{esm2.ErrPooling, "see --pool"},
 	{predict.ErrChunkSize, "see --chunk-size"},
 	{predict.ErrShardSpec, "see --shard"},
-	{predict.ErrConfirmTooBig, "pass --bf16-confirm-margin 0 (calls within bf16's error of a tie may then differ from fp32's) or use --precision fp32"},
 	{predict.ErrShardStdin, "see --shard"},
 	{predict.ErrNoShardResult, "predict --shard i/N writes it when the shard completes; run that shard's command again to finish it"},
 	{merge.ErrIncomplete, "run predict --shard i/N for each missing shard, then merge all N directories"},

@@ -69,7 +69,7 @@ func LoadWorkers(paths ModelPaths, spec tensor.Spec, o ModelOptions, workers int
 		if err := m.CheckWidth(); err != nil {
 			return pipeline.Models{}, fmt.Errorf("classifier %s: %w", paths.Classifier, err)
 		}
-		if m.Confirm, err = loadConfirmation(paths, spec, o, m.Encoders[pipeline.ESM]); err != nil {
+		if m.Confirm, err = loadConfirmation(paths, spec, o); err != nil {
 			return pipeline.Models{}, err
 		}
 	}

@@ -56,6 +56,9 @@ type Model struct {
 	repr     int
 	pool     Pooling
 	fileName string
+	// stream, for a model of LoadStreamed, brings each layer's Linear weights in
+	// from the checkpoint as EmbedBatch reaches the layer.
+	stream *streamer
 }
 
 // Load reads ESM-2 weights from a fair-esm checkpoint (esm2_*.pt), a Hugging Face
@@ -223,25 +226,9 @@ func (m *Model) FLOPsPerToken(n int) float64 {
 func (m *Model) EmbedBatch(tokens [][]int32, out [][]float32) error {
 	b := m.b
 	D := m.Config.Dim
-	var ids []int32
-	segs := make([]tensor.Segment, len(tokens))
-	spans := make([]tensor.Span, len(tokens))
-	for i, t := range tokens {
-		if len(t) < 2 || t[0] != TokenCLS || t[len(t)-1] != TokenEOS {
-			return fmt.Errorf("sequence %d: tokens must start with <cls> and end with <eos>", i)
-		}
-		for _, id := range t {
-			if id < 0 || int(id) >= len(Alphabet) || id == TokenMask {
-				return fmt.Errorf("sequence %d: token id %d not accepted", i, id)
-			}
-		}
-		segs[i] = tensor.Segment{Start: len(ids), Len: len(t)}
-		residues := len(t) - 2
-		if m.pool == PoolVirNucPro {
-			residues = min(residues, 1024)
-		}
-		spans[i] = tensor.Span{Start: len(ids) + 1, End: len(ids) + 1 + residues}
-		ids = append(ids, t...)
+	ids, segs, spans, err := m.pack(tokens)
+	if err != nil {
+		return err
 	}
 	T := len(ids)
 	scale := float32(1)
@@ -266,8 +253,17 @@ func (m *Model) EmbedBatch(tokens [][]int32, out [][]float32) error {
 	if m.repr > 0 {
 		b.LayerNorm(h, x, m.layers[0].ln1g, m.layers[0].ln1b, m.Eps)
 	}
+	if m.stream != nil {
+		m.stream.mu.Lock()
+		defer m.stream.mu.Unlock()
+	}
 	for l := 0; l < m.repr; l++ {
 		w := &m.layers[l]
+		if m.stream != nil {
+			if err := m.stream.fill(b, l, w); err != nil {
+				return fmt.Errorf("ESM-2 layer %d: %w", l, err)
+			}
+		}
 		b.Linear(qkv, h, w.wqkv, w.bqkv, false)
 		b.Attention(attn, qkv, segs, tensor.AttentionSpec{Heads: m.Heads, HeadDim: hd,
 			Scale: float32(math.Pow(float64(hd), -0.5)), RotaryInvFreq: w.invFreq})
@@ -281,6 +277,9 @@ func (m *Model) EmbedBatch(tokens [][]int32, out [][]float32) error {
 			tensor.LinearResidualNorm(b, x, ffn, w.w2, w.b2, x, x, m.lnfG, m.lnfB, m.Eps)
 		default:
 			b.Linear(x, ffn, w.w2, w.b2, true)
+		}
+		if m.stream != nil {
+			m.stream.drop(b, w)
 		}
 	}
 	if m.repr == 0 && m.Layers == 0 {
@@ -310,4 +309,30 @@ func qkvWeight(b tensor.Backend, gw func(string, int, int) tensor.Tensor, g func
 	w := make([]float32, 0, 3*D*D)
 	wqkv, _ := tensor.FromHostWeight(b, append(append(append(w, q.Data...), k.Data...), v.Data...), 3*D, D)
 	return wqkv
+}
+
+// pack checks a batch's token ids and concatenates them: each sequence's segment
+// (attention stays inside it) and the span of residues its embedding averages.
+func (m *Model) pack(tokens [][]int32) ([]int32, []tensor.Segment, []tensor.Span, error) {
+	var ids []int32
+	segs := make([]tensor.Segment, len(tokens))
+	spans := make([]tensor.Span, len(tokens))
+	for i, t := range tokens {
+		if len(t) < 2 || t[0] != TokenCLS || t[len(t)-1] != TokenEOS {
+			return nil, nil, nil, fmt.Errorf("sequence %d: tokens must start with <cls> and end with <eos>", i)
+		}
+		for _, id := range t {
+			if id < 0 || int(id) >= len(Alphabet) || id == TokenMask {
+				return nil, nil, nil, fmt.Errorf("sequence %d: token id %d not accepted", i, id)
+			}
+		}
+		segs[i] = tensor.Segment{Start: len(ids), Len: len(t)}
+		residues := len(t) - 2
+		if m.pool == PoolVirNucPro {
+			residues = min(residues, 1024)
+		}
+		spans[i] = tensor.Span{Start: len(ids) + 1, End: len(ids) + 1 + residues}
+		ids = append(ids, t...)
+	}
+	return ids, segs, spans, nil
 }

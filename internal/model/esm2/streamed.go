@@ -1,0 +1,190 @@
+package esm2
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/virnucpro/virnucpro/internal/tensor"
+	"github.com/virnucpro/virnucpro/internal/weights"
+)
+
+// LoadStreamed loads ESM-2 like Load but keeps its transformer layers' Linear weights
+// (q, k, v, out_proj, fc1, fc2: all but a few MB of the model) in the mapped
+// checkpoint: EmbedBatch widens layer l's into one reused float32 scratch just before
+// running layer l, and hands the mapped pages back after it. The model then holds one
+// layer's weights in float32 (12·D² values: 315 MB for the 3B) instead of all of them
+// (11.4 GB), for the price of converting the checkpoint once per batch (about a
+// second for the 3B's 5.7 GB of float16, against minutes of computing a batch on the
+// CPU). It computes exactly what Load's model computes on the same backend (the same
+// values in the same products; TestStreamedMatchesLoaded). Every weight is checked
+// to be finite here, once. Its EmbedBatch calls run one at a time (one scratch).
+func LoadStreamed(path string, b tensor.Backend, opts Options) (*Model, error) {
+	sd, p, err := readWeights(path)
+	if err != nil {
+		return nil, err
+	}
+	names := canonical(sd)
+	cfg, err := readConfig(path, p, names)
+	if err != nil {
+		return nil, err
+	}
+	m := &Model{Config: cfg, b: b, fileName: path, pool: opts.Pool, repr: opts.ReprLayer}
+	if m.repr < 0 {
+		m.repr = cfg.Layers
+	}
+	if m.repr > cfg.Layers {
+		return nil, fmt.Errorf("representation layer %d: the model has %d layers: %w", m.repr, cfg.Layers, ErrReprLayer)
+	}
+	D := cfg.Dim
+	emb, err := get(names, path, "embed_tokens.weight", len(Alphabet), D)
+	if err != nil {
+		return nil, err
+	}
+	m.embed = b.FromHost(emb.Data, len(Alphabet), D)
+	s := &streamer{dim: D, scratch: make([]float32, 12*D*D)}
+	for l := 0; l < cfg.Layers; l++ {
+		lw, big, err := streamLayer(names, path, l, cfg, b)
+		if err != nil {
+			return nil, err
+		}
+		m.layers = append(m.layers, lw)
+		s.layers = append(s.layers, big)
+	}
+	lg, err := get(names, path, "emb_layer_norm_after.weight", D)
+	if err != nil {
+		return nil, err
+	}
+	lb, err := get(names, path, "emb_layer_norm_after.bias", D)
+	if err != nil {
+		return nil, err
+	}
+	m.lnfG, m.lnfB = b.FromHost(lg.Data, 1, D), b.FromHost(lb.Data, 1, D)
+	for l := range s.layers { // refuse a non-finite weight now, not mid-run
+		if _, err := s.widen(l); err != nil {
+			return nil, err
+		}
+	}
+	m.stream = s
+	return m, nil
+}
+
+// streamedLinears are one layer's Linear weights, left in the mapped checkpoint.
+type streamedLinears struct {
+	q, k, v, wo, w1, w2 *weights.Tensor
+}
+
+// streamLayer is loadLayer for a streamed model: the layer norms, biases and rotary
+// frequencies are uploaded (and checked) as Load does; the Linear weights' shapes
+// are checked and the tensors kept lazy.
+func streamLayer(names map[string]*weights.Tensor, path string, l int, cfg Config, b tensor.Backend) (layerWeights, streamedLinears, error) {
+	D, hd := cfg.Dim, cfg.Dim/cfg.Heads
+	pre := fmt.Sprintf("layers.%d.", l)
+	var err error
+	small := func(name string, n int) tensor.Tensor {
+		if err != nil {
+			return nil
+		}
+		var t *weights.Tensor
+		if t, err = get(names, path, pre+name, n); err != nil {
+			return nil
+		}
+		return b.FromHost(t.Data, 1, n)
+	}
+	big := func(name string, rows, cols int) *weights.Tensor {
+		var t *weights.Tensor
+		if err == nil {
+			t, err = shaped(names, path, pre+name, rows, cols)
+		}
+		return t
+	}
+	var w layerWeights
+	var s streamedLinears
+	s.q, s.k, s.v = big("self_attn.q_proj.weight", D, D), big("self_attn.k_proj.weight", D, D), big("self_attn.v_proj.weight", D, D)
+	s.wo, s.w1, s.w2 = big("self_attn.out_proj.weight", D, D), big("fc1.weight", 4*D, D), big("fc2.weight", D, 4*D)
+	w.ln1g, w.ln1b = small("self_attn_layer_norm.weight", D), small("self_attn_layer_norm.bias", D)
+	w.ln2g, w.ln2b = small("final_layer_norm.weight", D), small("final_layer_norm.bias", D)
+	w.bo, w.b1, w.b2 = small("self_attn.out_proj.bias", D), small("fc1.bias", 4*D), small("fc2.bias", D)
+	var qkvb [3]*weights.Tensor
+	for i, n := range []string{"q", "k", "v"} {
+		if err == nil {
+			qkvb[i], err = get(names, path, pre+"self_attn."+n+"_proj.bias", D)
+		}
+	}
+	if err != nil {
+		return layerWeights{}, streamedLinears{}, err
+	}
+	bqkv := append(append(append(make([]float32, 0, 3*D), qkvb[0].Data...), qkvb[1].Data...), qkvb[2].Data...)
+	w.bqkv = b.FromHost(bqkv, 1, 3*D)
+	w.invFreq = defaultInvFreq(hd)
+	if t, ok := names[pre+"self_attn.rot_emb.inv_freq"]; ok {
+		if err := (&weights.StateDict{File: path}).CheckFinite(pre+"self_attn.rot_emb.inv_freq", t); err != nil {
+			return layerWeights{}, streamedLinears{}, err
+		}
+		if len(t.Data) != hd/2 {
+			return layerWeights{}, streamedLinears{}, fmt.Errorf("%s: %sself_attn.rot_emb.inv_freq has %d values, want %d", path, pre, len(t.Data), hd/2)
+		}
+		w.invFreq = append([]float32(nil), t.Data...)
+	}
+	return w, s, nil
+}
+
+// streamer widens a streamed model's layers into its scratch, one at a time.
+type streamer struct {
+	mu      sync.Mutex // held for a whole EmbedBatch: one scratch
+	dim     int
+	layers  []streamedLinears
+	scratch []float32 // q, k, v, out_proj (D² each), fc1, fc2 (4·D² each)
+}
+
+// widen converts layer l's Linear weights into the scratch (refusing non-finite
+// values) and hands their mapped pages back; it returns the six matrices' values.
+func (s *streamer) widen(l int) ([6][]float32, error) {
+	var out [6][]float32
+	D2 := s.dim * s.dim
+	off := 0
+	for i, t := range []*weights.Tensor{s.layers[l].q, s.layers[l].k, s.layers[l].v, s.layers[l].wo, s.layers[l].w1, s.layers[l].w2} {
+		n := t.Numel()
+		if n != D2 && n != 4*D2 {
+			return out, fmt.Errorf("internal error: layer %d weight %d has %d values", l, i, n)
+		}
+		v, err := t.MaterializeInto(s.scratch[off : off+n : off+n])
+		if err != nil {
+			return out, err
+		}
+		t.Release()
+		out[i] = v
+		off += n
+	}
+	return out, nil
+}
+
+// fill uploads layer l's Linear weights from the scratch into w, as Load's loadLayer
+// uploads them (q, k and v stacked where the backend can).
+func (s *streamer) fill(b tensor.Backend, l int, w *layerWeights) error {
+	v, err := s.widen(l)
+	if err != nil {
+		return err
+	}
+	D := s.dim
+	up := func(data []float32, rows, cols int) tensor.Tensor {
+		t, _ := tensor.FromHostWeight(b, data, rows, cols)
+		return t
+	}
+	if c, ok := b.(tensor.RowConcatenator); ok {
+		w.wqkv = c.ConcatRows(up(v[0], D, D), up(v[1], D, D), up(v[2], D, D))
+	} else {
+		w.wqkv = up(s.scratch[:3*D*D], 3*D, D) // q, k and v lie one after another
+	}
+	w.wo, w.w1, w.w2 = up(v[3], D, D), up(v[4], 4*D, D), up(v[5], D, 4*D)
+	return nil
+}
+
+// drop releases the Linear weights fill uploaded (the scratch is reused).
+func (s *streamer) drop(b tensor.Backend, w *layerWeights) {
+	for _, t := range []*tensor.Tensor{&w.wqkv, &w.wo, &w.w1, &w.w2} {
+		if *t != nil {
+			b.Free(*t)
+			*t = nil
+		}
+	}
+}
