@@ -18,6 +18,7 @@ type esm3bFlags struct {
 	cpuprofile string
 	loadOnly   bool
 	precision  string
+	streamed   bool
 }
 
 // newBenchESM3BCmd builds `bench esm2-3b`: load + embed at the true ESM-2 3B shape.
@@ -45,6 +46,7 @@ before loading, so the load is timed from the page cache. Needs ~12 GB of memory
 	f.StringVar(&ef.checkpoint, "checkpoint", "", "ESM-2 checkpoint to measure (default: the random ESM-2 3B, written if absent)")
 	f.StringVar(&ef.cpuprofile, "cpuprofile", "", "write a CPU profile (pprof) of loading and embedding to this file")
 	f.BoolVar(&ef.loadOnly, "load-only", false, "only load the checkpoint (skip embedding)")
+	addESMStreamedFlag(f, &ef.streamed)
 	f.StringVar(&ef.precision, "precision", "fp32", "fp32, or bf16 (a CPU with AVX512_BF16: the Linear weights held and multiplied in bfloat16, as predict --precision bf16 does)")
 	return cmd
 }
@@ -86,7 +88,7 @@ func runBenchESM3B(cmd *cobra.Command, g *globalOptions, bf *benchFlags, ef *esm
 		}
 		defer pprof.StopCPUProfile()
 	}
-	m, res, err := perf.LoadESM2(path, b)
+	m, res, err := perf.LoadESM2(path, b, ef.streamed)
 	if err != nil {
 		return err
 	}

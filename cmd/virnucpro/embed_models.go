@@ -26,6 +26,7 @@ type embedFlags struct {
 	maxTokens        int
 	dev              deviceFlags
 	reprLayer        int
+	esmStreamed      bool
 	pool             string
 }
 
@@ -76,9 +77,10 @@ func newEmbedESMCmd(g *globalOptions) *cobra.Command {
 	var pool esm2.Pooling
 	cmd := embedCommand(g, ef, "esm2 PROTEINS.fa... [--weights PATH] -o OUT.safetensors", "Mean ESM-2 embeddings of proteins", "esm2-3b",
 		func(b tensor.Backend) (pipeline.Encoder, error) {
-			return esm2.Load(ef.weights, b, esm2.Options{ReprLayer: ef.reprLayer, Pool: pool})
+			return esm2.Load(ef.weights, b, esm2.Options{ReprLayer: ef.reprLayer, Pool: pool, Streamed: ef.esmStreamed})
 		}, false)
 	addReprLayerFlag(cmd.Flags(), &ef.reprLayer)
+	addESMStreamedFlag(cmd.Flags(), &ef.esmStreamed)
 	cmd.Flags().StringVar(&ef.pool, "pool", "virnucpro", "virnucpro (residues 1..min(len,1024)) or full (1..len)")
 	cmd.PreRunE = func(*cobra.Command, []string) (err error) {
 		pool, err = esm2.ParsePooling(ef.pool)

@@ -114,7 +114,7 @@ func WriteESM3B(path string) error {
 // LoadESM2 reads the checkpoint at path once (so that the load that follows is
 // from the page cache, as for a model used repeatedly) and loads it onto b, timing
 // both and recording the peak memory of the load.
-func LoadESM2(path string, b tensor.Backend) (*esm2.Model, *LoadResult, error) {
+func LoadESM2(path string, b tensor.Backend, streamed bool) (*esm2.Model, *LoadResult, error) {
 	res := &LoadResult{}
 	t0 := time.Now()
 	n, err := readThrough(path)
@@ -125,7 +125,7 @@ func LoadESM2(path string, b tensor.Backend) (*esm2.Model, *LoadResult, error) {
 	res.rssReset = ResetPeakRSS() == nil
 	u0, ok0 := ProcessUsage()
 	t0 = time.Now()
-	m, err := esm2.Load(path, b, esm2.Options{ReprLayer: -1})
+	m, err := esm2.Load(path, b, esm2.Options{ReprLayer: -1, Streamed: streamed})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -59,7 +59,7 @@ func TestMeasureESM2(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := cpu.New(1, nil)
-	m, res, err := LoadESM2(path, b)
+	m, res, err := LoadESM2(path, b, false)
 	if err != nil {
 		t.Fatal(err)
 	}

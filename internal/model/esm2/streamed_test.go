@@ -92,3 +92,18 @@ func streamedMatchesLoaded(t *testing.T, name string, b tensor.Backend, path str
 		}
 	}
 }
+
+// TestLoadStreamedOption: Options.Streamed makes Load stream (what --esm-streamed
+// sets); without it the weights are loaded.
+func TestLoadStreamedOption(t *testing.T) {
+	b := testBackends(t)["go"]
+	for _, streamed := range []bool{false, true} {
+		m, err := Load(filepath.Join(td, "esm2_t3_tiny_UR50D.pt"), b, Options{ReprLayer: -1, Streamed: streamed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (m.stream != nil) != streamed {
+			t.Errorf("Options.Streamed %v: the model streams: %v", streamed, m.stream != nil)
+		}
+	}
+}
