@@ -12,6 +12,7 @@ import (
 	"github.com/virnucpro/virnucpro/internal/model/esm2"
 	"github.com/virnucpro/virnucpro/internal/randmodel"
 	"github.com/virnucpro/virnucpro/internal/tensor"
+	"github.com/virnucpro/virnucpro/internal/weights"
 )
 
 // The ESM-2 3B shape VirNucPro runs (esm2_t36_3B_UR50D), and the inputs of the
@@ -93,6 +94,11 @@ type LoadResult struct {
 	Config              esm2.Config
 	Proteins, Tokens    int
 	rssReset            bool // the peak was restarted before loading
+	// LoadUsage is the CPU time and page faults of the load (usageOK: measured);
+	// HugeBytes the anonymous memory in transparent huge pages after it.
+	LoadUsage Usage
+	usageOK   bool
+	HugeBytes uint64
 }
 
 // WriteESM3B writes a random ESM-2 3B checkpoint in fair-esm's layout (float16,
@@ -117,12 +123,17 @@ func LoadESM2(path string, b tensor.Backend) (*esm2.Model, *LoadResult, error) {
 	}
 	res.FileBytes, res.ReadSeconds = n, time.Since(t0).Seconds()
 	res.rssReset = ResetPeakRSS() == nil
+	u0, ok0 := ProcessUsage()
 	t0 = time.Now()
 	m, err := esm2.Load(path, b, esm2.Options{ReprLayer: -1})
 	if err != nil {
 		return nil, nil, err
 	}
 	res.LoadSeconds = time.Since(t0).Seconds()
+	if u1, ok1 := ProcessUsage(); ok0 && ok1 {
+		res.LoadUsage, res.usageOK = u1.Sub(u0), true
+	}
+	res.HugeBytes, _ = AnonHugeBytes()
 	res.Config, res.FP32Bytes = m.Config, 4*ESM2Params(m.Config)
 	if peak, err := PeakRSS(); err == nil && res.rssReset {
 		res.PeakLoad = peak
@@ -169,6 +180,13 @@ func (r *LoadResult) PrintLoad(w io.Writer) {
 	fmt.Fprintf(w, "ESM-2 %d×%d, %d heads: %.2f GB checkpoint, %.2f GB of float32 weights\n", c.Layers, c.Dim, c.Heads, float64(r.FileBytes)/1e9, float64(r.FP32Bytes)/1e9)
 	fmt.Fprintf(w, "  read the file once (warms the page cache)  %6.1f s  %5.2f GB/s\n", r.ReadSeconds, float64(r.FileBytes)/1e9/r.ReadSeconds)
 	fmt.Fprintf(w, "  load from the page cache                   %6.1f s  %5.2f GB/s of float32 weights\n", r.LoadSeconds, float64(r.FP32Bytes)/1e9/r.LoadSeconds)
+	if r.usageOK {
+		u := r.LoadUsage
+		fmt.Fprintf(w, "    CPU time %.1f s user + %.1f s system (kernel: mostly page faults); page faults %d minor, %d major; %.2f GB in transparent huge pages\n",
+			u.User.Seconds(), u.Sys.Seconds(), u.MinorFaults, u.MajorFaults, float64(r.HugeBytes)/1e9)
+		_, why := weights.HugePages()
+		fmt.Fprintf(w, "    huge pages %s\n", why)
+	}
 	if r.PeakLoad > 0 {
 		fmt.Fprintf(w, "  peak RSS after loading                     %6.2f GB = %.3f× the float32 weights\n", float64(r.PeakLoad)/1e9, float64(r.PeakLoad)/float64(r.FP32Bytes))
 	}

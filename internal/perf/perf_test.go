@@ -120,3 +120,42 @@ func TestMeasureCounts(t *testing.T) {
 		}
 	}
 }
+
+// TestParseSmapsField: the value of one "Name: n kB" line of smaps_rollup, in bytes.
+func TestParseSmapsField(t *testing.T) {
+	rollup := "00400000-7ffd [rollup]\nRss:  11150776 kB\nAnonHugePages:  10643456 kB\nShmemHugePages:  0 kB\n"
+	for _, c := range []struct {
+		name string
+		want uint64
+		ok   bool
+	}{
+		{"AnonHugePages:", 10643456 << 10, true},
+		{"ShmemHugePages:", 0, true},
+		{"FilePmdMapped:", 0, false},
+	} {
+		if got, ok := parseSmapsField([]byte(rollup), c.name); got != c.want || ok != c.ok {
+			t.Errorf("parseSmapsField(%s) = %d, %v; want %d, %v", c.name, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+// TestProcessUsage: where the platform reports it, usage only grows, and Sub is
+// the difference field by field.
+func TestProcessUsage(t *testing.T) {
+	u0, ok := ProcessUsage()
+	if !ok {
+		t.Skip("no process usage on this platform")
+	}
+	buf := make([]byte, 8<<20)
+	for i := 0; i < len(buf); i += 4096 {
+		buf[i] = 1
+	}
+	u1, _ := ProcessUsage()
+	d := u1.Sub(u0)
+	if d.User < 0 || d.Sys < 0 || d.MinorFaults < 0 || d.MajorFaults < 0 {
+		t.Errorf("usage went down: %+v", d)
+	}
+	if d.User != u1.User-u0.User || d.MinorFaults != u1.MinorFaults-u0.MinorFaults {
+		t.Errorf("Sub(%+v, %+v) = %+v", u1, u0, d)
+	}
+}

@@ -107,7 +107,7 @@ func (p *Pickle) gather(t *ptTensor, raw []byte, n int) ([]float32, bool, error)
 	if err != nil {
 		return nil, false, err
 	}
-	vals := make([]float32, n)
+	vals := allocFloat32(n)
 	idx := make([]int, len(t.size))
 	for i := 0; i < n; i++ {
 		pos := t.offset

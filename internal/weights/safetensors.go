@@ -170,43 +170,43 @@ func decodeValues(b []byte, dtype string) ([]float32, error) {
 		}
 		// Unaligned (a re-zipped checkpoint): copied whole, as the aliasing above
 		// reads it (little-endian hosts).
-		out := make([]float32, n)
+		out := allocFloat32(n)
 		copy(unsafe.Slice((*byte)(unsafe.Pointer(&out[0])), 4*n), b)
 		return out, nil
 	case "F16", "BF16":
 		return allocFloat32(len(b) / 2), nil
 	case "F64":
-		out := make([]float32, len(b)/8)
+		out := allocFloat32(len(b) / 8)
 		for i := range out {
 			out[i] = float32(math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:])))
 		}
 		return out, nil
 	case "I64":
-		out := make([]float32, len(b)/8)
+		out := allocFloat32(len(b) / 8)
 		for i := range out {
 			out[i] = float32(int64(binary.LittleEndian.Uint64(b[8*i:])))
 		}
 		return out, nil
 	case "I32":
-		out := make([]float32, len(b)/4)
+		out := allocFloat32(len(b) / 4)
 		for i := range out {
 			out[i] = float32(int32(binary.LittleEndian.Uint32(b[4*i:])))
 		}
 		return out, nil
 	case "I16":
-		out := make([]float32, len(b)/2)
+		out := allocFloat32(len(b) / 2)
 		for i := range out {
 			out[i] = float32(int16(binary.LittleEndian.Uint16(b[2*i:])))
 		}
 		return out, nil
 	case "I8":
-		out := make([]float32, len(b))
+		out := allocFloat32(len(b))
 		for i := range out {
 			out[i] = float32(int8(b[i]))
 		}
 		return out, nil
 	case "U8", "BOOL":
-		out := make([]float32, len(b))
+		out := allocFloat32(len(b))
 		for i := range out {
 			out[i] = float32(b[i])
 		}

@@ -37,7 +37,7 @@ const gemmMaxTile = 12 * 32
 // k·n = 2560·2560, 2560·10240, 10240·2560): 96-row tasks 84.8 94.6 91.0, 384-row
 // tasks 87.1 89.9 96.0, 768 83.3 88.1 95.2 (noise ±5); tasks of 384 rows with the
 // prefetching of sgemm_ahead.go 88.4 85.5 88.5 against 96-row tasks 79.7 86.7 85.4 in
-// one later run.
+// one later run. Against OpenBLAS: docs/performance.md ("Evening: 384-row tasks").
 var (
 	gemmMC = 384
 	gemmNC = 512
