@@ -35,8 +35,9 @@ matrix products on the same backend, and prints tokens/s, achieved GFLOP/s, the 
 SGEMM GFLOP/s measured in the same rounds and their ratio; then the peak resident
 memory against the models' float32 weight size. --rss also loads a 393 MB ESM-2
 from safetensors, .pt and float16 .pt, each in a fresh process, and prints its peak
-memory against the float32 weight size. --precision bf16 measures in bf16 (a CPU
-with AVX512_BF16) and then, as --compare also does, compares it with fp32 in the same process: Linear
+memory against the float32 weight size. --compare compares the native kernels
+with OpenBLAS, then bf16 with fp32 (a CPU with AVX512_BF16), in the same process.
+--precision bf16 measures in bf16 and then compares it with fp32 likewise: Linear
 GFLOP/s at the encoders' shapes and tokens/s at the ESM-2 3B layer shape (one
 random layer of width 2560), ESM-2 35M and DNABERT-S.`,
 		Args: cobra.NoArgs,
