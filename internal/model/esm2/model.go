@@ -75,6 +75,20 @@ func Load(path string, b tensor.Backend, opts Options) (*Model, error) {
 	if opts.Streamed {
 		return LoadStreamed(path, b, opts)
 	}
+	var lin *linearLoader
+	return build(path, b, opts, func(names map[string]*weights.Tensor, l int, cfg Config) (layerWeights, error) {
+		if lin == nil {
+			lin = newLinearLoader(b)
+		}
+		return loadLayer(names, path, l, cfg, lin)
+	})
+}
+
+// build reads the checkpoint at path and makes the model around its transformer
+// layers, which layer loads one at a time (Load converts them, LoadStreamed leaves
+// their Linear weights in the file): the configuration, the representation layer,
+// the token embeddings and the final layer norm are the same for both.
+func build(path string, b tensor.Backend, opts Options, layer func(names map[string]*weights.Tensor, l int, cfg Config) (layerWeights, error)) (*Model, error) {
 	sd, p, err := readWeights(path)
 	if err != nil {
 		return nil, err
@@ -98,9 +112,8 @@ func Load(path string, b tensor.Backend, opts Options) (*Model, error) {
 		return nil, err
 	}
 	m.embed = b.FromHost(emb.Data, len(Alphabet), D)
-	lin := newLinearLoader(b)
 	for l := 0; l < cfg.Layers; l++ {
-		lw, err := loadLayer(names, path, l, cfg, lin)
+		lw, err := layer(names, l, cfg)
 		if err != nil {
 			return nil, err
 		}

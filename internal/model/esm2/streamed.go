@@ -19,46 +19,18 @@ import (
 // values in the same products; TestStreamedMatchesLoaded). Every weight is checked
 // to be finite here, once. Its EmbedBatch calls run one at a time (one scratch).
 func LoadStreamed(path string, b tensor.Backend, opts Options) (*Model, error) {
-	sd, p, err := readWeights(path)
-	if err != nil {
-		return nil, err
-	}
-	names := canonical(sd)
-	cfg, err := readConfig(path, p, names)
-	if err != nil {
-		return nil, err
-	}
-	m := &Model{Config: cfg, b: b, fileName: path, pool: opts.Pool, repr: opts.ReprLayer}
-	if m.repr < 0 {
-		m.repr = cfg.Layers
-	}
-	if m.repr > cfg.Layers {
-		return nil, fmt.Errorf("representation layer %d: the model has %d layers: %w", m.repr, cfg.Layers, ErrReprLayer)
-	}
-	D := cfg.Dim
-	emb, err := get(names, path, "embed_tokens.weight", len(Alphabet), D)
-	if err != nil {
-		return nil, err
-	}
-	m.embed = b.FromHost(emb.Data, len(Alphabet), D)
-	s := &streamer{dim: D, scratch: make([]float32, 12*D*D)}
-	for l := 0; l < cfg.Layers; l++ {
-		lw, big, err := streamLayer(names, path, l, cfg, b)
-		if err != nil {
-			return nil, err
+	var s *streamer
+	m, err := build(path, b, opts, func(names map[string]*weights.Tensor, l int, cfg Config) (layerWeights, error) {
+		if s == nil {
+			s = &streamer{dim: cfg.Dim, scratch: make([]float32, 12*cfg.Dim*cfg.Dim)}
 		}
-		m.layers = append(m.layers, lw)
+		lw, big, err := streamLayer(names, path, l, cfg, b)
 		s.layers = append(s.layers, big)
-	}
-	lg, err := get(names, path, "emb_layer_norm_after.weight", D)
+		return lw, err
+	})
 	if err != nil {
 		return nil, err
 	}
-	lb, err := get(names, path, "emb_layer_norm_after.bias", D)
-	if err != nil {
-		return nil, err
-	}
-	m.lnfG, m.lnfB = b.FromHost(lg.Data, 1, D), b.FromHost(lb.Data, 1, D)
 	for l := range s.layers { // refuse a non-finite weight now, not mid-run
 		if _, err := s.widen(l); err != nil {
 			return nil, err
