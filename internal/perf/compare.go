@@ -22,9 +22,10 @@ func CompareCPU(out io.Writer, threads int, dir string, esmSeqs, dnaSeqs int, bu
 	}
 	var gemms []cpu.Gemm
 	var backends []named
+	ours := 0
 	if cpu.NativeSupported() {
 		g := cpu.NewNative(threads)
-		gemms = append(gemms, g)
+		gemms, ours = append(gemms, g, g.HeldPacked()), 2
 		backends = append(backends, named{"native " + g.Level(), cpu.New(threads, g)})
 	} else {
 		fmt.Fprintln(out, "native kernels: not on this processor (needs amd64 with AVX2 and FMA)")
@@ -42,8 +43,8 @@ func CompareCPU(out io.Writer, threads int, dir string, esmSeqs, dnaSeqs int, bu
 	if len(gemms) == 0 {
 		return nil
 	}
-	fmt.Fprintf(out, "SGEMM at the encoders' shapes, %d threads, best GFLOP/s of alternating rounds (openblas: on 256-row blocks, as its backend calls it; openblas-unblocked: one call per thread, its fastest; ratio: the first / the best other; per CPU-second: the same per second of the process's CPU time, which waiting for a core on a busy machine does not distort):\n", threads)
-	CompareGemms(out, gemms, EncoderGemmShapes, 2, budget)
+	fmt.Fprintf(out, "SGEMM at the encoders' shapes, %d threads, best GFLOP/s of alternating rounds (native: B packed in every call, as for any product; native-held: B packed once before, as the encoders hold their Linear weights; openblas: on 256-row blocks, as its backend calls it; openblas-unblocked: one call per thread, its fastest; ratio: native / the best OpenBLAS, native-held / the best OpenBLAS; per CPU-second: the same per second of the process's CPU time, which waiting for a core on a busy machine does not distort):\n", threads)
+	CompareGemms(out, gemms, ours, EncoderGemmShapes, 2, budget)
 	fmt.Fprintln(out, "Encoders, best tokens/s of two alternating measurements on each backend (and per second of the process's CPU time over one more pass):")
 	for _, mk := range []func(b tensor.Backend) (*Workload, error){
 		func(b tensor.Backend) (*Workload, error) {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math/rand"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/virnucpro/virnucpro/internal/tensor/cpu"
@@ -30,11 +31,15 @@ var EncoderGemmShapes = []GemmShape{
 
 // CompareGemms measures each Gemm at each shape, in alternating rounds so that load
 // from other processes affects all alike, for about budget per shape (at least
-// rounds rounds), and prints the best GFLOP/s of each and the first's ratio to the
-// best of the others; then the same per second of the process's CPU time (where the
+// rounds rounds), and prints the best GFLOP/s of each and, for each of the first
+// ours, its ratio to the best of the others (all when ours is 0 or all: the first
+// against the rest); then the same per second of the process's CPU time (where the
 // platform reports it), which time spent waiting for a core on a busy machine does
 // not distort.
-func CompareGemms(out io.Writer, gemms []cpu.Gemm, shapes []GemmShape, rounds int, budget time.Duration) {
+func CompareGemms(out io.Writer, gemms []cpu.Gemm, ours int, shapes []GemmShape, rounds int, budget time.Duration) {
+	if ours <= 0 || ours >= len(gemms) {
+		ours = 1
+	}
 	r := rand.New(rand.NewSource(1))
 	for _, s := range shapes {
 		a, w, c := randSlice(r, s.M*s.K), randSlice(r, s.N*s.K), make([]float32, s.M*s.N)
@@ -63,26 +68,28 @@ func CompareGemms(out io.Writer, gemms []cpu.Gemm, shapes []GemmShape, rounds in
 		}
 		fmt.Fprint(out, "  GFLOP/s")
 		if len(gemms) > 1 {
-			fmt.Fprintf(out, "  ratio %.2f", bestRatio(best))
+			fmt.Fprintf(out, "  ratio %s", ratios(best, ours))
 		}
 		if _, ok := processCPU(); ok && len(gemms) > 1 && !slices.Contains(bestCPU, 0) {
 			fmt.Fprint(out, "  | per CPU-second")
 			for _, d := range bestCPU {
 				fmt.Fprintf(out, " %.1f", flop/d.Seconds())
 			}
-			fmt.Fprintf(out, "  ratio %.2f", bestRatio(bestCPU))
+			fmt.Fprintf(out, "  ratio %s", ratios(bestCPU, ours))
 		}
 		fmt.Fprintln(out)
 	}
 }
 
-// bestRatio is the first time's speed relative to the fastest of the others.
-func bestRatio(times []time.Duration) float64 {
-	other := times[1]
-	for _, d := range times[2:] {
-		other = min(other, d)
+// ratios formats each of the first ours times' speed relative to the fastest of
+// the others, separated by slashes.
+func ratios(times []time.Duration, ours int) string {
+	other := slices.Min(times[ours:])
+	parts := make([]string, ours)
+	for i, d := range times[:ours] {
+		parts[i] = fmt.Sprintf("%.2f", other.Seconds()/d.Seconds())
 	}
-	return other.Seconds() / times[0].Seconds()
+	return strings.Join(parts, "/")
 }
 
 func randSlice(r *rand.Rand, n int) []float32 {

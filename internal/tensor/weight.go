@@ -3,14 +3,25 @@ package tensor
 import "errors"
 
 // WeightHolder is implemented by backends that may hold a Linear weight in their own
-// storage, in a narrower type than float32 (the CPU backend with --precision bf16
-// rounds it to bfloat16 and packs it for its kernel).
+// storage and layout: the CPU backend packs it for its native kernels once (and in
+// bf16 rounds it to bfloat16 first) instead of in every product.
 type WeightHolder interface {
 	// FromHostWeight is FromHost for a matrix used only as the weight of Linear,
 	// of the Fuser methods and of ConcatRows (and read back with ToHost). copied
 	// reports that the backend converted data into its own storage and keeps no
 	// reference to it, so the caller may release it.
 	FromHostWeight(data []float32, rows, cols int) (t Tensor, copied bool)
+}
+
+// WeightRefiller is implemented by WeightHolders that can overwrite a weight they
+// hold with new values of the same shape, in its own storage. A model that streams
+// its layers through one scratch (esm2.LoadStreamed) refills one layer's weights for
+// the next instead of allocating, packing and dropping them for every layer of
+// every batch.
+type WeightRefiller interface {
+	// RefillWeight packs data (rows×cols of t, row-major) into t, as
+	// FromHostWeight would have; t must not be a ConcatRows stack.
+	RefillWeight(t Tensor, data []float32)
 }
 
 // FromHostWeight uploads a Linear weight: b's FromHostWeight when b is a

@@ -2,6 +2,7 @@ package esm2
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/virnucpro/virnucpro/internal/tensor"
@@ -106,6 +107,8 @@ type streamer struct {
 	dim     int
 	layers  []streamedLinears
 	scratch []float32 // q, k, v, out_proj (D² each), fc1, fc2 (4·D² each)
+	// held are the uploaded weights kept for refilling (see up), by slot.
+	held [7]tensor.Tensor
 }
 
 // widen converts layer l's Linear weights into the scratch (refusing non-finite
@@ -131,32 +134,46 @@ func (s *streamer) widen(l int) ([6][]float32, error) {
 }
 
 // fill uploads layer l's Linear weights from the scratch into w, as Load's loadLayer
-// uploads them (q, k and v stacked where the backend can).
+// uploads them (q, k and v stacked where the backend can). A backend that holds its
+// own copy of a weight and can refill it (tensor.WeightRefiller: the CPU's packed
+// panels) gets the previous layer's weights refilled in place, not new ones.
 func (s *streamer) fill(b tensor.Backend, l int, w *layerWeights) error {
 	v, err := s.widen(l)
 	if err != nil {
 		return err
 	}
 	D := s.dim
-	up := func(data []float32, rows, cols int) tensor.Tensor {
-		t, _ := tensor.FromHostWeight(b, data, rows, cols)
-		return t
-	}
 	if c, ok := b.(tensor.RowConcatenator); ok {
-		w.wqkv = c.ConcatRows(up(v[0], D, D), up(v[1], D, D), up(v[2], D, D))
+		w.wqkv = c.ConcatRows(s.up(b, 0, v[0], D, D), s.up(b, 1, v[1], D, D), s.up(b, 2, v[2], D, D))
 	} else {
-		w.wqkv = up(s.scratch[:3*D*D], 3*D, D) // q, k and v lie one after another
+		w.wqkv = s.up(b, 6, s.scratch[:3*D*D], 3*D, D) // q, k and v lie one after another
 	}
-	w.wo, w.w1, w.w2 = up(v[3], D, D), up(v[4], 4*D, D), up(v[5], D, 4*D)
+	w.wo, w.w1, w.w2 = s.up(b, 3, v[3], D, D), s.up(b, 4, v[4], 4*D, D), s.up(b, 5, v[5], D, 4*D)
 	return nil
 }
 
-// drop releases the Linear weights fill uploaded (the scratch is reused).
+// up uploads data as the Linear weight of slot i (q, k, v, out_proj, fc1, fc2, or
+// q, k and v stacked), refilling the one held from the previous layer if any, and
+// keeps it for the next layer when the backend holds a copy it can refill.
+func (s *streamer) up(b tensor.Backend, i int, data []float32, rows, cols int) tensor.Tensor {
+	if t := s.held[i]; t != nil {
+		b.(tensor.WeightRefiller).RefillWeight(t, data)
+		return t
+	}
+	t, copied := tensor.FromHostWeight(b, data, rows, cols)
+	if _, ok := b.(tensor.WeightRefiller); ok && copied {
+		s.held[i] = t
+	}
+	return t
+}
+
+// drop releases the Linear weights fill uploaded (the scratch is reused), except
+// those held for refilling.
 func (s *streamer) drop(b tensor.Backend, w *layerWeights) {
 	for _, t := range []*tensor.Tensor{&w.wqkv, &w.wo, &w.w1, &w.w2} {
-		if *t != nil {
+		if *t != nil && !slices.Contains(s.held[:], *t) {
 			b.Free(*t)
-			*t = nil
 		}
+		*t = nil
 	}
 }

@@ -74,6 +74,7 @@ func streamedMatchesLoaded(t *testing.T, name string, b tensor.Backend, path str
 				t.Fatalf("%s: a scratch of %d values for width %d", name, len(streamed.stream.scratch), streamed.Dim())
 			}
 			wantPacked, wantAlone := testutil.EmbedPackedAndAlone(t, loaded.EmbedBatch, toks, loaded.Dim())
+			var held [7]tensor.Tensor
 			for round := 0; round < 2; round++ {
 				packed, alone := testutil.EmbedPackedAndAlone(t, streamed.EmbedBatch, toks, streamed.Dim())
 				for i := range wantPacked {
@@ -88,6 +89,16 @@ func streamedMatchesLoaded(t *testing.T, name string, b tensor.Backend, path str
 						}
 					}
 				}
+				// The native kernels hold one layer's weights packed and refill them
+				// for the next layer and batch, never allocating new ones.
+				_, refills := b.(tensor.WeightRefiller)
+				if refills && b.Name() == "native" && streamed.ReprLayer() > 0 && (streamed.stream.held[0] == nil || streamed.stream.held[5] == nil) {
+					t.Fatalf("%s: the packed weights are not held for refilling", name)
+				}
+				if round == 1 && streamed.stream.held != held {
+					t.Fatalf("%s: the second batch replaced the held weights", name)
+				}
+				held = streamed.stream.held
 			}
 		}
 	}

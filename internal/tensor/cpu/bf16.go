@@ -43,7 +43,18 @@ func newBF16Weight(w []float32, n, k, threads int) *bf16Weight {
 	k2 := (k + 1) / 2
 	np := (n + sbgemmNR - 1) / sbgemmNR
 	bw := &bf16Weight{n: n, k: k, k2: k2, panels: make([]uint32, np*k2*sbgemmNR)}
-	parallelRanges(np, threads, func(q0, q1 int) {
+	bw.fill(w, threads)
+	return bw
+}
+
+// fill rounds and packs the n×k row-major values w into the weight's panels,
+// replacing what they held.
+func (bw *bf16Weight) fill(w []float32, threads int) {
+	n, k, k2 := bw.n, bw.k, bw.k2
+	if len(w) != n*k {
+		panic("cpu backend: packing a weight of another shape")
+	}
+	parallelRanges((n+sbgemmNR-1)/sbgemmNR, threads, func(q0, q1 int) {
 		for q := q0; q < q1; q++ {
 			dst := bw.panels[q*k2*sbgemmNR : (q+1)*k2*sbgemmNR]
 			rows := min(sbgemmNR, n-q*sbgemmNR)
@@ -58,7 +69,6 @@ func newBF16Weight(w []float32, n, k, threads int) *bf16Weight {
 			}
 		}
 	})
-	return bw
 }
 
 // packRowBF16 is the Go reference: it rounds the pairs of row from pair p0 on into

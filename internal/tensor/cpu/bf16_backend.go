@@ -1,13 +1,10 @@
 package cpu
 
 import (
-	"fmt"
 	"log/slog"
 
 	"github.com/virnucpro/virnucpro/internal/tensor"
 )
-
-var _ tensor.WeightHolder = (*Backend)(nil)
 
 // bf16Products is the bf16 state of a backend opened for --precision bf16: the
 // kernel (assembly where the processor has AVX512_BF16; tests also run the Go
@@ -39,19 +36,6 @@ func NewBF16(threads int) (*Backend, error) {
 	b := New(threads, NewNative(threads))
 	b.bf16 = &bf16Products{asm: true}
 	return b, nil
-}
-
-// FromHostWeight implements tensor.WeightHolder: in bf16 the weight is rounded to
-// bfloat16 (nearest, ties to even) and packed for the kernel, and data is not kept;
-// in fp32 it is FromHost.
-func (b *Backend) FromHostWeight(data []float32, rows, cols int) (tensor.Tensor, bool) {
-	if b.bf16 == nil {
-		return b.FromHost(data, rows, cols), false
-	}
-	if len(data) != rows*cols {
-		panic(fmt.Sprintf("cpu backend: FromHostWeight with %d values for %d×%d", len(data), rows, cols))
-	}
-	return &Matrix{rows: rows, cols: cols, bf: newBF16Weight(data, rows, cols, b.threads)}, true
 }
 
 // OpenPrecision is Open for a precision: "fp32" (or "") is Open(kind); "bf16" needs

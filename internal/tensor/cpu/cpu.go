@@ -28,6 +28,7 @@ type Matrix struct {
 	data       []float32
 	parts      []*Matrix   // non-nil for a ConcatRows stack (then data is nil)
 	bf         *bf16Weight // non-nil for a Linear weight held in bfloat16 (then data is nil)
+	packed     *f32Weight  // non-nil for a Linear weight held packed in float32 (then data is nil)
 	scratch    bool        // data comes from the backend's scratchPool (NewScratch)
 }
 
@@ -118,11 +119,14 @@ func (b *Backend) ToHost(dst []float32, t tensor.Tensor) {
 
 // toHost copies a matrix that is not a stack into dst (a bfloat16 weight widened).
 func (m *Matrix) toHost(dst []float32) {
-	if m.bf != nil {
+	switch {
+	case m.bf != nil:
 		m.bf.unpack(dst)
-		return
+	case m.packed != nil:
+		m.packed.unpack(dst)
+	default:
+		copy(dst, m.data)
 	}
-	copy(dst, m.data)
 }
 
 // ConcatRows implements tensor.RowConcatenator: the parts are not copied.
@@ -160,7 +164,7 @@ func (b *Backend) Free(t tensor.Tensor) {
 	if m.scratch && m.data != nil {
 		b.scratch.put(m.data)
 	}
-	m.data, m.bf = nil, nil
+	m.data, m.bf, m.packed = nil, nil, nil
 }
 
 // Copy implements tensor.Backend.
@@ -220,10 +224,15 @@ func (b *Backend) nativeProduct(m, k int, a []float32, w *Matrix, c []float32, l
 }
 
 // partProduct computes C = A·Wᵀ (+C) for a weight that is not a stack, with pre and
-// post as nativeProduct's: in bfloat16 when it is held so, else in float32.
+// post as nativeProduct's: in bfloat16 when it is held so, else in float32 (from
+// its packed panels when it is held so).
 func (b *Backend) partProduct(m, k int, a []float32, w *Matrix, c []float32, ldc int, acc bool, pre, post func(r0, r1 int)) {
-	if w.bf != nil {
+	switch {
+	case w.bf != nil:
 		b.bf16.product(m, a, k, w.bf, c, ldc, acc, b.native.threads, pre, post)
+		return
+	case w.packed != nil:
+		b.native.packedNTHooks(m, k, a, k, w.packed, c, ldc, acc, pre, post)
 		return
 	}
 	b.native.sgemmNTHooks(m, w.rows, k, a, k, w.data, k, c, ldc, acc, pre, post)

@@ -50,6 +50,15 @@ func (g *Native) sgemmNTHooks(m, n, k int, a []float32, lda int, b []float32, ld
 	sgemmNativeHooks(simdLevel, o, g.threads, &g.bufs, pre, post)
 }
 
+// packedNTHooks is sgemmNTHooks for a weight held packed: C = A·Wᵀ (+C), at the
+// level w was packed for.
+func (g *Native) packedNTHooks(m, k int, a []float32, lda int, w *f32Weight, c []float32, ldc int, accumulate bool, pre, post func(r0, r1 int)) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	o := gemmOperands{m: m, n: w.n, k: k, a: a, lda: lda, bT: true, c: c, ldc: ldc, acc: accumulate, packed: w.panels}
+	sgemmNativeHooks(w.level, o, g.threads, &g.bufs, pre, post)
+}
+
 // rowBlock implements kernels (single-threaded, on the caller's buffers).
 func (g *Native) rowBlock(rows, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, acc bool, ws *workspace) {
 	sgemmNative(simdLevel, gemmOperands{m: rows, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, bT: true, c: c, ldc: ldc, acc: acc}, 1, &ws.att.gemm)

@@ -64,7 +64,8 @@ func sgemmKernel(level, mr, nr, k int, a []float32, lda int, b, src []float32, l
 }
 
 // gemmOperands are one product's inputs: C[m×n] (+)= A[m×k]·op(B), with op(B) = Bᵀ
-// for B n×k (bT) or B for B k×n.
+// for B n×k (bT) or B for B k×n; or, when packed is not nil, op(B) already packed
+// (a weight held packed: f32weight.go) and b unused.
 type gemmOperands struct {
 	m, n, k int
 	a       []float32
@@ -75,6 +76,7 @@ type gemmOperands struct {
 	c       []float32
 	ldc     int
 	acc     bool
+	packed  []float32
 }
 
 // gemmWorker is one goroutine's scratch: the zero-padded rows of A of a tile
@@ -116,9 +118,12 @@ func sgemmNativeHooks(level int, o gemmOperands, threads int, bufs *gemmBufs, pr
 	}
 	mr, nr := sgemmTile(level)
 	panels := (o.n + nr - 1) / nr
-	bufs.bp = grow(bufs.bp, panels*o.k*nr)
 	plan := planRowTasks(o.m, mr, max(gemmMC/mr, 1), panels, threads)
-	packs := newPackOnce(o, bufs.bp, nr, panels, plan.workers)
+	packs := &packOnce{bp: o.packed} // packed already: nothing to do
+	if o.packed == nil {
+		bufs.bp = grow(bufs.bp, panels*o.k*nr)
+		packs = newPackOnce(o, bufs.bp, nr, panels, plan.workers)
+	}
 	runRowTasks(plan, bufs.worker, pre, post, func(w *gemmWorker, t0, t1, q0, q1 int) {
 		sgemmTask(level, o, w, packs, mr, nr, t0, t1, q0, q1)
 	})
@@ -135,7 +140,7 @@ type packOnce struct {
 	nr     int
 	panels int
 	chunk  int
-	chunks []packChunk // nil: everything was packed up front
+	chunks []packChunk // nil: everything was packed up front (or before the call)
 }
 
 // packChunk is the state of one chunk's packing.
