@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/virnucpro/virnucpro/internal/checkpoint"
+	"github.com/virnucpro/virnucpro/internal/mqc"
 	"github.com/virnucpro/virnucpro/internal/report"
 )
 
@@ -122,10 +123,15 @@ Every file is replaced atomically; on error the old files stay. See docs/report.
 				return err
 			}
 			defer lock.Unlock()
+			// The fp32 confirmation of a bf16 run is not in chunks.tsv: keep the one
+			// the MultiQC table recorded.
+			if opts.Confirmation, err = mqc.ReadConfirmation(args[0]); err != nil {
+				return err
+			}
 			if err := report.Rebuild(args[0], opts); err != nil {
 				return err
 			}
-			return seqOpts.refresh(args[0])
+			return seqOpts.refresh(args[0], opts.Confirmation)
 		},
 	}
 	addReportFlags(cmd.Flags(), &reportOpts)

@@ -12,6 +12,7 @@ import (
 	"github.com/virnucpro/virnucpro/internal/fasta"
 	"github.com/virnucpro/virnucpro/internal/mqc"
 	"github.com/virnucpro/virnucpro/internal/predict"
+	"github.com/virnucpro/virnucpro/internal/report"
 	"github.com/virnucpro/virnucpro/internal/seqout"
 )
 
@@ -32,8 +33,9 @@ func (s *reportSequenceFlags) register(fs *pflag.FlagSet) {
 }
 
 // refresh rewrites dir's sequence outputs from the inputs (or removes the stale ones
-// when no input is given) and its MultiQC files, keeping their sample name.
-func (s *reportSequenceFlags) refresh(dir string) error {
+// when no input is given) and its MultiQC files, keeping their sample name, with the
+// run's fp32 confirmation conf.
+func (s *reportSequenceFlags) refresh(dir string, conf report.Confirmation) error {
 	if _, err := seqout.ParseMinTier(s.minTier); err != nil {
 		return err
 	}
@@ -65,5 +67,5 @@ func (s *reportSequenceFlags) refresh(dir string) error {
 	if sample == "" {
 		sample = filepath.Base(filepath.Clean(dir))
 	}
-	return mqc.Write(dir, sample)
+	return mqc.Write(dir, sample, conf)
 }

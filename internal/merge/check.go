@@ -74,6 +74,11 @@ func readShards(dirs []string) ([]shardDir, error) {
 func describeDifference(a, b predict.ShardResult) string {
 	var d []string
 	d = append(d, checkpoint.Diff(a.Identity, b.Identity)...)
+	// The identity of a bf16 run holds its margin; shard.json's own record of it must
+	// agree as well (it heads the merged reports).
+	if ma, mb := margin(a), margin(b); len(d) == 0 && ma != mb {
+		d = append(d, fmt.Sprintf("fp32 confirmation margin: %s vs %s", ma, mb))
+	}
 	if a.InputRecords != b.InputRecords {
 		d = append(d, fmt.Sprintf("input records: %d vs %d", a.InputRecords, b.InputRecords))
 	}
@@ -101,4 +106,12 @@ func sameDir(a, b string) bool {
 	aa, err1 := filepath.Abs(a)
 	bb, err2 := filepath.Abs(b)
 	return err1 == nil && err2 == nil && aa == bb
+}
+
+// margin is r's fp32 confirmation margin in words ("none" when it had none).
+func margin(r predict.ShardResult) string {
+	if r.Confirmation == nil || !r.Confirmation.Ran() {
+		return "none"
+	}
+	return fmt.Sprint(r.Confirmation.Margin)
 }

@@ -29,6 +29,9 @@ type Options struct {
 // Summary counts what was merged.
 type Summary struct {
 	Shards, Records, Chunks, Frames int
+	// Confirmation is the shards' fp32 confirmation of a bf16 run: their confirmed
+	// frames summed, at their common margin (zero when none ran).
+	Confirmation report.Confirmation
 }
 
 // Merge checks that Dirs are exactly the finished shards of one run (refusing
@@ -70,12 +73,14 @@ func Merge(ctx context.Context, o Options) (Summary, error) {
 		}
 		ropts.Meta = &meta
 	}
+	conf := confirmationOf(shards)
 	sink, err := predict.NewOutputSink(predict.OutputOptions{Dir: o.Out, Compat: first.Compat,
 		KeepIntermediate: first.KeepIntermediate, FeatureDims: first.FeatureDims, Report: ropts,
-		BeforeMark: func() error { return mergeSequenceOutputs(o.Out, shards, first.Sample) }})
+		BeforeMark: func() error { return mergeSequenceOutputs(o.Out, shards, first.Sample, conf) }})
 	if err != nil {
 		return Summary{}, err
 	}
+	sink.SetConfirmation(conf)
 	for ord := 0; ord < first.InputRecords; ord++ {
 		if ord%1024 == 0 && ctx.Err() != nil {
 			sink.Abort()
@@ -100,7 +105,24 @@ func Merge(ctx context.Context, o Options) (Summary, error) {
 		return Summary{}, err
 	}
 	n := sink.Counts()
-	sum := Summary{Shards: len(shards), Records: n.Records, Chunks: n.Chunks, Frames: n.Frames}
-	slog.Info("merged", "shards", sum.Shards, "records", sum.Records, "chunks", sum.Chunks, "frames", sum.Frames, "output", o.Out)
+	sum := Summary{Shards: len(shards), Records: n.Records, Chunks: n.Chunks, Frames: n.Frames, Confirmation: conf}
+	attrs := []any{"shards", sum.Shards, "records", sum.Records, "chunks", sum.Chunks, "frames", sum.Frames}
+	if conf.Ran() {
+		attrs = append(attrs, "fp32_confirmed_frames", conf.Frames, "bf16_confirm_margin", conf.Margin)
+	}
+	slog.Info("merged", append(attrs, "output", o.Out)...)
 	return sum, nil
+}
+
+// confirmationOf sums the shards' fp32 confirmations. Their margins are equal: the
+// margin is part of a bf16 run's identity, and readShards compares them too.
+func confirmationOf(shards []shardDir) report.Confirmation {
+	var c report.Confirmation
+	for _, s := range shards {
+		if s.res.Confirmation != nil {
+			c.Frames += s.res.Confirmation.Frames
+			c.Margin = s.res.Confirmation.Margin
+		}
+	}
+	return c
 }

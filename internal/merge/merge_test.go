@@ -2,6 +2,7 @@ package merge
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"github.com/virnucpro/virnucpro/internal/checkpoint"
 	"github.com/virnucpro/virnucpro/internal/embedfile"
 	"github.com/virnucpro/virnucpro/internal/model/esm2"
+	"github.com/virnucpro/virnucpro/internal/mqc"
 	"github.com/virnucpro/virnucpro/internal/predict"
 	"github.com/virnucpro/virnucpro/internal/report"
 	"github.com/virnucpro/virnucpro/internal/tensor"
@@ -120,8 +122,8 @@ func TestMergedShardsEqualTheUnshardedRun(t *testing.T) {
 				if err != nil {
 					t.Fatalf("N=%d: %v", n, err)
 				}
-				if sum.Shards != n || sum.Records != 24 {
-					t.Errorf("N=%d: summary %+v, want %d shards of 24 records", n, sum, n)
+				if sum.Shards != n || sum.Records != 24 || sum.Confirmation != (report.Confirmation{}) {
+					t.Errorf("N=%d: summary %+v, want %d shards of 24 records, no fp32 confirmation", n, sum, n)
 				}
 				testutil.SameTree(t, want, testutil.ReadTree(t, out, ".virnucpro"), fmt.Sprintf("N=%d merged vs unsharded", n))
 			}
@@ -310,10 +312,111 @@ func TestMergedBF16ShardsEqualTheUnshardedRun(t *testing.T) {
 			dirs = append(dirs, d)
 		}
 		out := filepath.Join(dir, "merged")
-		if _, err := Merge(context.Background(), Options{Dirs: dirs, Out: out}); err != nil {
+		sum, err := Merge(context.Background(), Options{Dirs: dirs, Out: out})
+		if err != nil {
 			t.Fatalf("N=%d: %v", n, err)
 		}
+		// The merged count is the shards' sum, and the unsharded run's.
+		shardSum := 0
+		for _, d := range dirs {
+			res, err := predict.ReadShardResult(d)
+			if err != nil || res.Confirmation == nil || res.Confirmation.Margin != predict.DefaultBF16ConfirmMargin {
+				t.Fatalf("%s: %+v, %v: no confirmation at the run's margin", d, res.Confirmation, err)
+			}
+			shardSum += res.Confirmation.Frames
+		}
+		if wantConf := (report.Confirmation{Frames: st.Confirmed, Margin: predict.DefaultBF16ConfirmMargin}); sum.Confirmation != wantConf || shardSum != st.Confirmed {
+			t.Errorf("N=%d: merged confirmation %+v, shards' sum %d, want %+v", n, sum.Confirmation, shardSum, wantConf)
+		}
+		// Byte for byte, report.html's run summary and the MultiQC table included.
 		testutil.SameTree(t, want, testutil.ReadTree(t, out, ".virnucpro"), fmt.Sprintf("bf16, N=%d merged vs unsharded", n))
 	}
+	for file, line := range map[string]string{
+		report.HTMLFile: fmt.Sprintf("<td>%d of %d frames (%.1f%%) re-scored in fp32: every chunk whose bf16 call was within 0.1 of flipping</td>",
+			st.Confirmed, st.Frames, 100*float64(st.Confirmed)/float64(st.Frames)),
+		mqc.YAMLFile: fmt.Sprintf("    fp32_confirmed_frames: %d\n    bf16_confirm_margin: 0.1\n", st.Confirmed),
+	} {
+		if !strings.Contains(want[file], line) {
+			t.Errorf("%s lacks %q", file, line)
+		}
+	}
 	t.Logf("bf16 with confirmation: %d of %d frames confirmed", st.Confirmed, st.Frames)
+}
+
+// asBF16 copies the shards in dirs to dir/bf16-<i> and rewrites their shard.json as a
+// bf16 run's: identity margin idMargin, and confirmation frames[i] at margin margins[i].
+func asBF16(t *testing.T, dirs []string, dir, idMargin string, frames []int, margins []float64) []string {
+	t.Helper()
+	out := make([]string, len(dirs))
+	for i, d := range dirs {
+		out[i] = filepath.Join(dir, fmt.Sprintf("bf16-%d", i))
+		copyDir(t, d, out[i])
+		res, err := predict.ReadShardResult(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Identity.Options["precision"], res.Identity.Options["bf16-confirm-margin"] = "bf16", idMargin
+		res.Confirmation = &report.Confirmation{Frames: frames[i], Margin: margins[i]}
+		b, _ := json.MarshalIndent(res, "", "  ")
+		if err := os.WriteFile(filepath.Join(out[i], predict.ShardResultFile), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+// TestMergeSumsConfirmation: the merged summary, report.html and MultiQC table give
+// the sum of the shards' fp32-confirmed frames at their margin; shards whose margins
+// differ are refused, by the run identity (which holds a bf16 run's margin) or, where
+// only shard.json's record of it differs, by that. Runs on any CPU: the shards are
+// fp32 shards relabelled as bf16 ones (TestMergedBF16ShardsEqualTheUnshardedRun merges
+// real bf16 shards).
+func TestMergeSumsConfirmation(t *testing.T) {
+	input := testInput(t)
+	dir := t.TempDir()
+	three := shardRuns(t, input, dir, 3, report.CompatBroad, false)
+	for _, tc := range []struct {
+		name     string
+		idMargin []string // per shard
+		margins  []float64
+		frames   []int
+		want     string // the error; "" : merged
+	}{
+		{"bf16", []string{"0.1", "0.1", "0.1"}, []float64{0.1, 0.1, 0.1}, []int{3, 0, 5}, ""},
+		{"other margin in the identity", []string{"0.1", "0.2", "0.1"}, []float64{0.1, 0.2, 0.1}, []int{3, 1, 5},
+			`option bf16-confirm-margin: checkpoint "0.1", now "0.2"`},
+		{"other margin in shard.json only", []string{"0.1", "0.1", "0.1"}, []float64{0.1, 0.1, 0.3}, []int{3, 1, 5},
+			"fp32 confirmation margin: 0.1 vs 0.3"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := t.TempDir()
+			dirs := make([]string, 3)
+			for i := range dirs {
+				dirs[i] = asBF16(t, three[i:i+1], filepath.Join(d, fmt.Sprint(i)), tc.idMargin[i], tc.frames[i:i+1], tc.margins[i:i+1])[0]
+			}
+			out := filepath.Join(d, "merged")
+			sum, err := Merge(context.Background(), Options{Dirs: dirs, Out: out})
+			if tc.want != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.want) {
+					t.Fatalf("error %v, want it to contain %q", err, tc.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := (report.Confirmation{Frames: 8, Margin: 0.1}); sum.Confirmation != want {
+				t.Errorf("merged confirmation %+v, want %+v", sum.Confirmation, want)
+			}
+			html, _ := os.ReadFile(filepath.Join(out, report.HTMLFile))
+			if w := fmt.Sprintf("<td>8 of %d frames (%.1f%%) re-scored in fp32: every chunk whose bf16 call was within 0.1 of flipping</td>",
+				sum.Frames, 800/float64(sum.Frames)); !strings.Contains(string(html), w) {
+				t.Errorf("merged report.html lacks %q", w)
+			}
+			yaml, _ := os.ReadFile(filepath.Join(out, mqc.YAMLFile))
+			if w := "    fp32_confirmed_frames: 8\n    bf16_confirm_margin: 0.1\n"; !strings.Contains(string(yaml), w) {
+				t.Errorf("merged %s lacks %q:\n%s", mqc.YAMLFile, w, yaml)
+			}
+		})
+	}
 }

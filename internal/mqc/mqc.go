@@ -7,6 +7,7 @@ package mqc
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -28,6 +29,9 @@ type Summary struct {
 	Records, Chunks, NoORFChunks, NoORFRecords int
 	// Calls counts records by bar category (see Categories).
 	Calls map[string]int
+	// Confirmation, when it ran (a bf16 run on the CPU), adds the frames re-scored in
+	// fp32 and the margin to the table; it is not in sequences.tsv (see Write).
+	Confirmation report.Confirmation
 }
 
 // Categories are the bar plot's categories, in order: each call with each tier, and
@@ -100,12 +104,14 @@ func Summarize(dir string) (Summary, error) {
 }
 
 // Write summarizes dir's sequences.tsv and writes both files there, naming the run
-// sample (the MultiQC sample name).
-func Write(dir, sample string) error {
+// sample (the MultiQC sample name), with the run's fp32 confirmation (the zero value:
+// none).
+func Write(dir, sample string, c report.Confirmation) error {
 	s, err := Summarize(dir)
 	if err != nil {
 		return err
 	}
+	s.Confirmation = c
 	if err := atomicfile.WriteFile(filepath.Join(dir, TSVFile), []byte(s.TSV(sample))); err != nil {
 		return err
 	}
@@ -151,7 +157,56 @@ func (s Summary) YAML(sample string) string {
 		"description: 'Records and chunks read by virnucpro predict; no-ORF share = chunks without a stop-free frame (not scored).'\n"+
 		"plot_type: 'table'\npconfig:\n  id: 'virnucpro_summary_table'\n  title: 'VirNucPro: run summary'\n"+
 		"data:\n  %s:\n    records: %d\n    viral_records: %d\n    chunks: %d\n    no_orf_chunks: %d\n    no_orf_share: %.4f\n    no_call_records: %d\n",
-		yamlQuote(sample), s.Records, viral, s.Chunks, s.NoORFChunks, s.NoORFShare(), s.NoORFRecords)
+		yamlQuote(sample), s.Records, viral, s.Chunks, s.NoORFChunks, s.NoORFShare(), s.NoORFRecords) + s.confirmationYAML()
+}
+
+// The table's confirmation fields (ReadConfirmation reads them back).
+const (
+	confirmedKey = "fp32_confirmed_frames"
+	marginKey    = "bf16_confirm_margin"
+)
+
+// confirmationYAML is the sample's confirmation fields ("" when none ran: fp32 runs
+// show no column).
+func (s Summary) confirmationYAML() string {
+	if !s.Confirmation.Ran() {
+		return ""
+	}
+	return fmt.Sprintf("    %s: %d\n    %s: %s\n", confirmedKey, s.Confirmation.Frames, marginKey,
+		strconv.FormatFloat(s.Confirmation.Margin, 'g', -1, 64))
+}
+
+// ReadConfirmation reads the fp32 confirmation back from dir's virnucpro_mqc.yaml (the
+// zero value when the file or its fields are absent), so that `virnucpro report`,
+// which redoes the tables from sequences.tsv, keeps it.
+func ReadConfirmation(dir string) (report.Confirmation, error) {
+	path := filepath.Join(dir, YAMLFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return report.Confirmation{}, nil
+	}
+	if err != nil {
+		return report.Confirmation{}, err
+	}
+	var c report.Confirmation
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), ": ")
+		switch {
+		case !ok:
+		case k == confirmedKey:
+			if c.Frames, err = strconv.Atoi(v); err != nil {
+				return report.Confirmation{}, fmt.Errorf("%s: %s %q is not a whole number", path, k, v)
+			}
+		case k == marginKey:
+			if c.Margin, err = strconv.ParseFloat(v, 64); err != nil {
+				return report.Confirmation{}, fmt.Errorf("%s: %s %q is not a number", path, k, v)
+			}
+		}
+	}
+	if err := c.Check(-1); err != nil {
+		return report.Confirmation{}, fmt.Errorf("%s: %s/%s: %w", path, confirmedKey, marginKey, err)
+	}
+	return c, nil
 }
 
 func tsvSafe(s string) string { return strings.NewReplacer("\t", " ", "\n", " ", "\r", " ").Replace(s) }

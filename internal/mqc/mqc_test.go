@@ -43,7 +43,7 @@ func run(t *testing.T, dir string, recs map[string]string, order []string) {
 func TestSummaryFiles(t *testing.T) {
 	dir := t.TempDir()
 	run(t, dir, map[string]string{"a": "VVVVVV", "b": "nnnnnn-", "c": "--", "d": "VV"}, []string{"a", "b", "c", "d"})
-	if err := Write(dir, "sample\t1"); err != nil {
+	if err := Write(dir, "sample\t1", report.Confirmation{}); err != nil {
 		t.Fatal(err)
 	}
 	s, err := Summarize(dir)
@@ -80,7 +80,12 @@ func TestMultiQCFindsTheFiles(t *testing.T) {
 	for i, name := range []string{"run1", "run2"} {
 		dir := filepath.Join(root, name)
 		run(t, dir, map[string]string{"a": "VVVVVV", "b": "nnnnn"[:3+i]}, []string{"a", "b"})
-		if err := Write(dir, name); err != nil {
+		// run2 is a bf16 run whose near ties were confirmed in fp32.
+		conf := report.Confirmation{}
+		if name == "run2" {
+			conf = report.Confirmation{Frames: 7, Margin: 0.1}
+		}
+		if err := Write(dir, name, conf); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -94,9 +99,61 @@ func TestMultiQCFindsTheFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"VirNucPro: calls", "VirNucPro: run summary", "virnucpro_calls_plot", "run1", "run2"} {
+	for _, want := range []string{"VirNucPro: calls", "VirNucPro: run summary", "virnucpro_calls_plot", "run1", "run2", "fp32_confirmed_frames", "bf16_confirm_margin"} {
 		if !strings.Contains(string(html), want) {
 			t.Errorf("multiqc_report.html lacks %q", want)
+		}
+	}
+}
+
+// TestConfirmationFields: a bf16 run's table has the frames re-scored in fp32 and the
+// margin, and ReadConfirmation reads them back (for `virnucpro report`); an fp32 run's
+// has neither field; a damaged field is refused naming the file and the field.
+func TestConfirmationFields(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		conf report.Confirmation
+		want []string // lines of the YAML; none when the confirmation did not run
+	}{
+		{"fp32", report.Confirmation{}, nil},
+		{"bf16 margin 0", report.Confirmation{Margin: 0}, nil},
+		{"bf16", report.Confirmation{Frames: 12, Margin: 0.1}, []string{"    fp32_confirmed_frames: 12\n", "    bf16_confirm_margin: 0.1\n"}},
+		{"bf16 none close", report.Confirmation{Frames: 0, Margin: 0.05}, []string{"    fp32_confirmed_frames: 0\n", "    bf16_confirm_margin: 0.05\n"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			run(t, dir, map[string]string{"a": "VVn", "b": "-"}, []string{"a", "b"})
+			if err := Write(dir, "s", tc.conf); err != nil {
+				t.Fatal(err)
+			}
+			b, _ := os.ReadFile(filepath.Join(dir, YAMLFile))
+			yaml := string(b)
+			for _, w := range tc.want {
+				if !strings.Contains(yaml, w) {
+					t.Errorf("virnucpro_mqc.yaml lacks %q:\n%s", w, yaml)
+				}
+			}
+			if tc.want == nil && strings.Contains(yaml, "confirm") {
+				t.Errorf("a run without confirmation has confirmation fields:\n%s", yaml)
+			}
+			got, err := ReadConfirmation(dir)
+			if err != nil || got != tc.conf {
+				t.Errorf("read back %+v, %v; want %+v", got, err, tc.conf)
+			}
+		})
+	}
+	dir := t.TempDir()
+	if c, err := ReadConfirmation(dir); err != nil || c.Ran() {
+		t.Errorf("a directory without %s: %+v, %v", YAMLFile, c, err)
+	}
+	for _, bad := range []struct{ yaml, want string }{
+		{"    fp32_confirmed_frames: x\n    bf16_confirm_margin: 0.1\n", `fp32_confirmed_frames "x" is not a whole number`},
+		{"    fp32_confirmed_frames: 3\n    bf16_confirm_margin: y\n", `bf16_confirm_margin "y" is not a number`},
+		{"    fp32_confirmed_frames: 3\n", "3 confirmed frames without a margin"},
+	} {
+		os.WriteFile(filepath.Join(dir, YAMLFile), []byte("data:\n  's':\n    records: 1\n"+bad.yaml), 0o644)
+		if _, err := ReadConfirmation(dir); err == nil || !strings.Contains(err.Error(), bad.want) || !strings.Contains(err.Error(), YAMLFile) {
+			t.Errorf("%q: %v, want %q naming the file", bad.yaml, err, bad.want)
 		}
 	}
 }

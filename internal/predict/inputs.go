@@ -10,6 +10,7 @@ import (
 
 	"github.com/virnucpro/virnucpro/internal/fasta"
 	"github.com/virnucpro/virnucpro/internal/mqc"
+	"github.com/virnucpro/virnucpro/internal/report"
 	"github.com/virnucpro/virnucpro/internal/seqout"
 )
 
@@ -106,7 +107,7 @@ func indexOf(list []string, s string) int {
 
 // writeSequenceOutputs is the second pass: viral.fna and viral_regions.fna from the
 // inputs and the tables in dir, then the MultiQC files.
-func (o *PredictOptions) writeSequenceOutputs(inputs []string, dir string) error {
+func (o *PredictOptions) writeSequenceOutputs(inputs []string, dir string, conf report.Confirmation) error {
 	r, err := fasta.OpenAll(inputs, o.InputOptions)
 	if err != nil && !fasta.IsEmpty(err) {
 		return err
@@ -122,7 +123,7 @@ func (o *PredictOptions) writeSequenceOutputs(inputs []string, dir string) error
 		return fmt.Errorf("writing %s: %w", seqout.ViralFile, err)
 	}
 	slog.Info("sequence outputs", "viral_records", n.Records, "regions", n.Regions)
-	return mqc.Write(dir, o.sample())
+	return mqc.Write(dir, o.sample(), conf)
 }
 
 // sample is the run's MultiQC sample name.

@@ -241,6 +241,9 @@ func RemoveCompletionMarks(dir string) error {
 	return nil
 }
 
+// SetConfirmation sets the fp32 confirmation report.html shows (call before Commit).
+func (o *OutputSink) SetConfirmation(c report.Confirmation) { o.reports.SetConfirmation(c) }
+
 // Counts returns the records, chunks and frames written so far.
 func (o *OutputSink) Counts() OutputCounts { return o.counts }
 

@@ -111,7 +111,9 @@ func Predict(ctx context.Context, o PredictOptions) (pipeline.Stats, error) {
 		meta.Backend = fmt.Sprintf("%s (%d worker(s), %d threads)", models.Workers[0].Device, len(models.Workers), o.Backend.Threads)
 		oo.Report.Meta = &meta
 	}
-	oo.BeforeMark = func() error { return o.writeSequenceOutputs(inputs, oo.Dir) }
+	// conf is set once the run is done, before Commit runs BeforeMark.
+	var conf report.Confirmation
+	oo.BeforeMark = func() error { return o.writeSequenceOutputs(inputs, oo.Dir, conf) }
 	out, err := NewOutputSink(oo)
 	if err != nil {
 		return pipeline.Stats{}, err
@@ -127,11 +129,13 @@ func Predict(ctx context.Context, o PredictOptions) (pipeline.Stats, error) {
 		out.Abort()
 		return st, runErr
 	}
+	conf = confirmationOf(st, models.Confirm)
+	out.SetConfirmation(conf)
 	if err := out.Commit(); err != nil {
 		return st, err
 	}
 	if o.Shard.Count > 0 {
-		if err := writeShardResult(oo.Dir, o.shardResult(out, src)); err != nil {
+		if err := writeShardResult(oo.Dir, o.shardResult(out, src, conf)); err != nil {
 			return st, err
 		}
 	}
@@ -211,11 +215,24 @@ func (o *PredictOptions) loadModels() (pipeline.Models, error) {
 	return models, nil
 }
 
+// confirmationOf is the run's fp32 confirmation for the reports (the zero value when
+// the run had none).
+func confirmationOf(st pipeline.Stats, confirm *pipeline.Confirmation) report.Confirmation {
+	if confirm == nil {
+		return report.Confirmation{}
+	}
+	return report.Confirmation{Frames: st.Confirmed, Margin: confirm.Margin}
+}
+
 // shardResult describes the finished shard for shard.json.
-func (o *PredictOptions) shardResult(out *OutputSink, src *FASTASource) ShardResult {
+func (o *PredictOptions) shardResult(out *OutputSink, src *FASTASource, conf report.Confirmation) ShardResult {
 	n := out.Counts()
+	var c *report.Confirmation
+	if conf.Ran() {
+		c = &conf
+	}
 	return ShardResult{Shard: ShardCoord{Index: o.Shard.Index, Count: o.Shard.Count}, InputRecords: src.InputRecords(),
-		Records: n.Records, Chunks: n.Chunks, Frames: n.Frames, Identity: shardIdentity(*o.ShardIdentity),
+		Records: n.Records, Chunks: n.Chunks, Frames: n.Frames, Confirmation: c, Identity: shardIdentity(*o.ShardIdentity),
 		Compat: out.opts.Compat, KeepIntermediate: out.opts.KeepIntermediate, FeatureDims: out.opts.FeatureDims,
 		Report: shardReportOptions(out.opts.Report), Sample: o.sample()}
 }

@@ -37,6 +37,9 @@ type ShardResult struct {
 	Records      int `json:"records"`
 	Chunks       int `json:"chunks"`
 	Frames       int `json:"frames"`
+	// Confirmation is the shard's fp32 confirmation of near ties (a bf16 run on the
+	// CPU): the frames it re-scored in fp32 and the margin; absent when none ran.
+	Confirmation *report.Confirmation `json:"confirmation,omitempty"`
 	// Identity is the run's identity without the shard option: equal for every shard
 	// of one run.
 	Identity checkpoint.Identity `json:"identity"`
@@ -132,6 +135,11 @@ func ReadShardResult(dir string) (ShardResult, error) {
 	}
 	if r.Shard.Count < 1 || r.Shard.Index < 0 || r.Shard.Index >= r.Shard.Count {
 		return ShardResult{}, fmt.Errorf("%s: invalid shard %s", path, r.Shard)
+	}
+	if c := r.Confirmation; c != nil {
+		if err := c.Check(r.Frames); err != nil {
+			return ShardResult{}, fmt.Errorf("%s: confirmation: %w", path, err)
+		}
 	}
 	if want := r.Shard.Owned(r.InputRecords); r.Records != want {
 		return ShardResult{}, fmt.Errorf("%s: holds %d records, but shard %s of %d input records is %d", path, r.Records, r.Shard, r.InputRecords, want)

@@ -45,6 +45,8 @@ type RunSummary struct {
 	Bases                      int64
 	Chunks, Scored, ViralChunk int
 	Regions                    int
+	// Frames is the number of kept frames scored (the sum of chunks.tsv's frames).
+	Frames int
 	// Calls counts records by call and tier.
 	Calls map[Call]map[Tier]int
 	// Overview holds the histograms of the charts.
@@ -80,6 +82,8 @@ type HTMLReport struct {
 	Params     []Param
 	Thresholds Thresholds
 	Summary    RunSummary
+	// Confirmation, when it ran, is a row of the run summary (see Confirmation).
+	Confirmation Confirmation
 	// Rows are the table rows (most viral first); OmittedRows counts records left out
 	// of the table (sequences.tsv has them all).
 	Rows        []RecordRow
@@ -174,6 +178,9 @@ func (h *HTMLReport) writeSummary(b *bufio.Writer) {
 	row("records", fmt.Sprintf("%d (%d with no scored chunk)", s.Records, s.NoORFRecords))
 	row("bases", strconv.FormatInt(s.Bases, 10))
 	row("chunks", fmt.Sprintf("%d (%d scored, %d viral)", s.Chunks, s.Scored, s.ViralChunk))
+	if h.Confirmation.Ran() {
+		row("fp32 confirmation", h.Confirmation.Describe(s.Frames))
+	}
 	row("viral regions", strconv.Itoa(s.Regions))
 	for _, c := range []Call{CallViral, CallNonViral, CallAmbiguous, CallNone} {
 		n := 0

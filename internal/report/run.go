@@ -54,6 +54,9 @@ type Options struct {
 	// Meta, when set, is the run's metadata shown at the top of report.html (date,
 	// command line, version, models with their digests, backend, runtime).
 	Meta *RunMeta `json:"-"`
+	// Confirmation, when it ran, is shown in report.html's run summary (predict sets
+	// it at the end of the run with SetConfirmation; merge sums the shards').
+	Confirmation Confirmation `json:"-"`
 }
 
 // RunReport is the streaming sink of the per-record reports: it receives each record's
@@ -199,6 +202,7 @@ func (rr *RunReport) AddChunk(c ChunkRow) error {
 	}
 	c.Record = rr.cur.ID
 	rr.cur.AddChunk(c.ChunkCall())
+	rr.summary.Frames += c.Frames
 	if err := rr.chunks.Write(c); err != nil {
 		return rr.fail(ChunksFile, err)
 	}
@@ -307,6 +311,9 @@ func (rr *RunReport) fail(name string, err error) error {
 	return rr.failed
 }
 
+// SetConfirmation sets the fp32 confirmation report.html shows (call before Finish).
+func (rr *RunReport) SetConfirmation(c Confirmation) { rr.opts.Confirmation = c }
+
 // Summary returns the run-wide counts so far.
 func (rr *RunReport) Summary() RunSummary { return rr.summary }
 
@@ -363,7 +370,8 @@ func (rr *RunReport) Finish() error {
 }
 
 func (rr *RunReport) writeHTML(plots []candidate) error {
-	h := &HTMLReport{Title: rr.opts.Title, Params: rr.opts.Params, Thresholds: rr.th, Summary: rr.summary, Meta: rr.opts.Meta}
+	h := &HTMLReport{Title: rr.opts.Title, Params: rr.opts.Params, Thresholds: rr.th, Summary: rr.summary, Meta: rr.opts.Meta,
+		Confirmation: rr.opts.Confirmation}
 	ord := map[int]int{}
 	for i, c := range plots {
 		if i >= rr.opts.HTMLPlots {
