@@ -36,7 +36,9 @@ SGEMM GFLOP/s measured in the same rounds and their ratio; then the peak residen
 memory against the models' float32 weight size. --rss also loads a 393 MB ESM-2
 from safetensors, .pt and float16 .pt, each in a fresh process, and prints its peak
 memory against the float32 weight size. --compare compares the native kernels
-with OpenBLAS, then bf16 with fp32 (a CPU with AVX512_BF16), in the same process.
+(B packed in every call, and held packed as the encoders hold their weights) with
+OpenBLAS, then bf16 with fp32 (a CPU with AVX512_BF16), in the same process; it
+holds the 3B-shape operands and layer of each backend and peaks at ~8.5 GB.
 --precision bf16 measures in bf16 and then compares it with fp32 likewise: Linear
 GFLOP/s at the encoders' shapes and tokens/s at the ESM-2 3B layer shape (one
 random layer of width 2560), ESM-2 35M and DNABERT-S.`,
@@ -49,7 +51,7 @@ random layer of width 2560), ESM-2 35M and DNABERT-S.`,
 	f.IntVar(&bf.sequences, "sequences", 0, "sequences per pass of each encoder (default: 64, one default 8192-token predict batch; 16 with --blas go)")
 	f.Float64Var(&bf.seconds, "seconds", 4, "approximate measuring time (split between the two encoders; each runs at least one round)")
 	cmd.Flags().BoolVar(&bf.rss, "rss", false, "also measure the peak memory of loading a 393 MB ESM-2 in each weight format (writes ~1 GB of temporary files)")
-	cmd.Flags().BoolVar(&bf.compare, "compare", false, "also compare the native kernels with OpenBLAS: SGEMM GFLOP/s at the encoders' shapes (ESM-2 3B, 35M, DNABERT-S) and tokens/s on each at the ESM-2 3B layer shape (one random layer of width 2560, ~315 MB), ESM-2 35M and DNABERT-S; then bf16 against fp32 at the same shapes (where the CPU has AVX512_BF16)")
+	cmd.Flags().BoolVar(&bf.compare, "compare", false, "also compare the native kernels with OpenBLAS: SGEMM GFLOP/s at the encoders' shapes (ESM-2 3B, 35M, DNABERT-S) and tokens/s on each at the ESM-2 3B layer shape (one random layer of width 2560, ~315 MB), ESM-2 35M and DNABERT-S; then bf16 against fp32 at the same shapes (where the CPU has AVX512_BF16); peaks at ~8.5 GB")
 	cmd.AddCommand(newBenchRSSChildCmd(), newBenchESM3BCmd(g, bf))
 	return cmd
 }
