@@ -117,7 +117,8 @@ func (b *Backend) ToHost(dst []float32, t tensor.Tensor) {
 	}
 }
 
-// toHost copies a matrix that is not a stack into dst (a bfloat16 weight widened).
+// toHost copies a matrix that is not a stack into dst (a bfloat16 weight widened, a
+// packed one unpacked).
 func (m *Matrix) toHost(dst []float32) {
 	switch {
 	case m.bf != nil:
