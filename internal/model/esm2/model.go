@@ -163,11 +163,12 @@ func readWeights(path string) (*weights.StateDict, *weights.Pickle, error) {
 // loadLayer checks and uploads transformer layer l's weights, the Linear ones
 // through lin.
 func loadLayer(names map[string]*weights.Tensor, path string, l int, cfg Config, lin *linearLoader) (layerWeights, error) {
-	D, hd := cfg.Dim, cfg.Dim/cfg.Heads
-	b := lin.b
-	up := func(t *weights.Tensor, rows, cols int) tensor.Tensor { return b.FromHost(t.Data, rows, cols) }
+	lw, err := loadLayerSmall(names, path, l, cfg, lin.b)
+	if err != nil {
+		return layerWeights{}, err
+	}
+	D := cfg.Dim
 	pre := fmt.Sprintf("layers.%d.", l)
-	var err error
 	g := func(name string, shape ...int) *weights.Tensor {
 		if err != nil {
 			return nil
@@ -189,8 +190,29 @@ func loadLayer(names map[string]*weights.Tensor, path string, l int, cfg Config,
 		w, err = lin.upload(path, pre+name, t, rows, cols)
 		return w
 	}
-	wqkv := qkvWeight(b, gw, g, D)
-	wo, w1, w2 := gw("self_attn.out_proj.weight", D, D), gw("fc1.weight", 4*D, D), gw("fc2.weight", D, 4*D)
+	lw.wqkv = qkvWeight(lin.b, gw, g, D)
+	lw.wo, lw.w1, lw.w2 = gw("self_attn.out_proj.weight", D, D), gw("fc1.weight", 4*D, D), gw("fc2.weight", D, 4*D)
+	if err != nil {
+		return layerWeights{}, err
+	}
+	return lw, nil
+}
+
+// loadLayerSmall checks and uploads transformer layer l's weights other than the
+// Linear ones (layer norms, biases, rotary frequencies: a few times D values), which
+// Load and LoadStreamed both keep uploaded.
+func loadLayerSmall(names map[string]*weights.Tensor, path string, l int, cfg Config, b tensor.Backend) (layerWeights, error) {
+	D, hd := cfg.Dim, cfg.Dim/cfg.Heads
+	pre := fmt.Sprintf("layers.%d.", l)
+	var err error
+	g := func(name string, n int) *weights.Tensor {
+		if err != nil {
+			return nil
+		}
+		var t *weights.Tensor
+		t, err = get(names, path, pre+name, n)
+		return t
+	}
 	qb, kb, vb := g("self_attn.q_proj.bias", D), g("self_attn.k_proj.bias", D), g("self_attn.v_proj.bias", D)
 	bo := g("self_attn.out_proj.bias", D)
 	ln1g, ln1b := g("self_attn_layer_norm.weight", D), g("self_attn_layer_norm.bias", D)
@@ -211,12 +233,10 @@ func loadLayer(names map[string]*weights.Tensor, path string, l int, cfg Config,
 	}
 	bqkv := make([]float32, 0, 3*D)
 	bqkv = append(append(append(bqkv, qb.Data...), kb.Data...), vb.Data...)
+	up := func(t *weights.Tensor, n int) tensor.Tensor { return b.FromHost(t.Data, 1, n) }
 	return layerWeights{
-		ln1g: up(ln1g, 1, D), ln1b: up(ln1b, 1, D),
-		wqkv: wqkv, bqkv: b.FromHost(bqkv, 1, 3*D),
-		wo: wo, bo: up(bo, 1, D),
-		ln2g: up(ln2g, 1, D), ln2b: up(ln2b, 1, D),
-		w1: w1, b1: up(b1, 1, 4*D), w2: w2, b2: up(b2, 1, D),
+		ln1g: up(ln1g, D), ln1b: up(ln1b, D), bqkv: b.FromHost(bqkv, 1, 3*D), bo: up(bo, D),
+		ln2g: up(ln2g, D), ln2b: up(ln2b, D), b1: up(b1, 4*D), b2: up(b2, D),
 		invFreq: inv,
 	}, nil
 }

@@ -50,19 +50,12 @@ type streamedLinears struct {
 // frequencies are uploaded (and checked) as Load does; the Linear weights' shapes
 // are checked and the tensors kept lazy.
 func streamLayer(names map[string]*weights.Tensor, path string, l int, cfg Config, b tensor.Backend) (layerWeights, streamedLinears, error) {
-	D, hd := cfg.Dim, cfg.Dim/cfg.Heads
-	pre := fmt.Sprintf("layers.%d.", l)
-	var err error
-	small := func(name string, n int) tensor.Tensor {
-		if err != nil {
-			return nil
-		}
-		var t *weights.Tensor
-		if t, err = get(names, path, pre+name, n); err != nil {
-			return nil
-		}
-		return b.FromHost(t.Data, 1, n)
+	w, err := loadLayerSmall(names, path, l, cfg, b)
+	if err != nil {
+		return layerWeights{}, streamedLinears{}, err
 	}
+	D := cfg.Dim
+	pre := fmt.Sprintf("layers.%d.", l)
 	big := func(name string, rows, cols int) *weights.Tensor {
 		var t *weights.Tensor
 		if err == nil {
@@ -70,33 +63,11 @@ func streamLayer(names map[string]*weights.Tensor, path string, l int, cfg Confi
 		}
 		return t
 	}
-	var w layerWeights
 	var s streamedLinears
 	s.q, s.k, s.v = big("self_attn.q_proj.weight", D, D), big("self_attn.k_proj.weight", D, D), big("self_attn.v_proj.weight", D, D)
 	s.wo, s.w1, s.w2 = big("self_attn.out_proj.weight", D, D), big("fc1.weight", 4*D, D), big("fc2.weight", D, 4*D)
-	w.ln1g, w.ln1b = small("self_attn_layer_norm.weight", D), small("self_attn_layer_norm.bias", D)
-	w.ln2g, w.ln2b = small("final_layer_norm.weight", D), small("final_layer_norm.bias", D)
-	w.bo, w.b1, w.b2 = small("self_attn.out_proj.bias", D), small("fc1.bias", 4*D), small("fc2.bias", D)
-	var qkvb [3]*weights.Tensor
-	for i, n := range []string{"q", "k", "v"} {
-		if err == nil {
-			qkvb[i], err = get(names, path, pre+"self_attn."+n+"_proj.bias", D)
-		}
-	}
 	if err != nil {
 		return layerWeights{}, streamedLinears{}, err
-	}
-	bqkv := append(append(append(make([]float32, 0, 3*D), qkvb[0].Data...), qkvb[1].Data...), qkvb[2].Data...)
-	w.bqkv = b.FromHost(bqkv, 1, 3*D)
-	w.invFreq = defaultInvFreq(hd)
-	if t, ok := names[pre+"self_attn.rot_emb.inv_freq"]; ok {
-		if err := (&weights.StateDict{File: path}).CheckFinite(pre+"self_attn.rot_emb.inv_freq", t); err != nil {
-			return layerWeights{}, streamedLinears{}, err
-		}
-		if len(t.Data) != hd/2 {
-			return layerWeights{}, streamedLinears{}, fmt.Errorf("%s: %sself_attn.rot_emb.inv_freq has %d values, want %d", path, pre, len(t.Data), hd/2)
-		}
-		w.invFreq = append([]float32(nil), t.Data...)
 	}
 	return w, s, nil
 }
