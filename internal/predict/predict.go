@@ -140,17 +140,18 @@ func Predict(ctx context.Context, o PredictOptions) (pipeline.Stats, error) {
 		}
 	}
 	logSummary(st, models.Confirm)
-	return st, o.finish(st, out, models.Confirm)
+	return st, o.finish(st, out, conf)
 }
 
-// finish compacts the checkpoint of the completed run and prints the summary.
-func (o *PredictOptions) finish(st pipeline.Stats, out *OutputSink, confirm *pipeline.Confirmation) error {
+// finish compacts the checkpoint of the completed run and prints the summary, with
+// the run's fp32 confirmation conf.
+func (o *PredictOptions) finish(st pipeline.Stats, out *OutputSink, conf report.Confirmation) error {
 	sum := out.Summary()
 	if o.Checkpoint != nil {
 		counts := map[string]int64{"records": int64(st.Records), "chunks": int64(st.Chunks), "frames": int64(st.Frames),
 			"regions": int64(sum.Regions)}
-		if confirm != nil {
-			counts["confirmed"] = int64(st.Confirmed)
+		if conf.Ran() {
+			counts["confirmed"] = int64(conf.Frames)
 		}
 		if err := o.Checkpoint.Complete(o.Output.Dir, counts, o.KeepCheckpoint); err != nil {
 			return err
@@ -160,10 +161,7 @@ func (o *PredictOptions) finish(st pipeline.Stats, out *OutputSink, confirm *pip
 		return nil
 	}
 	e := report.EndOfRun{Records: st.Records, Chunks: st.Chunks, Frames: st.Frames, Summary: sum, Wall: st.Wall,
-		Dir: o.Output.Dir}
-	if confirm != nil {
-		e.Confirmed, e.ConfirmMargin = st.Confirmed, confirm.Margin
-	}
+		Dir: o.Output.Dir, Confirmation: conf}
 	return e.Write(o.Summary)
 }
 

@@ -20,11 +20,8 @@ type EndOfRun struct {
 	Dir  string
 	// Note, when set, is printed first (e.g. "already complete: outputs verified").
 	Note string
-	// Confirmed is the number of frames of a bf16 run re-scored in fp32 because their
-	// chunk's call was within ConfirmMargin; printed when ConfirmMargin > 0 (zero: a
-	// run without confirmation).
-	Confirmed     int
-	ConfirmMargin float64
+	// Confirmation is a bf16 run's fp32 confirmation, printed when it ran.
+	Confirmation Confirmation
 }
 
 // mainFiles are the output files listed by the summary, with what they hold, in the
@@ -51,9 +48,9 @@ func (e EndOfRun) Write(w io.Writer) error {
 	fmt.Fprintf(b, "chunks    %d (%d scored, %d viral), %d frames\n", e.Chunks, e.Summary.Scored, e.Summary.ViralChunk, e.Frames)
 	fmt.Fprintf(b, "calls     %s\n", callsLine(e.Summary))
 	fmt.Fprintf(b, "regions   %d viral\n", e.Summary.Regions)
-	if e.ConfirmMargin > 0 {
+	if c := e.Confirmation; c.Ran() {
 		fmt.Fprintf(b, "confirmed %d frames (%.1f%%) in fp32: chunks whose bf16 call was within %g of flipping\n",
-			e.Confirmed, 100*float64(e.Confirmed)/float64(max(e.Frames, 1)), e.ConfirmMargin)
+			c.Frames, 100*float64(c.Frames)/float64(max(e.Frames, 1)), c.Margin)
 	}
 	if e.Wall > 0 {
 		fmt.Fprintf(b, "time      %s\n", e.Wall.Round(time.Millisecond*100))

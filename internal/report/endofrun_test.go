@@ -39,7 +39,7 @@ func TestEndOfRunSummary(t *testing.T) {
 		t.Errorf("a run without confirmation prints a confirmation line:\n%s", out)
 	}
 	buf.Reset()
-	e.Confirmed, e.ConfirmMargin = 3, 0.05
+	e.Confirmation = Confirmation{Frames: 3, Margin: 0.05}
 	if err := e.Write(&buf); err != nil {
 		t.Fatal(err)
 	}
