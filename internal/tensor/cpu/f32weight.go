@@ -23,11 +23,8 @@ func newF32Weight(w []float32, n, k, level, threads int) *f32Weight {
 }
 
 // fill packs the n×k row-major values w into the weight's panels, replacing what
-// they held.
+// they held (FromHostWeight and RefillWeight check w's length).
 func (pw *f32Weight) fill(w []float32, threads int) {
-	if len(w) != pw.n*pw.k {
-		panic("cpu backend: packing a weight of another shape")
-	}
 	o := gemmOperands{n: pw.n, k: pw.k, b: w, ldb: pw.k, bT: true}
 	parallelRanges((pw.n+pw.nr-1)/pw.nr, threads, func(q0, q1 int) {
 		packB(pw.panels, o, pw.nr, q0, q1)
